@@ -1,0 +1,208 @@
+"""Configuration: one YAML file (every key optional), overridable from the CLI and job parameters.
+
+Every option has a default and a one-line description (``FIELD_HELP``), used by ``--help`` and the README.
+Bad configuration raises :class:`ConfigError` with a message naming the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """Configuration that cannot be used; the message names the key."""
+
+
+@dataclass
+class CollectConfig:
+    account_host: str | None = None
+    """Account console URL; default from `cloud` (AWS/Azure/GCP) or the SDK's unified auth."""
+    account_id: str | None = None
+    """Databricks account id; default from the SDK's unified auth (DATABRICKS_ACCOUNT_ID)."""
+    cloud: str = "aws"
+    """aws | azure | gcp: picks the account host when account_host is not set."""
+    collector_application_id: str | None = None
+    """Application id of the service principal the collector runs as; default: the auth's client id."""
+    secret_scope: str | None = None
+    """On Databricks: secret scope holding `client-id` and `client-secret` of the collector SP."""
+    workspace_concurrency: int = 8
+    """Workspaces collected at the same time."""
+    collect_catalogs: bool = True
+    """Read every workspace's catalogs (needs workspace admin: elevates where the SP is not admin)."""
+    http_timeout_s: float = 60.0
+    """Timeout of a single HTTP call."""
+    retry_timeout_s: float = 300.0
+    """Give up retrying one call (429/503) after this long."""
+    rate_limits: dict[str, float] = field(
+        default_factory=lambda: {"scim_get": 15.0, "scim_list": 3.0, "write": 4.0, "workspace": 20.0, "other": 20.0}
+    )
+    """Client-side requests per second per endpoint family, under Databricks' published limits."""
+    max_admin_drop: float = 0.5
+    """Circuit breaker: refuse to publish when the account's admin count drops by more than this fraction."""
+    workspace_host_template: str | None = None
+    """Workspace URL from its deployment name, e.g. https://{deployment_name}.cloud.databricks.com (default by cloud)."""
+
+
+@dataclass
+class PublishConfig:
+    include: list[str] = field(default_factory=lambda: ["*"])
+    """fnmatch patterns over `schema.table` of system tables to publish views for."""
+    exclude: list[str] = field(default_factory=list)
+    """fnmatch patterns over `schema.table` to leave out."""
+    parallelism: int = 8
+    """Views created or altered at the same time."""
+    owner: str | None = None
+    """Principal that owns every view (default: the collector's service principal)."""
+    grant_select_to: list[str] = field(default_factory=list)
+    """Account groups granted SELECT on every view (idempotent)."""
+    unassigned_rows_group: str | None = None
+    """Account group that also sees rows with workspace_id '0' or NULL (default: nobody)."""
+    access_levels: dict[str, str] = field(default_factory=dict)
+    """Per view `schema.table`: admin | self | none (default admin)."""
+    prune: bool = False
+    """Drop views whose system table disappeared."""
+
+
+@dataclass
+class RlsConfig:
+    catalog: str = "main"
+    """Catalog of the collector's tables and the views."""
+    schema: str = "rls"
+    """Schema of the collector's tables and the views."""
+    table_format: str = "delta"
+    """Table format: delta on Databricks, parquet in the local warehouse."""
+    system_catalog: str = "system"
+    """Catalog holding the system tables."""
+    collect: CollectConfig = field(default_factory=CollectConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
+
+    def table(self, name: str) -> tuple[str, str, str]:
+        return (self.catalog, self.schema, name)
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> RlsConfig:
+    """Load YAML config (or defaults), then apply dotted overrides such as ``{"publish.parallelism": 4}``."""
+    doc: dict[str, Any] = {}
+    if path:
+        p = Path(path)
+        try:
+            loaded = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except OSError as e:
+            raise ConfigError(f"config file {p}: cannot read it ({e.strerror})") from None
+        except yaml.YAMLError as e:
+            raise ConfigError(f"config file {p}: not valid YAML ({str(e).splitlines()[0]})") from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"config file {p}: must be a mapping of keys, got {type(loaded).__name__}")
+        doc = loaded or {}
+    for dotted, value in (overrides or {}).items():
+        if value is None:
+            continue
+        node = doc
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    cfg = _build(RlsConfig, doc, "")
+    _validate(cfg)
+    return cfg
+
+
+def _build(klass: type, doc: Any, where: str) -> Any:
+    if not isinstance(doc, dict):
+        raise ConfigError(f"config key '{where}': must be a mapping")
+    hints = typing.get_type_hints(klass)
+    names = {f.name for f in dataclasses.fields(klass)}
+    for key in doc:
+        if key not in names:
+            raise ConfigError(f"config key '{_join(where, key)}': unknown (known: {', '.join(sorted(names))})")
+    kwargs = {}
+    for name, value in doc.items():
+        tp = hints[name]
+        key = _join(where, name)
+        if dataclasses.is_dataclass(tp):
+            kwargs[name] = _build(tp, value, key)
+        else:
+            kwargs[name] = _coerce(tp, value, key)
+    return klass(**kwargs)
+
+
+def _coerce(tp: Any, value: Any, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType")):
+        if value is None:
+            return None
+        return _coerce(args[0], value, key)
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise ConfigError(f"config key '{key}': must be true or false, got {value!r}")
+    if tp in (int, float):
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            return tp(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"config key '{key}': must be a number, got {value!r}") from None
+    if tp is str:
+        if not isinstance(value, str | int) or value == "":
+            raise ConfigError(f"config key '{key}': must be a non-empty string, got {value!r}")
+        return str(value)
+    if origin is list:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list):
+            raise ConfigError(f"config key '{key}': must be a list, got {value!r}")
+        return [_coerce(args[0], v, f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"config key '{key}': must be a mapping, got {value!r}")
+        return {str(k): _coerce(args[1], v, f"{key}.{k}") for k, v in value.items()}
+    raise ConfigError(f"config key '{key}': unsupported type {tp}")
+
+
+def _validate(cfg: RlsConfig) -> None:
+    if cfg.table_format not in ("delta", "parquet"):
+        raise ConfigError(f"config key 'table_format': must be delta or parquet, got {cfg.table_format!r}")
+    if cfg.collect.cloud not in ("aws", "azure", "gcp"):
+        raise ConfigError(f"config key 'collect.cloud': must be aws, azure or gcp, got {cfg.collect.cloud!r}")
+    for key, value in (
+        ("collect.workspace_concurrency", cfg.collect.workspace_concurrency),
+        ("publish.parallelism", cfg.publish.parallelism),
+    ):
+        if value < 1:
+            raise ConfigError(f"config key '{key}': must be at least 1, got {value}")
+    if not 0 < cfg.collect.max_admin_drop <= 1:
+        raise ConfigError(f"config key 'collect.max_admin_drop': must be in (0, 1], got {cfg.collect.max_admin_drop}")
+    for family, rate in cfg.collect.rate_limits.items():
+        if rate <= 0:
+            raise ConfigError(f"config key 'collect.rate_limits.{family}': must be positive, got {rate}")
+    for view, level in cfg.publish.access_levels.items():
+        if level not in ("admin", "self", "none"):
+            raise ConfigError(f"config key 'publish.access_levels.{view}': must be admin, self or none, got {level!r}")
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def field_help(klass: type = RlsConfig) -> dict[str, str]:
+    """One-line description of every option, from the docstring under each field."""
+    import ast
+    import inspect
+
+    out: dict[str, str] = {}
+    tree = ast.parse(inspect.getsource(klass))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    for node, nxt in zip(body, body[1:], strict=False):
+        if isinstance(node, ast.AnnAssign) and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant):
+            out[node.target.id] = str(nxt.value.value).strip()  # type: ignore[attr-defined]
+    return out

@@ -1,0 +1,144 @@
+"""SQL backends. Business code receives a :class:`SqlBackend` and never learns where its SQL runs.
+
+- :class:`SparkBackend` runs on a SparkSession: the job's session on Databricks, a databricks-connect session from a
+  laptop, or (through :class:`rls.warehouse.LocalWarehouseBackend`) the embedded local warehouse.
+- Every statement is logged in :attr:`SqlBackend.statements`, so tests and benchmarks can count DDL.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from rls.sql.structs import schema_ddl, to_row
+
+logger = logging.getLogger(__name__)
+
+_DDL = re.compile(r"^\s*(CREATE|ALTER|DROP|GRANT|REVOKE|COMMENT|INSERT|MERGE|TRUNCATE|SET\s+TAGS)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    kind: Literal["ddl", "query", "write", "not_applicable"]
+    seconds: float
+
+
+class SqlBackend(ABC):
+    """Run SQL and save tables. Implementations must be safe to call from several threads."""
+
+    table_format: str
+
+    def __init__(self, table_format: str) -> None:
+        self.table_format = table_format
+        self._lock = threading.Lock()
+        self.statements: list[Statement] = []
+
+    # ---- what business code calls ---------------------------------------------------------------------------------
+    def execute(self, sql: str) -> None:
+        """Run a statement for its effect (DDL, DML)."""
+        start = time.perf_counter()
+        applicable = self._execute(sql)
+        self._record(sql, ("ddl" if _DDL.match(sql) else "query") if applicable else "not_applicable", start)
+
+    def fetch(self, sql: str) -> list[dict[str, Any]]:
+        """Run a query and return its rows as dicts (nested structs as dicts)."""
+        start = time.perf_counter()
+        rows = self._fetch(sql)
+        self._record(sql, "query", start)
+        return rows
+
+    def save_table(
+        self, full_name: str, rows: Sequence[Any], klass: type, mode: Literal["overwrite", "append"] = "overwrite"
+    ) -> None:
+        """Write dataclass rows to a table whose schema is derived from ``klass`` (atomic overwrite on Delta)."""
+        start = time.perf_counter()
+        self._save(full_name, [to_row(r) for r in rows], schema_ddl(klass), mode)
+        self._record(f"-- save_table {full_name} ({len(rows)} rows, {mode})", "write", start)
+
+    def table_exists(self, full_name: str) -> bool:
+        return self._table_exists(full_name)
+
+    def ddl_count(self) -> int:
+        with self._lock:
+            return sum(1 for s in self.statements if s.kind in ("ddl", "write"))
+
+    # ---- what implementations provide ------------------------------------------------------------------------------
+    @abstractmethod
+    def _execute(self, sql: str) -> bool:
+        """Run ``sql``; return False when the statement does not apply on this platform and was only recorded."""
+
+    @abstractmethod
+    def _fetch(self, sql: str) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def _save(self, full_name: str, rows: list[Any], schema: str, mode: str) -> None: ...
+
+    @abstractmethod
+    def _table_exists(self, full_name: str) -> bool: ...
+
+    def _record(self, sql: str, kind: Any, start: float) -> None:
+        st = Statement(sql, kind, time.perf_counter() - start)
+        with self._lock:
+            self.statements.append(st)
+        logger.debug("%s (%.3fs): %s", kind, st.seconds, sql[:200])
+
+
+class SparkBackend(SqlBackend):
+    """Runs on a SparkSession: the job's own on Databricks, or a databricks-connect session."""
+
+    def __init__(self, spark: Any, table_format: str = "delta") -> None:
+        super().__init__(table_format)
+        self.spark = spark
+
+    def _prepare(self, sql: str) -> str:
+        """Hook for the local warehouse, which maps three-part names; on Databricks SQL runs as written."""
+        return sql
+
+    def _execute(self, sql: str) -> bool:
+        self.spark.sql(self._prepare(sql)).collect()
+        return True
+
+    def _fetch(self, sql: str) -> list[dict[str, Any]]:
+        return [r.asDict(recursive=True) for r in self.spark.sql(self._prepare(sql)).collect()]
+
+    def _save(self, full_name: str, rows: list[Any], schema: str, mode: str) -> None:
+        df = self.spark.createDataFrame(rows, schema)
+        (
+            df.write.format(self.table_format)
+            .mode(mode)
+            .option("overwriteSchema", "true" if mode == "overwrite" else "false")
+            .saveAsTable(self._table_name(full_name))
+        )
+
+    def _table_name(self, full_name: str) -> str:
+        return full_name
+
+    def _table_exists(self, full_name: str) -> bool:
+        return bool(self.spark.catalog.tableExists(self._table_name(full_name)))
+
+
+def databricks_backend(table_format: str = "delta") -> SparkBackend:
+    """The backend for code running on Databricks (job/notebook), or via databricks-connect from a laptop."""
+    try:
+        from pyspark.sql import SparkSession
+
+        spark = SparkSession.getActiveSession()
+    except ImportError:
+        spark = None
+    if spark is None:
+        try:
+            from databricks.connect import DatabricksSession  # type: ignore[import-not-found]
+        except ImportError:
+            raise RuntimeError(
+                "no Spark session: run on Databricks, install the 'connect' extra for databricks-connect, "
+                "or use --local for the embedded warehouse"
+            ) from None
+        spark = DatabricksSession.builder.getOrCreate()
+    return SparkBackend(spark, table_format)
