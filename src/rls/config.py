@@ -46,7 +46,7 @@ class CollectConfig:
     max_admin_drop: float = 0.5
     """Circuit breaker: refuse to publish when the account's admin count drops by more than this fraction."""
     workspace_host_template: str | None = None
-    """Workspace URL from its deployment name, e.g. https://{deployment_name}.cloud.databricks.com (default by cloud)."""
+    """Workspace URL template with {deployment_name} / {workspace_id} (default: the cloud's URL scheme)."""
 
 
 @dataclass
@@ -135,7 +135,7 @@ def _build(klass: type, doc: Any, where: str) -> Any:
 def _coerce(tp: Any, value: Any, key: str) -> Any:
     origin = typing.get_origin(tp)
     args = [a for a in typing.get_args(tp) if a is not type(None)]
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType")):
+    if origin in (typing.Union, __import__("types").UnionType):
         if value is None:
             return None
         return _coerce(args[0], value, key)
@@ -198,11 +198,12 @@ def field_help(klass: type = RlsConfig) -> dict[str, str]:
     """One-line description of every option, from the docstring under each field."""
     import ast
     import inspect
+    import itertools
 
     out: dict[str, str] = {}
     tree = ast.parse(inspect.getsource(klass))
     body = tree.body[0].body  # type: ignore[attr-defined]
-    for node, nxt in zip(body, body[1:], strict=False):
+    for node, nxt in itertools.pairwise(body):
         if isinstance(node, ast.AnnAssign) and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant):
             out[node.target.id] = str(nxt.value.value).strip()  # type: ignore[attr-defined]
     return out

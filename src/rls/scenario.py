@@ -202,13 +202,13 @@ def parse_scenario(doc: Any) -> Scenario:
         _ws_key(k, "workspace_local_admins"): [_ref(m) for m in v.list_items()]
         for k, v in r.mapping("workspace_local_admins").items()
     }
-    catalogs = {
-        _ws_key(k, "catalogs"): [_catalog(c) for c in v.list_items()] for k, v in r.mapping("catalogs").items()
-    }
+    catalogs = {_ws_key(k, "catalogs"): [_catalog(c) for c in v.list_items()] for k, v in r.mapping("catalogs").items()}
     collector = _ref(r.child("collector"))
     faults = [_fault(f) for f in r.list("faults", default=[])]
 
-    s = Scenario(account_id, cloud, workspaces, users, sps, groups, assignments, local_admins, catalogs, collector, faults)
+    s = Scenario(
+        account_id, cloud, workspaces, users, sps, groups, assignments, local_admins, catalogs, collector, faults
+    )
     _check_references(s)
     return s
 
@@ -441,6 +441,11 @@ class _Reader:
 def _kind(v: Any) -> str:
     if v is None:
         return "null"
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "an object"}.get(
-        type(v), type(v).__name__
-    )
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "an object",
+    }.get(type(v), type(v).__name__)

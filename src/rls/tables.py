@@ -46,3 +46,86 @@ class AccessRow:
     via: str | None  # membership chain, e.g. "platform > sales-admins"
     run_id: str
     collected_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An entry of the nested ``admins`` / ``users`` lists of ``all_workspace_and_catalog_perms``."""
+
+    user_name: str | None
+    group_name: str | None
+    principal_type: str
+    source: str
+    via: str | None
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    name: str
+    owner: str | None
+
+
+@dataclass(frozen=True)
+class WorkspacePerms:
+    """``all_workspace_and_catalog_perms``: one row per collected workspace, nested."""
+
+    workspace_id: int
+    workspace_name: str
+    deployment_name: str
+    workspace_url: str
+    workspace_status: str
+    cloud: str | None
+    identity_federated: bool | None
+    admins: list[Principal]
+    users: list[Principal]
+    catalogs: list[CatalogEntry]
+    run_id: str
+    collected_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    """``group_members_flat``: every member of every relevant account group, at any depth."""
+
+    group_id: str
+    group_name: str
+    member_id: str
+    member_name: str
+    member_type: str  # USER | SERVICE_PRINCIPAL | GROUP
+    active: bool
+    depth: int
+    path: str  # outer group first, e.g. "sales-admins > platform"
+    run_id: str
+
+
+@dataclass(frozen=True)
+class WorkspaceRun:
+    workspace_id: int
+    workspace_name: str
+    workspace_status: str
+    outcome: str  # collected | failed | not-running | kept-previous
+    error: str | None
+    admins: int
+    users: int
+    catalogs: int
+    elevated: bool
+    api_calls: int
+
+
+@dataclass(frozen=True)
+class CollectionRun:
+    """``collection_runs``: one row per run, appended."""
+
+    run_id: str
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    outcome: str  # ok | partial | refused | failed | dry-run
+    forced: bool
+    admin_rows: int
+    previous_admin_rows: int | None
+    api_calls: int
+    api_calls_by_family: dict[str, int]
+    workspaces: list[WorkspaceRun]
+    elevations: list[int]
+    repaired: list[str]
+    errors: list[str]

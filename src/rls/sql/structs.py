@@ -68,3 +68,27 @@ def to_row(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: to_row(v) for k, v in value.items()}
     return value
+
+
+def from_row(klass: type, row: dict[str, Any]) -> Any:
+    """Inverse of :func:`to_row` for rows read back as dicts (``SqlBackend.fetch``)."""
+    kwargs = {}
+    for name, tp in _field_types(klass):
+        kwargs[name] = _from_value(tp, row.get(name))
+    return klass(**kwargs)
+
+
+def _from_value(tp: Any, value: Any) -> Any:
+    tp, _ = _unwrap_optional(tp)
+    if value is None:
+        return None
+    if dataclasses.is_dataclass(tp):
+        return from_row(tp, value if isinstance(value, dict) else value.asDict(recursive=True))
+    origin = typing.get_origin(tp)
+    if origin in (list, tuple):
+        (item, *_) = typing.get_args(tp)
+        return [_from_value(item, v) for v in value]
+    if origin is dict:
+        _, v_tp = typing.get_args(tp)
+        return {k: _from_value(v_tp, v) for k, v in value.items()}
+    return value

@@ -1,0 +1,92 @@
+"""SDK clients, built once and reused: one account client, one cached client per workspace.
+
+Constructing an SDK ``Config`` performs network discovery, so it never happens in a loop: workspace clients are
+derived from the account client's configuration (same credentials, another host) and cached.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from databricks.sdk import AccountClient, WorkspaceClient
+from databricks.sdk.config import Config
+
+from rls.collect.ratelimit import LimitedAdapter, RateLimiter
+from rls.config import CollectConfig
+
+ACCOUNT_HOSTS = {
+    "aws": "https://accounts.cloud.databricks.com",
+    "azure": "https://accounts.azuredatabricks.net",
+    "gcp": "https://accounts.gcp.databricks.com",
+}
+WORKSPACE_HOST_TEMPLATES = {
+    "aws": "https://{deployment_name}.cloud.databricks.com",
+    "azure": "https://{deployment_name}.azuredatabricks.net",
+    "gcp": "https://{deployment_name}.gcp.databricks.com",
+}
+_POOL = 32
+
+
+class Clients:
+    """The account API seam: every SDK client the collector uses comes from here."""
+
+    def __init__(self, cfg: CollectConfig, credentials: dict[str, str] | None = None, **config_kwargs: Any) -> None:
+        self.cfg = cfg
+        self.limiter = RateLimiter(cfg.rate_limits)
+        kwargs: dict[str, Any] = {
+            "host": cfg.account_host or ACCOUNT_HOSTS[cfg.cloud],
+            "http_timeout_seconds": cfg.http_timeout_s,
+            "retry_timeout_seconds": cfg.retry_timeout_s,
+            "max_connection_pools": _POOL,
+            "max_connections_per_pool": _POOL,
+        }
+        if cfg.account_id:
+            kwargs["account_id"] = cfg.account_id
+        if credentials:
+            kwargs["client_id"] = credentials["client_id"]
+            kwargs["client_secret"] = credentials["client_secret"]
+        kwargs.update(config_kwargs)
+        self._account_config = Config(**kwargs)
+        if not self._account_config.account_id:
+            raise ValueError(
+                "no account id: set collect.account_id in the config or DATABRICKS_ACCOUNT_ID in the environment"
+            )
+        self.account = AccountClient(config=self._account_config)
+        self._limit(self.account)
+        self._workspaces: dict[int, WorkspaceClient] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def account_id(self) -> str:
+        return str(self._account_config.account_id)
+
+    @property
+    def client_id(self) -> str | None:
+        return self._account_config.client_id
+
+    def workspace_url(self, workspace_id: int, deployment_name: str) -> str:
+        template = self.cfg.workspace_host_template or WORKSPACE_HOST_TEMPLATES[self.cfg.cloud]
+        return template.format(deployment_name=deployment_name, workspace_id=workspace_id)
+
+    def workspace(self, workspace_id: int, deployment_name: str) -> WorkspaceClient:
+        with self._lock:
+            client = self._workspaces.get(workspace_id)
+            if client is None:
+                host = self.workspace_url(workspace_id, deployment_name)
+                config = self._account_config.deep_copy()
+                config.host = host
+                config.account_id = None
+                config.init_auth()
+                client = WorkspaceClient(config=config)
+                self._limit(client)
+                self.limiter.workspace_hosts[host] = workspace_id
+                self._workspaces[workspace_id] = client
+            return client
+
+    def _limit(self, client: AccountClient | WorkspaceClient) -> None:
+        # The SDK exposes no transport hook; its requests.Session is the one place every request passes.
+        session = client.api_client._api_client._session
+        adapter = LimitedAdapter(self.limiter, pool_connections=_POOL, pool_maxsize=_POOL, pool_block=True)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)

@@ -1,0 +1,220 @@
+"""Step 1: read every workspace's admins and users and write them as one snapshot.
+
+Order of work: repair earlier elevations; account-wide reads (workspaces, identities) — a failure there stops the
+run before anything is written; per-workspace reads in parallel; workspace-level reads, elevating one workspace at
+a time where the collector is not admin; then compute, keep last-known-good rows for what could not be collected,
+check the circuit breaker and write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rls import tables
+from rls.collect.account_api import AccountApi
+from rls.collect.elevation import Elevator, Ledger, RestoreError
+from rls.collect.report import CollectReport
+from rls.collect.rows import build_snapshot
+from rls.collect.snapshot import SnapshotStore
+from rls.config import RlsConfig
+from rls.model.access import Grant, WorkspaceInfo, is_effective_admin
+from rls.model.directory import GROUP, SERVICE_PRINCIPAL, Directory, MemberRef
+from rls.model.memberships import flatten_all, reachable_groups
+from rls.parallel import describe, gather
+from rls.sql import SqlBackend
+
+logger = logging.getLogger(__name__)
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+
+@dataclass
+class _Ws:
+    info: WorkspaceInfo
+    grants: list[Grant] = field(default_factory=list)
+    federated: bool = True
+    local_admins: list[MemberRef] | None = None
+    catalogs: list[tuple[str, str | None]] = field(default_factory=list)
+    elevated: bool = False
+    error: str | None = None
+
+
+class Collector:
+    def __init__(
+        self,
+        backend: SqlBackend,
+        cfg: RlsConfig,
+        api: AccountApi,
+        ledger: Ledger,
+        *,
+        dry_run: bool = False,
+        force: bool = False,
+        progress: Progress | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.api = api
+        self.store = SnapshotStore(backend, cfg)
+        self.ledger = ledger
+        self.dry_run = dry_run
+        self.force = force
+        self.progress = progress or (lambda phase, done, total: None)
+        self.directory = Directory()
+        self.failed_groups: dict[str, str] = {}  # group id -> why its members could not be read
+        run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
+        self.report = CollectReport(run_id, dt.datetime.now(dt.UTC), dry_run=dry_run, forced=force)
+
+    @property
+    def run_id(self) -> str:
+        return self.report.run_id
+
+    def run(self) -> CollectReport:
+        try:
+            self._run()
+        finally:
+            self.report.ended_at = dt.datetime.now(dt.UTC)
+            self.report.api_calls_by_family = dict(self.api.clients.limiter.stats.by_family)
+        return self.report
+
+    def _run(self) -> None:
+        self._repair()
+        try:
+            workspaces = self.api.workspaces()
+            self._read_directory()
+            collector = self._collector_ref()
+        except Exception as e:
+            self.report.errors.append(describe(e))
+            return
+        running = [_Ws(w) for w in workspaces if w.status == "RUNNING"]
+        self._read_assignments(running)
+        self._fetch_groups(
+            {g.principal.id for w in running if not w.error for g in w.grants if g.principal.kind == GROUP}
+        )
+        self._read_workspace_level(running, collector)
+        self._fetch_groups({m.id for w in running if not w.error for m in w.local_admins or [] if m.kind == GROUP})
+        self._publish(workspaces, running, collector)
+
+    # ---- phases ---------------------------------------------------------------------------------------------------
+    def _repair(self) -> None:
+        if self.dry_run:
+            self.report.repaired = [f"would repair workspace {e.workspace_id}" for e in self.ledger.open_entries()]
+            return
+        elevator = Elevator(self.api, self.ledger, MemberRef(SERVICE_PRINCIPAL, ""), self.run_id)
+        for r in elevator.repair():
+            line = f"workspace {r.workspace_id}: {r.outcome}" + (f" ({r.detail})" if r.detail else "")
+            (self.report.unrestored if r.outcome == "failed" else self.report.repaired).append(line)
+
+    def _read_directory(self) -> None:
+        d = self.directory
+        d.users = {p.id: p for p in self.api.users()}
+        d.service_principals = {p.id: p for p in self.api.service_principals()}
+        d.groups = {p.id: p for p in self.api.groups()}
+
+    def _collector_ref(self) -> MemberRef:
+        app_id = self.cfg.collect.collector_application_id or self.api.clients.client_id
+        if not app_id:
+            raise ValueError(
+                "collector identity unknown: set collect.collector_application_id (the SP's application id)"
+            )
+        me = self.directory.by_identity(app_id)
+        if me is None:
+            raise ValueError(f"collector {app_id} is not a user or service principal of this account")
+        return MemberRef(me.kind, me.id)
+
+    def _read_assignments(self, running: list[_Ws]) -> None:
+        def read(w: _Ws) -> None:
+            w.grants = self.api.grants(w.info.workspace_id)
+            w.federated = self.api.is_identity_federated(w.info.workspace_id)
+
+        self._fan_out("assignments", read, running)
+
+    def _fetch_groups(self, roots: set[str]) -> None:
+        """Fetch members of every group reachable from ``roots`` (only those matter for access), level by level."""
+        failed: dict[str, str] = {}
+        while True:
+            todo = reachable_groups(roots, self.directory.members) - set(self.directory.members) - set(failed)
+            if not todo:
+                break
+            results, errors = gather(self.api.group_members, todo, self.cfg.collect.workspace_concurrency)
+            self.directory.members.update(results)
+            failed.update({g: describe(e) for g, e in errors.items()})
+        self.failed_groups.update(failed)
+
+    def _read_workspace_level(self, running: list[_Ws], collector: MemberRef) -> None:
+        flat = flatten_all(self.directory, set(self.directory.members))
+        needing = [w for w in running if not w.error and (not w.federated or self.cfg.collect.collect_catalogs)]
+        as_admin = [w for w in needing if is_effective_admin(collector, w.grants, None, flat)]
+        to_elevate = [w for w in needing if w not in as_admin]
+        self._fan_out("workspace data", self._read_one, as_admin)
+        if self.dry_run:
+            self.report.elevations = [w.info.workspace_id for w in to_elevate]
+            for w in to_elevate:
+                w.error = "dry run: would elevate to read workspace-level data"
+            return
+        elevator = Elevator(self.api, self.ledger, collector, self.run_id)
+        for i, w in enumerate(to_elevate):  # one workspace at a time: at most one elevation is ever open
+            if self.report.unrestored:
+                w.error = "not collected: an earlier elevation could not be undone"
+                continue
+            previous = next((g for g in w.grants if g.principal == collector), None)
+            try:
+                with elevator.elevated(w.info.workspace_id, previous):
+                    w.elevated = True
+                    self.report.elevations.append(w.info.workspace_id)
+                    self._read_one(w)
+            except RestoreError as e:
+                self.report.unrestored.append(str(e))
+                w.error = describe(e)
+            except Exception as e:
+                w.error = describe(e)
+            self.progress("elevated reads", i + 1, len(to_elevate))
+
+    def _read_one(self, w: _Ws) -> None:
+        if not w.federated:
+            w.local_admins = self.api.local_admins(w.info)
+        if self.cfg.collect.collect_catalogs and w.federated:
+            w.catalogs = self.api.catalogs(w.info)
+
+    def _fan_out(self, phase: str, fn: Callable[[_Ws], None], items: list[_Ws]) -> None:
+        done = 0
+
+        def tick(_: int) -> None:
+            nonlocal done
+            done += 1
+            self.progress(phase, done, len(items))
+
+        by_id = {w.info.workspace_id: w for w in items}
+        _, errors = gather(lambda wid: fn(by_id[wid]), by_id, self.cfg.collect.workspace_concurrency, tick)
+        for wid, e in errors.items():
+            by_id[wid].error = describe(e)
+
+    # ---- compute and write ----------------------------------------------------------------------------------------
+    def _publish(self, workspaces: list[WorkspaceInfo], running: list[_Ws], collector: MemberRef) -> None:
+        snapshot = build_snapshot(self, workspaces, running, collector, self.failed_groups)
+        self.report.workspaces = snapshot.runs
+        if self.dry_run:
+            self.report.admin_rows = len(snapshot.admins)
+            return
+        self.store.ensure_schema()
+        kept = self.store.previous({r.workspace_id for r in snapshot.runs if r.outcome != "collected"})
+        admins = snapshot.admins + kept[tables.ADMINS]
+        self.report.admin_rows = len(admins)
+        self.report.previous_admin_rows = self.store.admin_row_count()
+        prev = self.report.previous_admin_rows
+        if prev and len(admins) < prev * (1 - self.cfg.collect.max_admin_drop) and not self.force:
+            self.report.refused = True
+            self.report.errors.append(
+                f"circuit breaker: admin rows dropped from {prev} to {len(admins)} "
+                f"(more than {self.cfg.collect.max_admin_drop:.0%}); nothing published — check the account, "
+                "then rerun with --force if the drop is real"
+            )
+        else:
+            self.store.write(
+                admins, snapshot.users + kept[tables.USERS], snapshot.perms + kept[tables.PERMS], snapshot.members
+            )
+        self.report.workspaces = snapshot.mark_kept(kept)
+        self.report.ended_at = dt.datetime.now(dt.UTC)
+        self.report.api_calls_by_family = dict(self.api.clients.limiter.stats.by_family)
+        self.store.append_run(self.report.to_run_row())

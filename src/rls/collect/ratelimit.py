@@ -1,0 +1,123 @@
+"""Client-side rate limiting and call counting for every HTTP request the SDK sends.
+
+The SDK honours ``Retry-After`` but has no limiter of its own, so a collector that fans out over 2,000 workspaces
+would spend its time in 429 back-off. Requests are classified into endpoint families (Databricks publishes limits
+per family) and each family is paced by a token bucket. The limiter sits in the SDK's ``requests`` session as a
+transport adapter, so paged list calls are paced page by page.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import requests
+from requests.adapters import HTTPAdapter
+
+_ACCOUNT_SCIM = re.compile(r"/api/2\.0/accounts/[^/]+/scim/v2/(Users|Groups|ServicePrincipals)(/[^/?]+)?$")
+_WORKSPACE_IN_PATH = re.compile(r"/(?:workspaces|ws)/(\d+)(?:/|$)")
+
+FAMILIES = ("scim_get", "scim_list", "write", "workspace", "other")
+
+
+def classify(method: str, url: str) -> str:
+    """Endpoint family of a request: scim_get, scim_list, write, workspace or other."""
+    path = urlparse(url).path
+    if method.upper() in ("PUT", "POST", "PATCH", "DELETE"):
+        return "write"
+    m = _ACCOUNT_SCIM.search(path)
+    if m:
+        return "scim_get" if m.group(2) else "scim_list"
+    if "/api/2.0/accounts/" in path:
+        return "other"
+    return "workspace"
+
+
+def workspace_of(url: str, hosts: dict[str, int]) -> int | None:
+    """Workspace a request is about: from the account API path, or from a workspace client's host."""
+    m = _WORKSPACE_IN_PATH.search(urlparse(url).path)
+    if m:
+        return int(m.group(1))
+    for host, wid in hosts.items():
+        if url.startswith(host + "/"):
+            return wid
+    return None
+
+
+class TokenBucket:
+    """At most ``rate`` acquisitions per second on average, bursts of at most ``burst``."""
+
+    def __init__(self, rate: float, burst: float = 1.0) -> None:
+        self.rate = rate
+        self.burst = max(burst, 1.0)
+        self._tokens = self.burst
+        self._last = time.monotonic()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Take one token, waiting as needed; returns the seconds waited."""
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            self._tokens -= 1.0
+            wait = 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+        if wait > 0:
+            time.sleep(wait)  # pacing, not synchronisation: the debt was booked under the lock
+        return wait
+
+
+@dataclass
+class CallStats:
+    by_family: Counter[str] = field(default_factory=Counter)
+    by_workspace: Counter[int] = field(default_factory=Counter)
+    statuses: Counter[int] = field(default_factory=Counter)
+    waited_s: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_family.values())
+
+
+class RateLimiter:
+    def __init__(self, rates: dict[str, float]) -> None:
+        unknown = set(rates) - set(FAMILIES)
+        if unknown:
+            raise ValueError(f"unknown rate-limit families {sorted(unknown)}; known: {', '.join(FAMILIES)}")
+        self._buckets = {f: TokenBucket(r) for f, r in rates.items()}
+        self.stats = CallStats()
+        self.workspace_hosts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def before(self, method: str, url: str) -> None:
+        family = classify(method, url)
+        bucket = self._buckets.get(family)
+        waited = bucket.acquire() if bucket else 0.0
+        wid = workspace_of(url, self.workspace_hosts)
+        with self._lock:
+            self.stats.by_family[family] += 1
+            self.stats.waited_s += waited
+            if wid is not None:
+                self.stats.by_workspace[wid] += 1
+
+    def after(self, status: int) -> None:
+        with self._lock:
+            self.stats.statuses[status] += 1
+
+
+class LimitedAdapter(HTTPAdapter):
+    """Transport adapter that paces and counts each request before it goes out."""
+
+    def __init__(self, limiter: RateLimiter, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._limiter = limiter
+
+    def send(self, request: requests.PreparedRequest, *args, **kwargs) -> requests.Response:
+        self._limiter.before(request.method or "GET", request.url or "")
+        response = super().send(request, *args, **kwargs)
+        self._limiter.after(response.status_code)
+        return response

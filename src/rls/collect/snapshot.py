@@ -1,0 +1,70 @@
+"""The collector's tables: last-known-good rows in, one consistent snapshot out.
+
+Each table is written with one overwrite (atomic on Delta: readers see the old or the new table, never half). The
+views read only the admins table, so they switch from one snapshot to the next in a single commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rls import tables
+from rls.config import RlsConfig
+from rls.sql import SqlBackend, quote_name
+from rls.sql.structs import from_row
+
+logger = logging.getLogger(__name__)
+
+
+class SnapshotStore:
+    def __init__(self, backend: SqlBackend, cfg: RlsConfig) -> None:
+        self.backend = backend
+        self.cfg = cfg
+
+    def name(self, table: str) -> str:
+        return quote_name(self.cfg.catalog, self.cfg.schema, table)
+
+    def _exists(self, table: str) -> bool:
+        return self.backend.table_exists(self.name(table))
+
+    def ensure_schema(self) -> None:
+        self.backend.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(self.cfg.catalog, self.cfg.schema)}")
+
+    def admin_row_count(self) -> int | None:
+        """Admin rows of the last published snapshot (None before the first run)."""
+        if not self._exists(tables.ADMINS):
+            return None
+        return int(self.backend.fetch(f"SELECT count(*) AS n FROM {self.name(tables.ADMINS)}")[0]["n"])
+
+    def previous(self, workspace_ids: set[int]) -> dict[str, list[Any]]:
+        """Rows the last snapshot holds for these workspaces: kept when they cannot be collected now."""
+        out: dict[str, list[Any]] = {tables.ADMINS: [], tables.USERS: [], tables.PERMS: []}
+        if not workspace_ids:
+            return out
+        ids = ", ".join(str(int(w)) for w in sorted(workspace_ids))
+        for table, klass in (
+            (tables.ADMINS, tables.AccessRow),
+            (tables.USERS, tables.AccessRow),
+            (tables.PERMS, tables.WorkspacePerms),
+        ):
+            if self._exists(table):
+                rows = self.backend.fetch(f"SELECT * FROM {self.name(table)} WHERE workspace_id IN ({ids})")
+                out[table] = [from_row(klass, r) for r in rows]
+        return out
+
+    def write(
+        self,
+        admins: list[tables.AccessRow],
+        users: list[tables.AccessRow],
+        perms: list[tables.WorkspacePerms],
+        members: list[tables.GroupMember],
+    ) -> None:
+        # The admins table is what the views read: written last, once everything else is in place.
+        self.backend.save_table(self.name(tables.GROUP_MEMBERS), members, tables.GroupMember)
+        self.backend.save_table(self.name(tables.USERS), users, tables.AccessRow)
+        self.backend.save_table(self.name(tables.PERMS), perms, tables.WorkspacePerms)
+        self.backend.save_table(self.name(tables.ADMINS), admins, tables.AccessRow)
+
+    def append_run(self, run: tables.CollectionRun) -> None:
+        self.backend.save_table(self.name(tables.RUNS), [run], tables.CollectionRun, mode="append")

@@ -1,0 +1,1 @@
+"""Pure model: account directory, group flattening and effective access. No I/O here."""

@@ -1,0 +1,129 @@
+"""Effective access of one workspace: who is ADMIN, who is USER, and through what.
+
+ADMIN and USER are kept apart from the start: a principal assigned only USER never yields an admin row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from rls import tables
+from rls.model.directory import GROUP, SERVICE_PRINCIPAL, USER, Directory, MemberRef
+from rls.model.memberships import FlatMember, path_names
+
+ADMIN_PERMISSION = "ADMIN"
+USER_PERMISSION = "USER"
+
+_PRINCIPAL_TYPE = {USER: tables.USER, SERVICE_PRINCIPAL: tables.SERVICE_PRINCIPAL, GROUP: tables.GROUP}
+
+
+@dataclass(frozen=True)
+class WorkspaceInfo:
+    workspace_id: int
+    workspace_name: str
+    deployment_name: str
+    status: str
+    url: str
+    cloud: str | None = None
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One permission assignment as the account API returned it."""
+
+    principal: MemberRef
+    permissions: tuple[str, ...]
+
+    @property
+    def level(self) -> str:
+        return ADMIN_PERMISSION if ADMIN_PERMISSION in self.permissions else USER_PERMISSION
+
+
+@dataclass
+class WorkspaceAccess:
+    admins: list[tables.AccessRow]
+    users: list[tables.AccessRow]
+
+
+def effective_access(
+    ws: WorkspaceInfo,
+    grants: list[Grant],
+    local_admins: list[MemberRef] | None,
+    directory: Directory,
+    flat: dict[str, list[FlatMember]],
+    *,
+    exclude: MemberRef | None,
+    run_id: str,
+    collected_at: dt.datetime,
+) -> WorkspaceAccess:
+    """Rows of the ``…_admins`` and ``…_users`` tables for one workspace.
+
+    ``exclude`` is the collector when it elevated itself here: its temporary right must not be recorded, so it is
+    dropped wherever it appears directly (its assignment, the local admins group). Membership of an assigned group
+    is real access and stays.
+    """
+
+    def expand(ref: MemberRef, source: str, where: str) -> list[tables.AccessRow]:
+        if ref == exclude:
+            return []
+        p = directory.get(ref.kind, ref.id, where)
+        if ref.kind != GROUP:
+            return [_row(ws, p.name, None, ref.kind, source, None, run_id, collected_at)] if p.active else []
+        rows = [_row(ws, None, p.name, GROUP, source, None, run_id, collected_at)]
+        member_source = tables.VIA_GROUP if source == tables.DIRECT else source
+        for fm in flat.get(ref.id, []):
+            if fm.member.kind == GROUP:
+                continue  # nested groups are expanded into their members below this one
+            m = directory.get(fm.member.kind, fm.member.id, f"group {p.name!r}")
+            if m.active:
+                via = path_names(directory, fm.path)
+                rows.append(_row(ws, m.name, p.name, fm.member.kind, member_source, via, run_id, collected_at))
+        return rows
+
+    admins: list[tables.AccessRow] = []
+    users: list[tables.AccessRow] = []
+    where = f"permission assignments of workspace {ws.workspace_id}"
+    for g in grants:
+        (admins if g.level == ADMIN_PERMISSION else users).extend(expand(g.principal, tables.DIRECT, where))
+    for ref in local_admins or []:
+        admins.extend(expand(ref, tables.LOCAL_ADMINS, f"admins group of workspace {ws.workspace_id}"))
+    return WorkspaceAccess(admins=list(dict.fromkeys(admins)), users=list(dict.fromkeys(users)))
+
+
+def _row(
+    ws: WorkspaceInfo,
+    user_name: str | None,
+    group_name: str | None,
+    kind: str,
+    source: str,
+    via: str | None,
+    run_id: str,
+    collected_at: dt.datetime,
+) -> tables.AccessRow:
+    return tables.AccessRow(
+        workspace_id=ws.workspace_id,
+        workspace_name=ws.workspace_name,
+        workspace_url=ws.url,
+        user_name=user_name,
+        group_name=group_name,
+        principal_type=_PRINCIPAL_TYPE[kind],
+        source=source,
+        via=via,
+        run_id=run_id,
+        collected_at=collected_at,
+    )
+
+
+def is_effective_admin(
+    who: MemberRef, grants: list[Grant], local_admins: list[MemberRef] | None, flat: dict[str, list[FlatMember]]
+) -> bool:
+    """Is ``who`` already workspace admin (directly, through an assigned group, or a local admin)?"""
+    refs = [g.principal for g in grants if g.level == ADMIN_PERMISSION] + list(local_admins or [])
+    for ref in refs:
+        if ref == who:
+            return True
+        if ref.kind == GROUP and any(fm.member == who for fm in flat.get(ref.id, [])):
+            return True
+    return False
