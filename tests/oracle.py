@@ -1,0 +1,78 @@
+"""The oracle: who may see which workspace, computed straight from a scenario file.
+
+Written from the spec's "Meaning" section only, sharing no code with the collector or the views, so that a bug
+in either cannot hide in both.
+"""
+
+from __future__ import annotations
+
+from rls.scenario import PrincipalRef, Scenario
+
+
+def _members_closure(s: Scenario, group_id: str) -> set[PrincipalRef]:
+    """Users and SPs inside a group at any depth (cycles end where they loop)."""
+    out: set[PrincipalRef] = set()
+    stack, seen = [group_id], set()
+    while stack:
+        gid = stack.pop()
+        if gid in seen:
+            continue
+        seen.add(gid)
+        for m in s.group(gid).members:
+            if m.type == "group":
+                stack.append(m.id)
+            else:
+                out.add(m)
+    return out
+
+
+def _active_identity(s: Scenario, ref: PrincipalRef) -> str | None:
+    if ref.type == "user":
+        u = s.user(ref.id)
+        return u.user_name.lower() if u.active else None
+    sp = s.service_principal(ref.id)
+    return sp.application_id.lower() if sp.active else None
+
+
+def _expand(s: Scenario, ref: PrincipalRef) -> set[str]:
+    refs = _members_closure(s, ref.id) if ref.type == "group" else {ref}
+    return {i for r in refs if (i := _active_identity(s, r))}
+
+
+def access(s: Scenario, permission: str, *, collected: set[int] | None = None) -> dict[str, set[int]]:
+    """identity (lower-case) -> workspaces where its assignment level is ``permission`` (ADMIN or USER).
+
+    An assignment listing both ADMIN and USER is an ADMIN assignment (ADMIN takes precedence, as in the API).
+
+    ``collected``: the workspaces whose rows exist (default: every RUNNING workspace).
+    """
+    if collected is None:
+        collected = {w.workspace_id for w in s.workspaces if w.workspace_status == "RUNNING"}
+    out: dict[str, set[int]] = {i: set() for i in identities(s)}
+    for a in s.assignments:
+        level = "ADMIN" if "ADMIN" in a.permissions else "USER"
+        if level == permission and a.workspace_id in collected:
+            for ident in _expand(s, a.principal):
+                out[ident].add(a.workspace_id)
+    if permission == "ADMIN":
+        for wid, refs in s.workspace_local_admins.items():
+            if wid in collected and not s.workspace(wid).identity_federated:
+                for ref in refs:
+                    for ident in _expand(s, ref):
+                        out[ident].add(wid)
+    return out
+
+
+def admin_workspaces(s: Scenario, **kw) -> dict[str, set[int]]:
+    return access(s, "ADMIN", **kw)
+
+
+def identities(s: Scenario) -> list[str]:
+    """Every identity of the account as current_user() names it, lower-cased, active or not."""
+    return [u.user_name.lower() for u in s.users] + [p.application_id.lower() for p in s.service_principals]
+
+
+def original_case(s: Scenario) -> dict[str, str]:
+    return {u.user_name.lower(): u.user_name for u in s.users} | {
+        p.application_id.lower(): p.application_id for p in s.service_principals
+    }
