@@ -45,6 +45,12 @@ class CollectConfig:
     """Client-side requests per second per endpoint family, under Databricks' published limits."""
     max_admin_drop: float = 0.5
     """Circuit breaker: refuse to publish when the account's admin count drops by more than this fraction."""
+    elevation_concurrency: int = 1
+    """Workspaces elevated at the same time (1: never more than one elevation open)."""
+    restore_backoff_s: float = 1.0
+    """First back-off between attempts to undo an elevation (doubles, 4 attempts)."""
+    elevation_ledger: str | None = None
+    """Elevation ledger file (default: /Volumes/<catalog>/<schema>/rls_state/… on Databricks, <workdir>/… locally)."""
     workspace_host_template: str | None = None
     """Workspace URL template with {deployment_name} / {workspace_id} (default: the cloud's URL scheme)."""
 

@@ -39,6 +39,7 @@ class _Ws:
     local_admins: list[MemberRef] | None = None
     catalogs: list[tuple[str, str | None]] = field(default_factory=list)
     elevated: bool = False
+    would_elevate: bool = False  # dry run: elevation needed, so workspace-level data was not read
     error: str | None = None
 
 
@@ -65,6 +66,10 @@ class Collector:
         self.failed_groups: dict[str, str] = {}  # group id -> why its members could not be read
         run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
         self.report = CollectReport(run_id, dt.datetime.now(dt.UTC), dry_run=dry_run, forced=force)
+
+    @property
+    def _backoff(self) -> float:
+        return self.cfg.collect.restore_backoff_s
 
     @property
     def run_id(self) -> str:
@@ -101,7 +106,7 @@ class Collector:
         if self.dry_run:
             self.report.repaired = [f"would repair workspace {e.workspace_id}" for e in self.ledger.open_entries()]
             return
-        elevator = Elevator(self.api, self.ledger, MemberRef(SERVICE_PRINCIPAL, ""), self.run_id)
+        elevator = Elevator(self.api, self.ledger, MemberRef(SERVICE_PRINCIPAL, ""), self.run_id, self._backoff)
         for r in elevator.repair():
             line = f"workspace {r.workspace_id}: {r.outcome}" + (f" ({r.detail})" if r.detail else "")
             (self.report.unrestored if r.outcome == "failed" else self.report.repaired).append(line)
@@ -151,13 +156,13 @@ class Collector:
         if self.dry_run:
             self.report.elevations = [w.info.workspace_id for w in to_elevate]
             for w in to_elevate:
-                w.error = "dry run: would elevate to read workspace-level data"
+                w.would_elevate = True
             return
-        elevator = Elevator(self.api, self.ledger, collector, self.run_id)
-        for i, w in enumerate(to_elevate):  # one workspace at a time: at most one elevation is ever open
-            if self.report.unrestored:
-                w.error = "not collected: an earlier elevation could not be undone"
-                continue
+        elevator = Elevator(self.api, self.ledger, collector, self.run_id, self._backoff)
+
+        def elevate_and_read(w: _Ws) -> None:
+            if self.report.unrestored:  # stop elevating anywhere once one elevation could not be undone
+                raise RuntimeError("not collected: an earlier elevation could not be undone")
             previous = next((g for g in w.grants if g.principal == collector), None)
             try:
                 with elevator.elevated(w.info.workspace_id, previous):
@@ -166,10 +171,10 @@ class Collector:
                     self._read_one(w)
             except RestoreError as e:
                 self.report.unrestored.append(str(e))
-                w.error = describe(e)
-            except Exception as e:
-                w.error = describe(e)
-            self.progress("elevated reads", i + 1, len(to_elevate))
+                raise
+
+        # Default 1: at most one elevation is open at any moment (config: collect.elevation_concurrency).
+        self._fan_out("elevated reads", elevate_and_read, to_elevate, self.cfg.collect.elevation_concurrency)
 
     def _read_one(self, w: _Ws) -> None:
         if not w.federated:
@@ -177,7 +182,7 @@ class Collector:
         if self.cfg.collect.collect_catalogs and w.federated:
             w.catalogs = self.api.catalogs(w.info)
 
-    def _fan_out(self, phase: str, fn: Callable[[_Ws], None], items: list[_Ws]) -> None:
+    def _fan_out(self, phase: str, fn: Callable[[_Ws], None], items: list[_Ws], workers: int | None = None) -> None:
         done = 0
 
         def tick(_: int) -> None:
@@ -186,7 +191,8 @@ class Collector:
             self.progress(phase, done, len(items))
 
         by_id = {w.info.workspace_id: w for w in items}
-        _, errors = gather(lambda wid: fn(by_id[wid]), by_id, self.cfg.collect.workspace_concurrency, tick)
+        workers = workers or self.cfg.collect.workspace_concurrency
+        _, errors = gather(lambda wid: fn(by_id[wid]), by_id, workers, tick)
         for wid, e in errors.items():
             by_id[wid].error = describe(e)
 

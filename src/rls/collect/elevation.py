@@ -103,8 +103,11 @@ class Repair:
 
 
 class Elevator:
-    def __init__(self, api: AccountApi, ledger: Ledger, collector: MemberRef, run_id: str) -> None:
+    def __init__(
+        self, api: AccountApi, ledger: Ledger, collector: MemberRef, run_id: str, backoff_s: float = 1.0
+    ) -> None:
         self.api = api
+        self.backoff_s = backoff_s
         self.ledger = ledger
         self.collector = collector
         self.run_id = run_id
@@ -140,7 +143,7 @@ class Elevator:
                 return
             except DatabricksError as e:
                 last = e
-                time.sleep(min(2**attempt, 8))  # back-off between attempts, not synchronisation
+                time.sleep(self.backoff_s * 2**attempt)  # back-off between attempts, not synchronisation
         raise RestoreError(
             f"could not restore the collector's assignment on workspace {entry.workspace_id} "
             f"(previous: {entry.previous or 'none'}): {describe(last) if last else 'unknown'}; "

@@ -83,6 +83,9 @@ def build_snapshot(
             except UnknownPrincipalError as e:
                 w.error = str(e)
         wid = w.info.workspace_id
+        if w.would_elevate:
+            runs.append(_run(w, "would-elevate", 0, 0, 0, calls[wid]))
+            continue
         if access is None:
             runs.append(_run(w, "failed", 0, 0, 0, calls[wid]))
             continue

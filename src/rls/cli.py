@@ -1,0 +1,242 @@
+"""`rls`: the command line. Thin: parse options, call the package, render the report, exit with its code."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.console import Console
+
+from rls import __version__, exitcodes
+from rls.errors import explain
+
+app = typer.Typer(
+    name="rls",
+    help="Row-level security for Databricks system tables: each workspace admin sees only their workspaces' rows.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+
+@dataclass
+class Globals:
+    verbose: int = 0
+    quiet: bool = False
+    debug: bool = False
+
+
+G = Globals()
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file (see rls.yml).")]
+CatalogOpt = Annotated[str | None, typer.Option(help="Catalog of the tables and views (config: catalog).")]
+SchemaOpt = Annotated[str | None, typer.Option(help="Schema of the tables and views (config: schema).")]
+WorkdirOpt = Annotated[
+    Path | None, typer.Option(help="Use the local embedded warehouse in this directory instead of Databricks.")
+]
+ScenarioOpt = Annotated[
+    Path | None, typer.Option(help="Collect from a local emulated account described by this scenario file.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON for machines.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"rls {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _globals(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logging (-vv: debug).")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors and the final result.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")] = False,
+) -> None:
+    G.verbose, G.quiet, G.debug = verbose, quiet, debug
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=logging.ERROR if quiet else level, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("py4j", "databricks.sdk", "urllib3"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, level))
+
+
+def _emit(data: Any) -> None:
+    out.print_json(json.dumps(data, default=str)) if sys.stdout.isatty() else print(json.dumps(data, default=str))
+
+
+@app.command()
+def demo(
+    scenario: Annotated[Path | None, typer.Option(help="Scenario file (default: the shipped example).")] = None,
+    workdir: Annotated[Path, typer.Option(help="Work directory of the local warehouse (rebuilt).")] = Path(
+        ".rls-work/demo"
+    ),
+    as_json: JsonOpt = False,
+) -> int:
+    """Run the whole job locally: emulated account, synthetic system tables, collect, publish, who sees what."""
+    from rls.demo import print_summary, run_demo
+    from rls.render import progress_bars
+
+    with progress_bars(err, not (G.quiet or as_json)) as progress:
+        result = run_demo(scenario, workdir, progress=progress, log=None if G.quiet or as_json else err.print)
+    if as_json:
+        _emit(result.to_json())
+    else:
+        print_summary(out, result)
+    return result.exit_code
+
+
+@app.command("sql")
+def sql_command(
+    query: Annotated[str, typer.Argument(help="SQL to run, e.g. SELECT count(*) FROM vw_system_access_audit")],
+    workdir: Annotated[Path, typer.Option(help="Work directory made by `rls demo`.")],
+    as_identity: Annotated[str, typer.Option("--as", help="Identity current_user() returns (email or SP app id).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print rows as a JSON array of objects.")] = False,
+) -> int:
+    """Query the local warehouse as an identity (the contract in shared/spec/scenario.md)."""
+    from rls.demo import query_as
+
+    rows = query_as(workdir, as_identity, query)
+    if as_json:
+        print(json.dumps(rows, default=str))
+    else:
+        from rich.table import Table
+
+        t = Table(*(rows[0].keys() if rows else ["(no rows)"]))
+        for r in rows:
+            t.add_row(*(str(v) for v in r.values()))
+        out.print(t)
+    return exitcodes.OK
+
+
+@app.command()
+def emulator(
+    scenario: Annotated[Path, typer.Option(help="Scenario file to serve.")],
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 8765,
+    latency_ms: Annotated[str, typer.Option(help="Added latency per request, LO,HI in ms.")] = "0,0",
+    rate_limits: Annotated[str | None, typer.Option(help="Per-family limits, e.g. scim_get=20,write=5.")] = None,
+) -> int:
+    """Serve a scenario over the Databricks REST paths until Ctrl-C (see GET /_emulator/state)."""
+    from rls.emulator import EmulatorOptions, run_standalone
+
+    lo, _, hi = latency_ms.partition(",")
+    limits = None
+    if rate_limits:
+        limits = {k.strip(): float(v) for k, v in (p.split("=", 1) for p in rate_limits.split(",") if p.strip())}
+    opts = EmulatorOptions(port=port, latency_ms=(float(lo or 0), float(hi or lo or 0)), rate_limits=limits)
+    run_standalone(scenario, port, opts)
+    return exitcodes.OK
+
+
+def _task(task: str, **kw: Any) -> int:
+    from rls.jobs import run_cli_task
+    from rls.render import progress_bars
+
+    as_json = kw.pop("as_json")
+    with progress_bars(err, not (G.quiet or as_json)) as progress:
+        reports = run_cli_task(task, progress=progress, **kw)
+    from rls.render import collect_summary, publish_summary
+
+    if as_json:
+        _emit({name: r.to_json() for name, r in reports.items()})
+    else:
+        if "collect" in reports:
+            collect_summary(out, reports["collect"])
+        if "publish" in reports:
+            publish_summary(out, reports["publish"])
+    return max((r.exit_code for r in reports.values()), default=exitcodes.OK)
+
+
+@app.command()
+def collect(
+    config: ConfigOpt = None,
+    catalog: CatalogOpt = None,
+    schema: SchemaOpt = None,
+    workdir: WorkdirOpt = None,
+    scenario: ScenarioOpt = None,
+    dry_run: Annotated[bool, typer.Option(help="Show what would be elevated; write nothing.")] = False,
+    force: Annotated[bool, typer.Option(help="Publish even when the circuit breaker trips.")] = False,
+    as_json: JsonOpt = False,
+) -> int:
+    """Step 1: read every workspace's admins and users into the collector's tables."""
+    return _task(
+        "collect",
+        config=config,
+        catalog=catalog,
+        schema=schema,
+        workdir=workdir,
+        scenario=scenario,
+        dry_run=dry_run,
+        force=force,
+        as_json=as_json,
+    )
+
+
+@app.command()
+def publish(
+    config: ConfigOpt = None,
+    catalog: CatalogOpt = None,
+    schema: SchemaOpt = None,
+    workdir: WorkdirOpt = None,
+    prune: Annotated[bool, typer.Option(help="Drop views whose system table disappeared.")] = False,
+    as_json: JsonOpt = False,
+) -> int:
+    """Step 2: create or update the filtered views over every system table with workspace_id."""
+    return _task(
+        "publish", config=config, catalog=catalog, schema=schema, workdir=workdir, prune=prune, as_json=as_json
+    )
+
+
+@app.command()
+def run(
+    config: ConfigOpt = None,
+    catalog: CatalogOpt = None,
+    schema: SchemaOpt = None,
+    workdir: WorkdirOpt = None,
+    scenario: ScenarioOpt = None,
+    force: Annotated[bool, typer.Option(help="Publish even when the circuit breaker trips.")] = False,
+    prune: Annotated[bool, typer.Option(help="Drop views whose system table disappeared.")] = False,
+    as_json: JsonOpt = False,
+) -> int:
+    """Both steps, as the bundle job runs them."""
+    return _task(
+        "run",
+        config=config,
+        catalog=catalog,
+        schema=schema,
+        workdir=workdir,
+        scenario=scenario,
+        force=force,
+        prune=prune,
+        as_json=as_json,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    debug = "--debug" in (argv if argv is not None else sys.argv)
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except click.exceptions.Exit as e:
+        code = e.exit_code
+    except click.exceptions.Abort:
+        err.print("aborted")
+        code = 130
+    except click.ClickException as e:
+        e.show()
+        code = exitcodes.USAGE
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        code = 130
+    except Exception as e:
+        if debug:
+            raise
+        err.print(f"[red]error[/]: {explain(e)}", highlight=False, soft_wrap=True)
+        code = exitcodes.ERROR
+    sys.exit(code if isinstance(code, int) else exitcodes.OK)

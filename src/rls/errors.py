@@ -1,0 +1,27 @@
+"""Turning any failure into the one line an operator needs: what is wrong and what to do."""
+
+from __future__ import annotations
+
+from rls.parallel import describe
+
+
+def explain(e: BaseException) -> str:
+    """One line naming the problem and the fix; falls back to the exception's own first line."""
+    from databricks.sdk.errors import DatabricksError, PermissionDenied, Unauthenticated
+
+    text = describe(e)
+    low = text.lower()
+    if isinstance(e, Unauthenticated) or "cannot configure default credentials" in low:
+        return (
+            "authentication: no usable Databricks credentials — set DATABRICKS_HOST/DATABRICKS_ACCOUNT_ID with "
+            "DATABRICKS_CLIENT_ID/DATABRICKS_CLIENT_SECRET, or a .databrickscfg profile (README: Deploy)"
+        )
+    if isinstance(e, PermissionDenied) and "/accounts/" in text:
+        return f"the collector is not an account admin ({text}): grant the service principal the account admin role"
+    if isinstance(e, DatabricksError):
+        return f"Databricks API: {text}"
+    if "catalog" in low and ("not found" in low or "does not exist" in low):
+        return f"{text} — create the catalog or set `catalog` in the config / --catalog"
+    if isinstance(e, ConnectionError) or "connection refused" in low or "max retries exceeded" in low:
+        return f"cannot reach the API ({text}): check the host, or that the emulator is running"
+    return text

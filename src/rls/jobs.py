@@ -1,0 +1,184 @@
+"""Entry points of the bundle job's tasks (notebooks) and of the CLI's collect/publish/run commands.
+
+Both go through :func:`execute`: same configuration, same collector and publisher, only the seams differ —
+Databricks (the job's Spark session, the SDK's unified auth) or local (embedded warehouse, emulated account).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from rls import exitcodes
+from rls.collect.account_api import AccountApi
+from rls.collect.clients import Clients
+from rls.collect.collector import Collector, Progress
+from rls.collect.elevation import Ledger
+from rls.config import RlsConfig, load_config
+from rls.sql import SqlBackend, quote_name
+
+logger = logging.getLogger(__name__)
+
+TASKS = ("collect", "publish", "run")
+VOLUME = "rls_state"
+
+
+class TaskFailed(RuntimeError):
+    """Raised by a job task so that the Databricks task fails visibly with the reason and the exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def run_task(task: str, params: dict[str, str], credentials: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run one bundle task on Databricks; returns the reports as JSON, raises TaskFailed on a non-zero outcome."""
+    from rls.sql.backend import databricks_backend
+
+    cfg = load_config(
+        params.get("config") or None, {"catalog": params.get("catalog") or None, "schema": params.get("schema") or None}
+    )
+    backend = databricks_backend(cfg.table_format)
+    reports = execute(
+        task,
+        cfg,
+        backend,
+        clients=lambda: Clients(cfg.collect, credentials),
+        ledger=_databricks_ledger(cfg, backend),
+        dry_run=_flag(params, "dry_run"),
+        force=_flag(params, "force"),
+        prune=_flag(params, "prune"),
+    )
+    result = {name: r.to_json() for name, r in reports.items()}
+    code = max(r.exit_code for r in reports.values())
+    if code != exitcodes.OK:
+        summary = "; ".join(f"{name}: {r.to_json().get('outcome')}" for name, r in reports.items())
+        raise TaskFailed(f"rls {task} ended with exit code {code} ({summary}); see the report above", code)
+    return result
+
+
+def run_cli_task(
+    task: str,
+    *,
+    config: Path | None,
+    catalog: str | None,
+    schema: str | None,
+    workdir: Path | None,
+    scenario: Path | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    prune: bool = False,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    overrides: dict[str, Any] = {"catalog": catalog, "schema": schema}
+    if workdir is None:
+        if scenario is not None:
+            raise ValueError("--scenario needs --workdir: an emulated account goes with the local warehouse")
+        from rls.sql.backend import databricks_backend
+
+        cfg = load_config(config, overrides)
+        backend = databricks_backend(cfg.table_format)
+        return execute(
+            task,
+            cfg,
+            backend,
+            clients=lambda: Clients(cfg.collect),
+            ledger=_databricks_ledger(cfg, backend),
+            dry_run=dry_run,
+            force=force,
+            prune=prune,
+            progress=progress,
+        )
+    return _run_local(task, config, overrides, workdir, scenario, dry_run, force, prune, progress)
+
+
+def _run_local(
+    task: str,
+    config: Path | None,
+    overrides: dict[str, Any],
+    workdir: Path,
+    scenario_path: Path | None,
+    dry_run: bool,
+    force: bool,
+    prune: bool,
+    progress: Progress | None,
+) -> dict[str, Any]:
+    from rls import local
+    from rls.scenario import load_scenario
+    from rls.warehouse import open_warehouse, prepare_warehouse
+
+    if scenario_path is None:
+        cfg = load_config(config, {"table_format": "parquet", **overrides})
+        backend = open_warehouse(workdir)
+        ledger = Ledger(cfg.collect.elevation_ledger or workdir / local.LEDGER_FILE)
+        return execute(
+            task,
+            cfg,
+            backend,
+            clients=lambda: Clients(cfg.collect),
+            ledger=ledger,
+            dry_run=dry_run,
+            force=force,
+            prune=prune,
+            progress=progress,
+        )
+    scenario = load_scenario(scenario_path)
+    fresh = not (workdir / local.SETTINGS_FILE).exists()
+    backend = prepare_warehouse(workdir, scenario) if fresh else open_warehouse(workdir)
+    with local.emulated_account(scenario) as emu:
+        cfg = local.local_config(scenario, emu, workdir, config, overrides)
+        ledger = Ledger(cfg.collect.elevation_ledger or workdir / local.LEDGER_FILE)
+        reports = execute(
+            task,
+            cfg,
+            backend,
+            clients=lambda: local.clients_for(cfg, emu),
+            ledger=ledger,
+            dry_run=dry_run,
+            force=force,
+            prune=prune,
+            progress=progress,
+        )
+        local.write_local_files(workdir, cfg, scenario, emu.state())
+    return reports
+
+
+def execute(
+    task: str,
+    cfg: RlsConfig,
+    backend: SqlBackend,
+    *,
+    clients: Any,
+    ledger: Ledger,
+    dry_run: bool = False,
+    force: bool = False,
+    prune: bool = False,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """The task itself: collect, publish, or both (publish also after a partial collect: failed workspaces kept
+    their previous rows, and views only need the tables to exist)."""
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}: one of {', '.join(TASKS)}")
+    reports: dict[str, Any] = {}
+    if task in ("collect", "run"):
+        api = AccountApi(clients())
+        reports["collect"] = Collector(backend, cfg, api, ledger, dry_run=dry_run, force=force, progress=progress).run()
+    if task == "publish" or (task == "run" and reports["collect"].outcome in ("ok", "partial")):
+        from rls.publish import publish
+
+        reports["publish"] = publish(backend, cfg, prune=prune or None)
+    return reports
+
+
+def _databricks_ledger(cfg: RlsConfig, backend: SqlBackend) -> Ledger:
+    if cfg.collect.elevation_ledger:
+        return Ledger(cfg.collect.elevation_ledger)
+    # A Unity Catalog volume is durable and readable by the next run on any compute.
+    backend.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema)}")
+    backend.execute(f"CREATE VOLUME IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema, VOLUME)}")
+    return Ledger(Path("/Volumes") / cfg.catalog / cfg.schema / VOLUME / "elevation-ledger.jsonl")
+
+
+def _flag(params: dict[str, str], key: str) -> bool:
+    return str(params.get(key, "")).strip().lower() in ("1", "true", "yes", "y")

@@ -1,0 +1,136 @@
+"""The embedded default: the account emulator plus the local warehouse, wired exactly like the bundle job.
+
+`rls demo`, the tests and the benchmarks all go through :func:`run_flow`, which runs the same collector and
+publisher the job runs on Databricks — only the two seams (account API host, SQL backend) point at local stand-ins.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rls.collect.account_api import AccountApi
+from rls.collect.clients import Clients
+from rls.collect.collector import Collector, Progress
+from rls.collect.elevation import Ledger
+from rls.collect.report import CollectReport
+from rls.config import RlsConfig, load_config
+from rls.emulator import Emulator, EmulatorOptions
+from rls.scenario import Scenario
+from rls.sql import SqlBackend
+
+logger = logging.getLogger(__name__)
+
+SETTINGS_FILE = "rls-local.json"  # what `rls sql --workdir` needs to know about a demo's warehouse
+STATE_FILE = "emulator-state.json"
+LEDGER_FILE = "elevation-ledger.jsonl"
+
+
+@dataclass
+class FlowResult:
+    cfg: RlsConfig
+    collect: CollectReport
+    publish: Any | None  # rls.publish.PublishReport
+    emulator_state: dict[str, Any]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def local_config(
+    scenario: Scenario,
+    emu: Emulator,
+    workdir: Path,
+    config_path: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> RlsConfig:
+    """The job's configuration, with the account API and tables pointed at the local stand-ins."""
+    local = {
+        "table_format": "parquet",
+        "collect.cloud": scenario.cloud,
+        "collect.account_host": emu.url,
+        "collect.account_id": scenario.account_id,
+        "collect.collector_application_id": scenario.collector_identity,
+        "collect.workspace_host_template": emu.workspace_host(0).rsplit("/", 1)[0] + "/{workspace_id}",
+        "collect.elevation_ledger": str(workdir / LEDGER_FILE),
+        "collect.retry_timeout_s": 120.0,
+    }
+    return load_config(config_path, {**local, **(overrides or {})})
+
+
+@contextmanager
+def emulated_account(scenario: Scenario, options: EmulatorOptions | None = None) -> Iterator[Emulator]:
+    with Emulator(scenario, options or EmulatorOptions()) as emu:
+        yield emu
+
+
+def clients_for(cfg: RlsConfig, emu: Emulator) -> Clients:
+    # The emulator's bearer token is generated at its start; nothing secret is stored anywhere.
+    return Clients(cfg.collect, token=emu.token, auth_type="pat")
+
+
+def collect_with(
+    backend: SqlBackend,
+    cfg: RlsConfig,
+    emu: Emulator,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> CollectReport:
+    api = AccountApi(clients_for(cfg, emu))
+    ledger = Ledger(cfg.collect.elevation_ledger or LEDGER_FILE)
+    return Collector(backend, cfg, api, ledger, dry_run=dry_run, force=force, progress=progress).run()
+
+
+def run_flow(
+    backend: SqlBackend,
+    scenario: Scenario,
+    workdir: Path,
+    *,
+    config_path: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    emulator_options: EmulatorOptions | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    publish: bool = True,
+    progress: Progress | None = None,
+) -> FlowResult:
+    """Collect from an emulated account, then publish the views: what the bundle job's two tasks do."""
+    from rls.publish import publish as publish_views
+
+    seconds: dict[str, float] = {}
+    with emulated_account(scenario, emulator_options) as emu:
+        cfg = local_config(scenario, emu, workdir, config_path, overrides)
+        t = time.perf_counter()
+        report = collect_with(backend, cfg, emu, dry_run=dry_run, force=force, progress=progress)
+        seconds["collect"] = time.perf_counter() - t
+        pub = None
+        if publish and not dry_run and report.outcome in ("ok", "partial"):
+            t = time.perf_counter()
+            pub = publish_views(backend, cfg)
+            seconds["publish"] = time.perf_counter() - t
+        state = emu.state()
+    write_local_files(workdir, cfg, scenario, state)
+    return FlowResult(cfg, report, pub, state, seconds)
+
+
+def write_local_files(workdir: Path, cfg: RlsConfig, scenario: Scenario, state: dict[str, Any]) -> None:
+    """The emulator's final state, and the namespace `rls sql --workdir` makes current."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
+    (workdir / SETTINGS_FILE).write_text(
+        json.dumps({"catalog": cfg.catalog, "schema": cfg.schema, "account_id": scenario.account_id}),
+        encoding="utf-8",
+    )
+
+
+def read_settings(workdir: Path) -> dict[str, str]:
+    path = workdir / SETTINGS_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{workdir} holds no local warehouse made by `rls demo` (no {SETTINGS_FILE})")
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,84 @@
+"""Human output of the CLI: progress bars and summary tables (rich). Machines use --json instead."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rls.collect.report import CollectReport
+
+
+@contextmanager
+def progress_bars(console: Console, enabled: bool) -> Iterator[Any]:
+    """A callback ``(phase, done, total)`` that drives one bar per phase (no-op when disabled)."""
+    if not enabled:
+        yield lambda phase, done, total: None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bars:
+        tasks: dict[str, Any] = {}
+
+        def update(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bars.add_task(phase, total=total)
+            bars.update(tasks[phase], completed=done, total=total)
+
+        yield update
+
+
+def collect_summary(console: Console, r: CollectReport) -> None:
+    t = Table(title=f"collect {r.run_id}: {r.outcome}", show_lines=False)
+    for col in ("workspace", "name", "status", "outcome", "admins", "users", "catalogs", "elevated", "calls", "note"):
+        t.add_column(col, overflow="fold")
+    for w in sorted(r.workspaces, key=lambda w: w.workspace_id):
+        style = {"failed": "red", "not-running": "yellow"}.get(w.outcome)
+        t.add_row(
+            str(w.workspace_id),
+            w.workspace_name,
+            w.workspace_status,
+            w.outcome,
+            str(w.admins),
+            str(w.users),
+            str(w.catalogs),
+            "yes" if w.elevated else "",
+            str(w.api_calls),
+            w.error or "",
+            style=style,
+        )
+    console.print(t)
+    for line in r.repaired:
+        console.print(f"[yellow]repaired earlier elevation[/]: {line}")
+    if r.dry_run and r.elevations:
+        console.print(f"dry run: would elevate on workspaces {', '.join(map(str, r.elevations))}")
+    for line in r.errors + r.unrestored:
+        console.print(f"[red]error[/]: {line}")
+    console.print(f"{r.admin_rows} admin rows, {r.api_calls} API calls {dict(r.api_calls_by_family)}")
+
+
+def publish_summary(console: Console, report: Any) -> None:
+    data = report.to_json()
+    views = data.get("views", [])
+    t = Table(title=f"publish: {data.get('outcome', '')}")
+    for col in ("view", "source", "result", "reason"):
+        t.add_column(col, overflow="fold")
+    for v in views:
+        style = {"failed": "red", "skipped": "yellow"}.get(v.get("result") or v.get("status"))
+        t.add_row(
+            str(v.get("view") or ""),
+            str(v.get("source") or ""),
+            str(v.get("result") or v.get("status")),
+            str(v.get("reason") or ""),
+            style=style,
+        )
+    console.print(t)
