@@ -1,0 +1,48 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # rls: collect
+# MAGIC
+# MAGIC Task 1 of the `rls` job. As the account-admin **collector service principal**, reads every workspace of the
+# MAGIC account (workspaces, users, groups, service principals, workspace admin assignments and each workspace's local
+# MAGIC `admins` group) through the account and workspace REST APIs, and writes them as tables into
+# MAGIC `<catalog>.<schema>`. Task 2 (`publish`) builds the per-invoker views on top of them.
+# MAGIC
+# MAGIC - Parameters arrive as widgets from the job's parameters: `catalog`, `schema`, `config` (the YAML config
+# MAGIC   file deployed with the bundle), `secret_scope`, `dry_run` (show what would be elevated, write nothing),
+# MAGIC   `force` (write even when the circuit breaker trips). The defaults below only serve interactive runs.
+# MAGIC - The collector's OAuth client id and secret are read from the secret scope (keys `client-id` and
+# MAGIC   `client-secret`) and handed to the task; they are never printed (Databricks also redacts them).
+# MAGIC - The task fails the run when the collection failed, was partial, or was refused by the circuit breaker.
+
+# COMMAND ----------
+
+# Job parameters arrive as these widgets; the defaults serve interactive runs (config: rls.yml at the bundle root).
+defaults = {
+    "catalog": "main",
+    "schema": "rls",
+    "config": "../../rls.yml",
+    "secret_scope": "rls",
+    "dry_run": "false",
+    "force": "false",
+}
+for name, default in defaults.items():
+    dbutils.widgets.text(name, default)
+params = {name: dbutils.widgets.get(name) for name in defaults}
+
+# COMMAND ----------
+
+credentials = {
+    "client_id": dbutils.secrets.get(params["secret_scope"], "client-id"),
+    "client_secret": dbutils.secrets.get(params["secret_scope"], "client-secret"),
+}
+
+# COMMAND ----------
+
+from rls.jobs import run_task
+
+try:
+    run_task("collect", params, credentials=credentials)
+except SystemExit as stop:
+    # IPython intercepts SystemExit and prints it: raise an ordinary error so that the task surely fails.
+    if stop.code:
+        raise RuntimeError(f"rls collect failed with exit code {stop.code}; see the log above") from None

@@ -1,0 +1,523 @@
+"""The Databricks Asset Bundle (databricks.yml, resources/*.yml), checked offline.
+
+The bundle is loaded the way the Databricks CLI loads it, for the parts this bundle uses: `include` globs merged into
+databricks.yml (maps merged key by key, lists concatenated), then one target's overrides merged on top
+(`MergeTargetOverrides`), then job tasks / parameters / job clusters with the same key merged into one
+(`MergeJobTasks` and friends). Local paths are resolved, as the CLI does, against the file that wrote them.
+Nothing is interpolated: `${...}` strings stay as they are, which the official JSON schema allows (every
+non-string field is a `oneOf` of its type and a `${bundle|workspace|var|resources|artifacts...}` pattern).
+Each result is validated against that schema, copied into tests/data so a fresh clone does not need ../shared.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import functools
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from rls.config import load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = Path(__file__).parent / "data" / "databricks-bundle-schema.json"
+SHARED_SCHEMA = ROOT.parent / "shared" / "reference" / "databricks-bundle-schema.json"
+
+TARGETS = ("dev", "dev_cluster", "prod")
+PARAMETERS = {"catalog", "schema", "config", "secret_scope", "dry_run", "force"}
+NOTEBOOKS = {"collect": ROOT / "src/notebooks/collect.py", "publish": ROOT / "src/notebooks/publish.py"}
+DASHBOARD_VIEWS = {"vw_system_billing_usage", "vw_system_query_history", "vw_system_lakeflow_job_run_timeline"}
+REQUIRED_VARIABLES = {"collector_application_id", "warehouse_id"}  # no default: `--var` them on deploy
+
+
+# ---------------------------------------------------------------------------------------------- loading, like the CLI
+
+
+class BundleError(ValueError):
+    """A bundle the CLI would refuse to load."""
+
+
+class LocalPath(str):
+    """A local path written in a bundle file; the CLI resolves it against the directory of that file."""
+
+    base: Path
+
+    def __new__(cls, value: str, base: Path) -> LocalPath:
+        obj = super().__new__(cls, value)
+        obj.base = base
+        return obj
+
+    def __getnewargs__(self) -> tuple[str, Path]:  # keeps `base` through copy.deepcopy
+        return (str(self), self.base)
+
+    @property
+    def resolved(self) -> Path:
+        return (self.base / self).resolve()
+
+
+def _mark_paths(section: dict, base: Path) -> None:
+    """Wrap the local paths of one file's top level or target section (the kinds this bundle uses)."""
+
+    def mark(holder: dict, key: str) -> None:
+        if isinstance(holder.get(key), str):
+            holder[key] = LocalPath(holder[key], base)
+
+    for artifact in (section.get("artifacts") or {}).values():
+        mark(artifact, "path")
+    resources = section.get("resources") or {}
+    for job in (resources.get("jobs") or {}).values():
+        for task in job.get("tasks") or []:
+            mark(task.get("notebook_task") or {}, "notebook_path")
+            for library in task.get("libraries") or []:
+                mark(library, "whl")
+        for env in job.get("environments") or []:
+            deps = (env.get("spec") or {}).get("dependencies")
+            if isinstance(deps, list):
+                env["spec"]["dependencies"] = [LocalPath(d, base) if d.startswith(("./", "../")) else d for d in deps]
+    for dashboard in (resources.get("dashboards") or {}).values():
+        mark(dashboard, "file_path")
+
+
+def _load_file(path: Path) -> dict:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    _mark_paths(doc, path.parent)
+    for target in (doc.get("targets") or {}).values():
+        _mark_paths(target or {}, path.parent)
+    return doc
+
+
+def merge(a: Any, b: Any) -> Any:
+    """libs/dyn/merge: maps merge key by key, sequences concatenate, anything else is replaced by `b`."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, dict) != isinstance(b, dict) or isinstance(a, list) != isinstance(b, list):
+        raise BundleError(f"cannot merge {type(a).__name__} with {type(b).__name__}")
+    if isinstance(a, dict):
+        return {**a, **{k: merge(a[k], v) if k in a else v for k, v in b.items()}}
+    if isinstance(a, list):
+        return a + b
+    return b
+
+
+def load_bundle(root: Path = ROOT) -> dict:
+    """databricks.yml with its `include` files merged in; a resource defined twice is an error, as in the CLI."""
+    doc = _load_file(root / "databricks.yml")
+    for pattern in doc.get("include") or []:
+        for path in sorted(root.glob(pattern)):
+            extra = _load_file(path)
+            for kind, items in (extra.get("resources") or {}).items():
+                clash = set(items or {}) & set((doc.get("resources") or {}).get(kind) or {})
+                if clash:
+                    raise BundleError(f"{path.name}: resources.{kind}.{sorted(clash)} defined twice")
+            doc = merge(doc, extra)
+    return doc
+
+
+def _merge_by_key(items: list[dict], key: str) -> list[dict]:
+    merged: dict[str, dict] = {}
+    for item in items:
+        merged[item[key]] = merge(merged[item[key]], item) if item[key] in merged else item
+    return [merged[k] for k in sorted(merged)]
+
+
+def select_target(doc: dict, name: str) -> tuple[dict, str | None]:
+    """The configuration `-t <name>` deploys, and the target's mode (kept apart: it is not a schema field)."""
+    targets = doc.get("targets") or {}
+    if name not in targets:
+        raise BundleError(f"no target {name!r}")
+    target = targets[name] or {}
+    out = copy.deepcopy({k: v for k, v in doc.items() if k != "targets"})
+    for field in ("bundle", "workspace", "artifacts", "resources", "sync", "permissions", "presets"):
+        if field in target:
+            out[field] = merge(out.get(field), copy.deepcopy(target[field]))
+    variables = out.get("variables") or {}
+    for var, value in (target.get("variables") or {}).items():
+        if var not in variables:
+            raise BundleError(f"variable {var} is not defined but is assigned a value")
+        full = isinstance(value, dict) and {"default", "lookup"} & value.keys()
+        override = value if full else {"default": value}
+        for field, other in (("default", "lookup"), ("lookup", "default")):
+            if field in override:
+                variables[var][field] = override[field]
+                variables[var].pop(other, None)
+    if "run_as" in target:
+        out["run_as"] = target["run_as"]
+    if "cluster_id" in target:
+        out["bundle"] = {**out.get("bundle", {}), "cluster_id": target["cluster_id"]}
+    for job in ((out.get("resources") or {}).get("jobs") or {}).values():
+        for field, key in (("tasks", "task_key"), ("parameters", "name"), ("job_clusters", "job_cluster_key")):
+            if isinstance(job.get(field), list):
+                job[field] = _merge_by_key(job[field], key)
+    return out, target.get("mode")
+
+
+# ------------------------------------------------------------------------------------------------------- the schema
+
+
+def _python_pattern(pattern: str) -> str:
+    """The schema's patterns are Go regexps with \\p{L} / \\p{N}, which Python's `re` lacks."""
+    return pattern.replace(r"[\p{L}\p{N}]", r"[^\W_]").replace(r"\p{L}", r"[^\W\d_]")
+
+
+def _translate(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _python_pattern(v) if k == "pattern" else _translate(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_translate(v) for v in node]
+    return node
+
+
+@functools.cache
+def validator() -> jsonschema.Draft202012Validator:
+    schema = _translate(json.loads(SCHEMA.read_text(encoding="utf-8")))
+    assert r"\p{" not in json.dumps(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def schema_errors(doc: dict) -> list[str]:
+    """One line per error, from its most relevant cause (a `oneOf` error alone only says "not valid")."""
+    leaves = [jsonschema.exceptions.best_match([e]) for e in validator().iter_errors(doc)]
+    return sorted(f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message[:200]}" for e in leaves)
+
+
+# --------------------------------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def bundle() -> dict:
+    return load_bundle()
+
+
+@pytest.fixture(scope="module")
+def targets(bundle: dict) -> dict[str, tuple[dict, str | None]]:
+    return {name: select_target(bundle, name) for name in TARGETS}
+
+
+def _job(config: dict) -> dict:
+    return config["resources"]["jobs"]["rls"]
+
+
+def _walk(node: Any):
+    yield node
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    for child in children:
+        yield from _walk(child)
+
+
+# ------------------------------------------------------------------------------------------------ schema validation
+
+
+def test_schema_copy_is_the_shared_reference():
+    if not SHARED_SCHEMA.exists():
+        pytest.skip("no ../shared beside this clone")
+    assert json.loads(SCHEMA.read_text(encoding="utf-8")) == json.loads(SHARED_SCHEMA.read_text(encoding="utf-8"))
+
+
+def test_translated_patterns_still_tell_interpolations_from_junk():
+    def job(value: Any) -> dict:
+        return {"resources": {"jobs": {"j": {"max_concurrent_runs": value}}}}
+
+    assert schema_errors(job(1)) == []
+    assert schema_errors(job("${var.max_runs}")) == []
+    assert schema_errors(job("${resources.jobs.other.max_runs}")) == []
+    assert schema_errors(job("${nothing.known}")) != []
+    assert schema_errors(job("one")) != []
+
+
+def test_bundle_as_written_validates(bundle):
+    assert set(bundle["targets"]) == set(TARGETS)
+    assert schema_errors(bundle) == []
+
+
+@pytest.mark.parametrize("name", TARGETS)
+def test_each_target_validates(targets, name):
+    config, mode = targets[name]
+    assert mode in ("development", "production")
+    assert schema_errors(config) == []
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "where"),
+    [
+        # control: the untouched copy passes, so the failures below come from the edits
+        (None, None, None, None),
+        ("resources/rls.job.yml", "max_concurrent_runs: 1", "max_concurrent_runs: once", "max_concurrent_runs"),
+        ("resources/rls.job.yml", "notebook_task:", "notebook_tsak:", "'notebook_tsak' was unexpected"),
+        (
+            "resources/rls.job.yml",
+            "timezone_id: UTC\n",
+            "timezone_id: UTC\n        pause_status: SOMETIMES\n",
+            "schedule/pause_status",
+        ),
+        # a job parameter's default is a string: an unquoted YAML boolean is not
+        ("resources/rls.job.yml", 'default: "false"', "default: false", "parameters/"),
+        ("resources/rls.job.yml", "timeout_seconds: 10800", "timeout_seconds: ${nothing.known}", "timeout_seconds"),
+        ("resources/rls.dashboard.yml", "embed_credentials: false", "embed_credentials: nope", "embed_credentials"),
+        ("databricks.yml", "trigger_pause_status: UNPAUSED", "trigger_pause_status: 42", "trigger_pause_status"),
+        ("databricks.yml", "level: CAN_MANAGE", "level: CAN_DO_ANYTHING", "permissions/0/level"),
+        ("databricks.yml", "    type: whl\n", "    type: whl\n    kind: wheel\n", "'kind' was unexpected"),
+    ],
+)
+def test_a_broken_copy_of_the_bundle_is_rejected(tmp_path, file, old, new, where):
+    shutil.copy(ROOT / "databricks.yml", tmp_path / "databricks.yml")
+    shutil.copytree(ROOT / "resources", tmp_path / "resources")
+    if file:
+        path = tmp_path / file
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{file} no longer contains {old!r}: update this test"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    doc = load_bundle(tmp_path)
+    errors = schema_errors(doc) + [e for name in TARGETS for e in schema_errors(select_target(doc, name)[0])]
+    if file:
+        assert any(where in e for e in errors), errors
+    else:
+        assert errors == []
+
+
+def test_target_loader_rejects_what_the_cli_rejects(bundle):
+    with pytest.raises(BundleError, match="not defined"):
+        select_target(merge(bundle, {"targets": {"dev": {"variables": {"no_such_variable": 1}}}}), "dev")
+    with pytest.raises(BundleError, match="cannot merge"):
+        merge({"schedule": {"pause_status": "PAUSED"}}, {"schedule": "daily"})
+
+
+# ----------------------------------------------------------------------------------------------- what is deployed
+
+
+def test_targets_and_modes(bundle, targets):
+    assert [n for n, t in bundle["targets"].items() if t.get("default")] == ["dev"]
+    assert {n: mode for n, (_, mode) in targets.items()} == {
+        "dev": "development",
+        "dev_cluster": "development",
+        "prod": "production",
+    }
+
+
+def _pause_status(config: dict, mode: str | None) -> str:
+    """A schedule's own status, else presets.trigger_pause_status (which development mode defaults to PAUSED),
+    else the API's default, UNPAUSED."""
+    preset = config.get("presets", {}).get("trigger_pause_status") or ("PAUSED" if mode == "development" else None)
+    return _job(config)["schedule"].get("pause_status") or preset or "UNPAUSED"
+
+
+def test_prod_runs_as_the_collector_daily_and_dev_stays_paused(targets):
+    prod, mode = targets["prod"]
+    assert prod["run_as"] == {"service_principal_name": "${var.collector_application_id}"}
+    assert _pause_status(prod, mode) == "UNPAUSED"
+    # mode: production refuses a deployment without an explicit root_path (one shared copy)
+    assert prod["workspace"]["root_path"].startswith("/Workspace/")
+    assert {"service_principal_name": "${var.collector_application_id}", "level": "CAN_MANAGE"} in prod["permissions"]
+    for name in ("dev", "dev_cluster"):
+        config, mode = targets[name]
+        assert "run_as" not in config
+        assert _pause_status(config, mode) == "PAUSED"
+
+
+@pytest.mark.parametrize("name", TARGETS)
+def test_job_shape(targets, name):
+    job = _job(targets[name][0])
+    assert job["max_concurrent_runs"] == 1
+    assert [t["task_key"] for t in job["tasks"]] == ["collect", "publish"]
+    collect, publish = job["tasks"]
+    assert "depends_on" not in collect
+    assert publish["depends_on"] == [{"task_key": "collect"}]
+    for task in job["tasks"]:
+        assert task["notebook_task"]["notebook_path"].resolved == NOTEBOOKS[task["task_key"]]
+        assert 0 < task["timeout_seconds"] <= job["timeout_seconds"]
+    assert {p["name"] for p in job["parameters"]} == PARAMETERS
+    assert len(job["schedule"]["quartz_cron_expression"].split()) in (6, 7)
+    assert job["email_notifications"]["on_failure"] == "${var.notification_emails}"
+    assert job["webhook_notifications"]["on_failure"] == "${var.failure_webhooks}"
+
+
+def test_config_parameter_points_at_the_shipped_config(targets):
+    params = {p["name"]: p["default"] for p in _job(targets["prod"][0])["parameters"]}
+    assert params["config"] == "${workspace.file_path}/rls.yml"
+    assert params["catalog"] == "${var.catalog}"
+    assert params["schema"] == "${var.schema}"
+    assert params["secret_scope"] == "${var.secret_scope}"
+    assert (params["dry_run"], params["force"]) == ("false", "false")
+    assert (ROOT / "rls.yml").is_file()
+
+
+def _wheel_glob(bundle: dict) -> Path:
+    (artifact,) = bundle["artifacts"].values()
+    assert artifact["type"] == "whl"
+    assert artifact["build"] == "uv build --wheel"
+    assert artifact["path"].resolved == ROOT
+    assert (ROOT / "pyproject.toml").is_file()
+    return artifact["path"].resolved / "dist" / "*.whl"  # the CLI's default files for a whl artifact
+
+
+@pytest.mark.parametrize("name", TARGETS)
+def test_tasks_install_the_wheel_the_artifact_builds(bundle, targets, name):
+    wheel = _wheel_glob(bundle)
+    config, _ = targets[name]
+    job = _job(config)
+    environments = {e["environment_key"]: e for e in job["environments"]}
+    assert [d.resolved for d in environments["default"]["spec"]["dependencies"]] == [wheel]
+    cluster = config.get("bundle", {}).get("cluster_id")
+    for task in job["tasks"]:
+        # the CLI's `cluster_id` override swaps environment_key for existing_cluster_id on every task
+        assert task["environment_key"] in environments
+        assert "existing_cluster_id" not in task
+        if cluster:
+            assert [lib["whl"].resolved for lib in task["libraries"]] == [wheel]
+        else:
+            assert "libraries" not in task  # serverless tasks take libraries from their environment only
+    assert (cluster == "${var.existing_cluster_id}") == (name == "dev_cluster")
+
+
+def test_every_local_path_exists(bundle):
+    paths = [n for n in _walk(bundle) if isinstance(n, LocalPath)]
+    assert paths
+    for path in paths:
+        if "*" in path:
+            continue  # build output (dist/*.whl): checked against the artifact above
+        assert path.resolved.exists(), f"{path} (from {path.base}) does not exist"
+        if path.resolved.suffix == ".py":
+            assert path.resolved.read_text(encoding="utf-8").startswith("# Databricks notebook source\n")
+
+
+# -------------------------------------------------------------------------------------------------------- variables
+
+
+def _bundle_texts() -> dict[str, str]:
+    files = [ROOT / "databricks.yml", *sorted((ROOT / "resources").glob("*.yml"))]
+    return {f.relative_to(ROOT).as_posix(): f.read_text(encoding="utf-8") for f in files}
+
+
+def test_variables_are_defined_used_and_only_the_expected_ones_required(bundle):
+    variables = bundle["variables"]
+    used = {m for text in _bundle_texts().values() for m in re.findall(r"\$\{var\.([\w-]+)", text)}
+    assert used <= variables.keys(), used - variables.keys()
+    assert variables.keys() <= used, variables.keys() - used
+    required = {n for n, v in variables.items() if "default" not in v and "lookup" not in v}
+    assert required == REQUIRED_VARIABLES
+    for name in ("notification_emails", "failure_webhooks"):
+        # the job fields are lists: a comma string would not pass the schema, so these are complex variables
+        assert variables[name]["type"] == "complex"
+        assert variables[name]["default"] == []
+
+
+# -------------------------------------------------------------------------------------------------------- dashboard
+
+
+def test_dashboard_runs_as_each_viewer(bundle, targets):
+    dashboard = bundle["resources"]["dashboards"]["rls_overview"]
+    assert dashboard["embed_credentials"] is False  # True would show the publisher's rows to every viewer
+    assert dashboard["warehouse_id"] == "${var.warehouse_id}"
+    assert (dashboard["dataset_catalog"], dashboard["dataset_schema"]) == ("${var.catalog}", "${var.schema}")
+    for config, _ in targets.values():
+        assert config["resources"]["dashboards"]["rls_overview"]["embed_credentials"] is False
+    prod_permissions = targets["prod"][0]["resources"]["dashboards"]["rls_overview"]["permissions"]
+    assert {"group_name": "${var.dashboard_viewers_group}", "level": "CAN_READ"} in prod_permissions
+
+
+def test_dashboard_file_reads_the_views(bundle):
+    lvdash = json.loads(bundle["resources"]["dashboards"]["rls_overview"]["file_path"].resolved.read_text())
+    datasets = {d["name"]: "".join(d["queryLines"]) for d in lvdash["datasets"]}
+    widgets = [item["widget"] for page in lvdash["pages"] for item in page["layout"]]
+    assert len({w["name"] for w in widgets}) == len(widgets)
+    used = {q["query"]["datasetName"] for w in widgets for q in w.get("queries", [])}
+    assert used == datasets.keys()  # every widget has its dataset, every dataset a widget
+    read = r"\b(?:FROM|JOIN)\s+([\w.`]+)"
+    tables = {t.strip("`").lower() for sql in datasets.values() for t in re.findall(read, sql)}
+    assert tables >= DASHBOARD_VIEWS
+    # only rls views (filtered per viewer) and the account-wide price list, never another system table
+    assert tables - DASHBOARD_VIEWS <= {"system.billing.list_prices"}
+
+
+# -------------------------------------------------------------------------------------------------------- secrets
+
+_SECRET_VALUE = re.compile(r"\b(?:dapi|dose|dkea)[0-9a-f]{16,}|-----BEGIN [A-Z ]*PRIVATE KEY|\bAKIA[0-9A-Z]{16}\b")
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9+=_-]{32,}")
+_SECRET_KEY = re.compile(
+    r"^\s*-?\s*[\w-]*?(?:secret|password|passwd|token|api_key|access_key|private_key)\s*:\s*(?P<value>\S.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def find_secrets(text: str, yaml_keys: bool = True) -> list[str]:
+    """Literal values that look like credentials: known token shapes, long random-looking runs, and literal values
+    under credential-named YAML keys (a `${...}` reference is fine)."""
+    found = [m.group(0) for m in _SECRET_VALUE.finditer(text)]
+    found += [t for t in _LONG_TOKEN.findall(text) if re.search(r"\d", t) and re.search(r"[A-Za-z]", t)]
+    if yaml_keys:
+        found += [m.group(0).strip() for m in _SECRET_KEY.finditer(text) if not m["value"].startswith(("${", "#"))]
+    return found
+
+
+def test_secret_finder_can_fail():
+    assert find_secrets("client_secret: hunter2")
+    assert find_secrets("  token: abc")
+    assert find_secrets("value: dapi0123456789abcdef0123456789abcdef")
+    assert find_secrets("x: dose0123456789abcdef0123456789ab")
+    assert find_secrets("x: 'Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWo='")
+    assert find_secrets("secret_scope: ${var.secret_scope}\nclient_secret: ${var.x}") == []
+
+
+def test_no_secret_looking_values_in_the_bundle():
+    texts = _bundle_texts()
+    texts["rls.yml"] = (ROOT / "rls.yml").read_text(encoding="utf-8")
+    for name, text in texts.items():
+        assert find_secrets(text) == [], name
+    for path in NOTEBOOKS.values():
+        assert find_secrets(path.read_text(encoding="utf-8"), yaml_keys=False) == [], path.name
+
+
+# -------------------------------------------------------------------------------------------------------- notebooks
+
+
+def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
+    def called(node: ast.Call) -> str:
+        f = node.func
+        return f.id if isinstance(f, ast.Name) else ast.unparse(f)
+
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and called(n) == name]
+
+
+@pytest.mark.parametrize("task", sorted(NOTEBOOKS))
+def test_notebook_reads_parameters_and_makes_one_run_task_call(task):
+    path = NOTEBOOKS[task]
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Databricks notebook source\n# MAGIC %md\n")
+    assert "\n# COMMAND ----------\n" in text
+    tree = ast.parse(text)
+    defaults = next(
+        ast.literal_eval(n.value)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Assign) and ast.unparse(n.targets[0]) == "defaults"
+    )
+    assert set(defaults) == PARAMETERS  # widgets = the job's parameters
+    assert (path.parent / defaults["config"]).resolve() == ROOT / "rls.yml"  # interactive default: the shipped config
+    (call,) = _calls(tree, "run_task")
+    assert ast.literal_eval(call.args[0]) == task
+    assert ast.unparse(call.args[1]) == "params"
+    assert _calls(tree, "print") == []
+    secrets = [ast.literal_eval(c.args[1]) for c in _calls(tree, "dbutils.secrets.get")]
+    if task == "collect":
+        assert sorted(secrets) == ["client-id", "client-secret"]
+        assert [ast.unparse(k.value) for k in call.keywords if k.arg == "credentials"] == ["credentials"]
+    else:
+        assert secrets == []
+        assert call.keywords == []
+
+
+def test_shipped_config_loads_and_comments_every_key():
+    path = ROOT / "rls.yml"
+    load_config(path)  # raises on any key config.py does not know
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        key = re.match(r"^\s*(\w+):", line)
+        if key and key[1] not in ("collect", "publish"):
+            assert lines[i - 1].lstrip().startswith("#"), f"rls.yml line {i + 1}: {key[1]} has no comment above it"
