@@ -40,9 +40,5 @@ credentials = {
 
 from rls.jobs import run_task
 
-try:
-    run_task("collect", params, credentials=credentials)
-except SystemExit as stop:
-    # IPython intercepts SystemExit and prints it: raise an ordinary error so that the task surely fails.
-    if stop.code:
-        raise RuntimeError(f"rls collect failed with exit code {stop.code}; see the log above") from None
+# Raises TaskFailed (exit code and outcome in its message) on a failed, partial or refused run: the task fails.
+run_task("collect", params, credentials=credentials)

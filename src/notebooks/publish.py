@@ -31,9 +31,5 @@ params = {name: dbutils.widgets.get(name) for name in defaults}
 
 from rls.jobs import run_task
 
-try:
-    run_task("publish", params)
-except SystemExit as stop:
-    # IPython intercepts SystemExit and prints it: raise an ordinary error so that the task surely fails.
-    if stop.code:
-        raise RuntimeError(f"rls publish failed with exit code {stop.code}; see the log above") from None
+# Raises TaskFailed (exit code and outcome in its message) on a failed, partial or refused run: the task fails.
+run_task("publish", params)
