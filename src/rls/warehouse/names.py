@@ -1,0 +1,147 @@
+"""Three-part Unity Catalog names on Spark's two-level session catalog.
+
+``<catalog>.<schema>.<table>`` is stored as ``spark_catalog.<db>.<tbl>`` with ``db = enc(catalog) + "__" +
+enc(schema)`` and ``tbl = enc(table)``. Names are compared case-insensitively, as Unity Catalog does (it stores
+them lower-cased), so every part is lower-cased first. ``enc`` keeps a plain name readable (``main__rls``) and
+turns anything else (backticks, quotes, spaces, unicode, 255 characters: nothing the Hive metastore accepts) into
+``_<hash>_<slug>``; the registry file maps those back. Because a readable part never contains ``__`` and never
+starts with ``_``, the mapping is injective, and ``db`` splits back at its first ``__``.
+
+The registry (``<workdir>/names.json``) also holds the known catalogs: only a dotted chain whose first part is a
+known catalog is a table name (``x.user_identity.email`` is a struct access).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+SESSION_CATALOG = "spark_catalog"
+REGISTRY_FILE = "names.json"
+_READABLE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+_MAX_READABLE = 60  # two parts + "__" stay under the metastore's 128-character database names
+_SEP = "__"
+
+
+def normalize(name: str) -> str:
+    """Unity Catalog identifiers are case-insensitive."""
+    return name.lower()
+
+
+def encode(name: str) -> str:
+    """A Hive-legal, collision-free stand-in for one (normalized) identifier part."""
+    n = normalize(name)
+    if _READABLE.fullmatch(n) and len(n) <= _MAX_READABLE:
+        return n
+    digest = hashlib.sha256(n.encode("utf-8")).hexdigest()[:20]
+    slug = re.sub(r"_+", "_", re.sub(r"[^a-z0-9]", "_", n)).strip("_")[:20].rstrip("_")
+    return f"_{digest}_{slug}" if slug else f"_{digest}"
+
+
+@dataclass(frozen=True)
+class TableRef:
+    """A resolved three-part name: the original parts and where Spark keeps the object."""
+
+    catalog: str
+    schema: str
+    name: str
+    db: str
+    table: str
+
+    @property
+    def spark_name(self) -> str:
+        return f"`{SESSION_CATALOG}`.`{self.db}`.`{self.table}`"
+
+
+class NameRegistry:
+    """Known catalogs and the reverse mapping of encoded names, persisted in the workdir. Thread-safe."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.path = Path(workdir) / REGISTRY_FILE
+        self._lock = threading.Lock()
+        self._catalogs: set[str] = set()
+        self._names: dict[str, str] = {}
+        if self.path.exists():
+            doc = json.loads(self.path.read_text(encoding="utf-8"))
+            self._catalogs = set(doc.get("catalogs", []))
+            self._names = dict(doc.get("names", {}))
+
+    # ---- catalogs ---------------------------------------------------------------------------------------------
+    def catalogs(self) -> list[str]:
+        with self._lock:
+            return sorted(self._catalogs)
+
+    def is_catalog(self, name: str) -> bool:
+        with self._lock:
+            return normalize(name) in self._catalogs
+
+    def add_catalog(self, name: str) -> None:
+        n = normalize(name)
+        if n == SESSION_CATALOG:
+            # Spark's own catalog: its names are already Spark names and must never be rewritten.
+            raise ValueError(f"{SESSION_CATALOG!r} is reserved by the local warehouse")
+        with self._lock:
+            if n in self._catalogs:
+                return
+            self._catalogs.add(n)
+            self._remember(n)
+            self._save()
+        logger.info("catalog %r registered", n)
+
+    # ---- names ------------------------------------------------------------------------------------------------
+    def db(self, catalog: str, schema: str) -> str:
+        with self._lock:
+            before = len(self._names)
+            db = self._remember(catalog) + _SEP + self._remember(schema)
+            if len(self._names) != before:
+                self._save()
+        return db
+
+    def part(self, name: str) -> str:
+        with self._lock:
+            before = len(self._names)
+            enc = self._remember(name)
+            if len(self._names) != before:
+                self._save()
+        return enc
+
+    def table(self, catalog: str, schema: str, name: str) -> TableRef:
+        return TableRef(
+            normalize(catalog), normalize(schema), normalize(name), self.db(catalog, schema), self.part(name)
+        )
+
+    def decode_part(self, enc: str) -> str:
+        with self._lock:
+            return self._names.get(enc, enc)
+
+    def decode_db(self, db: str) -> tuple[str, str] | None:
+        """``(catalog, schema)`` of a Spark database, or None when it does not stand for a catalog's schema."""
+        cat, sep, schema = db.partition(_SEP)
+        if not sep or not cat or not schema:
+            return None
+        cat, schema = self.decode_part(cat), self.decode_part(schema)
+        return (cat, schema) if self.is_catalog(cat) else None
+
+    # ---- internals (lock held) --------------------------------------------------------------------------------
+    def _remember(self, name: str) -> str:
+        n = normalize(name)
+        enc = encode(n)
+        if enc != n:
+            self._names.setdefault(enc, n)
+        return enc
+
+    def _save(self) -> None:
+        # Write-then-rename: a crash never leaves half a registry behind.
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(f".tmp{os.getpid()}")
+        doc = {"catalogs": sorted(self._catalogs), "names": dict(sorted(self._names.items()))}
+        tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(self.path)

@@ -1,0 +1,110 @@
+"""current_user() per thread and the emulated is_account_group_member, on real Spark."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from rls.scenario import parse_scenario
+from rls.warehouse import LocalWarehouseBackend, account_group_memberships
+
+
+def test_current_user_is_per_thread_and_concurrent(warehouse: LocalWarehouseBackend):
+    w = warehouse
+    w.execute("CREATE SCHEMA IF NOT EXISTS lab.who")
+    w.execute(
+        "CREATE OR REPLACE VIEW lab.who.mine AS SELECT q.executed_by, q.workspace_id FROM system.query.history q "
+        "WHERE lower(q.executed_by) = lower(current_user())"
+    )
+    barrier = threading.Barrier(2)
+
+    def work(identity: str) -> list[tuple[str, set[str]]]:
+        seen = []
+        with w.as_identity(identity):
+            barrier.wait()  # both threads hold their identity before either queries
+            for _ in range(4):
+                me = w.fetch("SELECT current_user() AS me")[0]["me"]
+                rows = w.fetch("SELECT executed_by FROM lab.who.mine")
+                seen.append((me, {r["executed_by"] for r in rows}))
+        return seen
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        alice, sp = pool.map(work, ["ALICE@example.com", "22222222-aaaa-bbbb-cccc-000000000000"])
+    assert alice == [("ALICE@example.com", {"Alice@Example.com"})] * 4
+    assert sp == [("22222222-aaaa-bbbb-cccc-000000000000", {"22222222-aaaa-bbbb-cccc-000000000000"})] * 4
+
+
+def test_identity_is_restored_after_the_block(warehouse: LocalWarehouseBackend):
+    before = warehouse.fetch("SELECT current_user() AS me")[0]["me"]
+    with warehouse.as_identity("outer@example.com"):
+        with warehouse.as_identity("inner@example.com"):
+            assert warehouse.fetch("SELECT current_user() AS me") == [{"me": "inner@example.com"}]
+        assert warehouse.fetch("SELECT current_user() AS me") == [{"me": "outer@example.com"}]
+    assert warehouse.fetch("SELECT current_user() AS me") == [{"me": before}]
+
+
+NESTED = parse_scenario(
+    {
+        "account_id": "acc",
+        "workspaces": [{"workspace_id": 1, "workspace_name": "w1"}],
+        "users": [
+            {"id": "u1", "user_name": "Deep@Example.com"},
+            {"id": "u2", "user_name": "gone@example.com", "active": False},
+            {"id": "u3", "user_name": "outsider@example.com"},
+        ],
+        "service_principals": [{"id": "s1", "application_id": "AAAA-bbbb", "display_name": "bot"}],
+        "groups": [
+            {"id": "top", "display_name": "top", "members": [{"type": "group", "id": "mid"}]},
+            {"id": "mid", "display_name": "mid", "members": [{"type": "group", "id": "leaf"}]},
+            {
+                "id": "leaf",
+                "display_name": "leaf",
+                "members": [
+                    {"type": "user", "id": "u1"},
+                    {"type": "user", "id": "u2"},
+                    {"type": "service_principal", "id": "s1"},
+                    {"type": "group", "id": "top"},
+                ],
+            },
+            {"id": "solo", "display_name": "solo", "members": [{"type": "user", "id": "u3"}]},
+        ],
+        "collector": {"type": "service_principal", "id": "s1"},
+    }
+)
+
+
+def test_memberships_are_transitive_cycle_tolerant_and_skip_inactive_users():
+    got = {(m.group_name, m.member) for m in account_group_memberships(NESTED)}
+    expected = {(g, i) for g in ("top", "mid", "leaf") for i in ("deep@example.com", "aaaa-bbbb")}
+    assert got == expected | {("solo", "outsider@example.com")}
+
+
+def test_is_account_group_member_from_a_view_in_another_schema(warehouse: LocalWarehouseBackend, use_scenario):
+    w = warehouse
+    use_scenario(NESTED)
+    w.execute("CREATE SCHEMA IF NOT EXISTS lab.views_a")
+    w.execute("CREATE SCHEMA IF NOT EXISTS lab.elsewhere")
+    w.use("lab", "views_a")  # the namespace current when the view is created ...
+    try:
+        w.execute(
+            "CREATE OR REPLACE VIEW lab.views_a.groups_of_me AS SELECT g FROM VALUES ('top'), ('mid'), ('leaf'), "
+            "('solo'), ('nope') AS t(g) WHERE is_account_group_member(g)"
+        )
+        w.use("lab", "elsewhere")  # ... is not the one current when it is queried
+        results = {}
+        for identity in ("deep@EXAMPLE.com", "aaaa-BBBB", "gone@example.com", "outsider@example.com", "nobody"):
+            with w.as_identity(identity):
+                results[identity] = sorted(r["g"] for r in w.fetch("SELECT g FROM lab.views_a.groups_of_me"))
+        with w.as_identity("deep@example.com"):
+            assert w.fetch("SELECT is_account_group_member('top') AS a, is_account_group_member('TOP') AS b") == [
+                {"a": True, "b": False}
+            ]
+    finally:
+        w.reset_namespace()
+    assert results == {
+        "deep@EXAMPLE.com": ["leaf", "mid", "top"],
+        "aaaa-BBBB": ["leaf", "mid", "top"],
+        "gone@example.com": [],
+        "outsider@example.com": ["solo"],
+        "nobody": [],
+    }

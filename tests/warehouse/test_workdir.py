@@ -1,0 +1,111 @@
+"""A workdir outlives its process; a missing Java or a busy workdir fails with one clear line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from rls.warehouse import LocalWarehouseBackend, WarehouseError, check_java
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_SCENARIO = ROOT / "src" / "rls" / "data" / "example-scenario.json"
+
+CREATE = """
+import sys
+from rls.scenario import load_scenario
+from rls.warehouse import open_warehouse, install_platform
+b = open_warehouse(sys.argv[1], create=True)
+install_platform(b, load_scenario(sys.argv[2]))
+b.execute("CREATE SCHEMA IF NOT EXISTS main.rls")
+b.execute("CREATE TABLE main.rls.facts (workspace_id STRING, who STRING) USING parquet")
+b.execute("INSERT INTO main.rls.facts VALUES ('1001', 'bob@example.com'), ('1002', 'carol@example.com')")
+b.execute(
+    "CREATE VIEW `main`.`rls`.`vw_facts` AS SELECT f.* FROM main.rls.facts f "
+    "WHERE lower(f.who) = lower(current_user()) OR is_account_group_member('sales-admins')"
+)
+print("created")
+"""
+
+QUERY = """
+import json, sys
+from rls.warehouse import open_warehouse
+b = open_warehouse(sys.argv[1])
+b.use("main", "rls")
+out = {}
+for who in ("bob@example.com", "Alice@Example.com", "nobody"):
+    with b.as_identity(who):
+        out[who] = b.fetch("SELECT workspace_id FROM vw_facts ORDER BY 1")
+with b.as_identity("carol@example.com"):
+    out["three-part"] = b.fetch("SELECT workspace_id FROM main.rls.vw_facts")
+print(json.dumps(out))
+"""
+
+
+def run_python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def test_views_survive_into_a_new_process(tmp_path: Path):
+    workdir = str(tmp_path / "wd")
+    created = run_python(CREATE, workdir, str(EXAMPLE_SCENARIO))
+    assert created.returncode == 0, created.stderr[-3000:]
+    queried = run_python(QUERY, workdir)
+    assert queried.returncode == 0, queried.stderr[-3000:]
+    out = json.loads(queried.stdout.strip().splitlines()[-1])
+    assert out == {
+        "bob@example.com": [{"workspace_id": "1001"}],
+        "Alice@Example.com": [{"workspace_id": "1001"}, {"workspace_id": "1002"}],  # sales-admins member
+        "nobody": [],
+        "three-part": [{"workspace_id": "1002"}],
+    }
+
+
+def test_a_workdir_in_use_is_refused_with_one_line(warehouse: LocalWarehouseBackend):
+    busy = run_python(
+        "import sys\nfrom rls.warehouse import open_warehouse\nopen_warehouse(sys.argv[1])", str(warehouse.workdir)
+    )
+    assert busy.returncode != 0
+    last = busy.stderr.strip().splitlines()[-1]
+    assert last.startswith("rls.warehouse.session.WarehouseError: ") and "in use by another process" in last
+
+
+def test_opening_a_directory_without_a_warehouse_says_so(tmp_path: Path):
+    with pytest.raises(WarehouseError, match="no local warehouse in"):
+        from rls.warehouse import open_warehouse
+
+        open_warehouse(tmp_path / "typo")
+
+
+def test_missing_java_is_one_clear_line(tmp_path: Path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(WarehouseError, match=r"^Java 17 not found: install a JDK 17 or set JAVA_HOME$"):
+        check_java({"PATH": str(empty)})
+    with pytest.raises(WarehouseError, match="has no bin/java"):
+        check_java({"JAVA_HOME": str(empty), "PATH": os.environ.get("PATH", "")})
+
+
+def test_old_java_is_refused(tmp_path: Path):
+    fake = tmp_path / "jdk11" / "bin"
+    fake.mkdir(parents=True)
+    (fake / "java").write_text("#!/bin/sh\necho 'openjdk version \"11.0.22\" 2024-01-16' >&2\n")
+    (fake / "java").chmod(0o755)
+    with pytest.raises(WarehouseError, match="is Java 11"):
+        check_java({"JAVA_HOME": str(tmp_path / "jdk11"), "PATH": ""})
+
+
+def test_the_machines_java_is_accepted():
+    assert Path(check_java()).name == "java"
