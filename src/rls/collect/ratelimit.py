@@ -88,7 +88,8 @@ class RateLimiter:
         unknown = set(rates) - set(FAMILIES)
         if unknown:
             raise ValueError(f"unknown rate-limit families {sorted(unknown)}; known: {', '.join(FAMILIES)}")
-        self._buckets = {f: TokenBucket(r) for f, r in rates.items()}
+        # A second's worth of burst, as the published per-second limits allow; the average stays at the rate.
+        self._buckets = {f: TokenBucket(r, burst=r) for f, r in rates.items()}
         self.stats = CallStats()
         self.workspace_hosts: dict[str, int] = {}
         self._lock = threading.Lock()

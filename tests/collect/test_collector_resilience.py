@@ -1,0 +1,218 @@
+"""Nothing lost, nothing hung: faults, last-known-good, circuit breaker, killed runs, failed restores."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import oracle
+from flow import (
+    admins_by_user_name,
+    assignments_key,
+    flow,
+    fresh_schema,
+    initial_assignments,
+    load,
+    visible,
+    with_changes,
+)
+from rls import exitcodes, tables
+from rls.collect.elevation import Ledger
+from rls.emulator import Emulator, EmulatorOptions
+from rls.local import local_config
+from rls.sql import quote_name
+
+VIEW = "vw_system_access_audit"
+FAST = {"collect.retry_timeout_s": 3.0}
+
+
+def _admin_table_rows(warehouse, cfg) -> list[dict]:
+    return warehouse.fetch(f"SELECT * FROM {quote_name(cfg.catalog, cfg.schema, tables.ADMINS)}")
+
+
+def test_transient_faults_are_retried_and_change_nothing(warehouse, tmp_path) -> None:
+    s = load("tricky")  # a 503 on 2003's assignments and a 429 with Retry-After on account groups
+    s = with_changes(
+        s,
+        faults=[
+            *s.to_json()["faults"],
+            {"workspace_id": 2002, "path_contains": "preview/scim", "status": 503, "times": 2},
+        ],
+    )
+    result = flow(warehouse, s, tmp_path, fresh_schema())
+    assert result.collect.exit_code == exitcodes.OK
+    statuses = [r["status"] for r in result.emulator_state["requests"]]
+    assert statuses.count(503) == 3 and statuses.count(429) >= 1
+    assert admins_by_user_name(warehouse, result.cfg) == {i: w for i, w in oracle.admin_workspaces(s).items() if w}
+
+
+def test_persistent_workspace_fault_fails_that_workspace_only(warehouse, tmp_path) -> None:
+    s = load("tricky")
+    s = with_changes(s, faults=[{"workspace_id": 2003, "path_contains": "permissionassignments", "status": 503}])
+    result = flow(warehouse, s, tmp_path, fresh_schema(), overrides=FAST)
+    assert result.collect.exit_code == exitcodes.PARTIAL
+    failed = {w.workspace_id: w.error for w in result.collect.workspaces if w.outcome == "failed"}
+    assert list(failed) == [2003] and failed[2003]
+    collected = {2001, 2002, 2005, 2006}
+    for ident, wids in oracle.admin_workspaces(s, collected=collected).items():
+        assert visible(warehouse, result.cfg, VIEW, oracle.original_case(s)[ident]) == {str(w) for w in wids}
+    run = warehouse.fetch(f"SELECT outcome FROM {quote_name(result.cfg.catalog, result.cfg.schema, tables.RUNS)}")
+    assert run == [{"outcome": "partial"}]
+
+
+def test_account_wide_fault_writes_nothing(warehouse, tmp_path) -> None:
+    s = with_changes(load("example"), faults=[{"path_contains": "scim/v2/Users", "status": 500}])
+    schema = fresh_schema()
+    result = flow(warehouse, s, tmp_path, schema, overrides=FAST)
+    assert result.collect.exit_code == exitcodes.ERROR
+    assert result.collect.errors and "\n" not in result.collect.errors[0]
+    assert not warehouse.table_exists(quote_name("main", schema, tables.ADMINS))
+
+
+def test_malformed_answer_is_a_clear_error_and_writes_nothing(warehouse, tmp_path) -> None:
+    s = with_changes(
+        load("example"),
+        faults=[{"path_contains": "scim/v2/ServicePrincipals", "status": 200, "body": "<html>proxy</html>"}],
+    )
+    schema = fresh_schema()
+    result = flow(warehouse, s, tmp_path, schema, overrides=FAST)
+    assert result.collect.exit_code == exitcodes.ERROR
+    assert "ServicePrincipals" in result.collect.errors[0]
+    assert not warehouse.table_exists(quote_name("main", schema, tables.ADMINS))
+
+
+def test_unknown_principal_fails_the_workspace_without_partial_rows(warehouse, tmp_path) -> None:
+    ghost = {
+        "permission_assignments": [
+            {"principal": {"principal_id": 987654321, "user_name": "ghost@example.com"}, "permissions": ["ADMIN"]}
+        ]
+    }
+    s = with_changes(
+        load("tricky"),
+        faults=[
+            {
+                "workspace_id": 2003,
+                "path_contains": "permissionassignments",
+                "method": "GET",
+                "status": 200,
+                "body": json.dumps(ghost),
+            }
+        ],
+    )
+    result = flow(warehouse, s, tmp_path, fresh_schema())
+    failed = {w.workspace_id: w.error for w in result.collect.workspaces if w.outcome == "failed"}
+    assert list(failed) == [2003] and "987654321" in failed[2003]
+    assert 2003 not in {r["workspace_id"] for r in _admin_table_rows(warehouse, result.cfg)}
+
+
+def test_failed_workspace_keeps_its_last_known_good_rows(warehouse, tmp_path) -> None:
+    s = load("tricky")
+    schema = fresh_schema()
+    first = flow(warehouse, s, tmp_path, schema)
+    before = {r["user_name"] for r in _admin_table_rows(warehouse, first.cfg) if r["workspace_id"] == 2001}
+    broken = with_changes(s, faults=[{"workspace_id": 2001, "path_contains": "permissionassignments", "status": 503}])
+    second = flow(warehouse, broken, tmp_path, schema, overrides=FAST)
+    assert second.collect.exit_code == exitcodes.PARTIAL
+    rows = _admin_table_rows(warehouse, second.cfg)
+    kept = [r for r in rows if r["workspace_id"] == 2001]
+    assert {r["user_name"] for r in kept} == before and {r["run_id"] for r in kept} == {first.collect.run_id}
+    assert {r["run_id"] for r in rows if r["workspace_id"] != 2001} == {second.collect.run_id}
+    for ident, wids in oracle.admin_workspaces(s).items():  # nobody lost or gained a workspace
+        assert visible(warehouse, second.cfg, VIEW, oracle.original_case(s)[ident]) == {str(w) for w in wids}
+    note = next(w.error for w in second.collect.workspaces if w.workspace_id == 2001)
+    assert "kept" in note
+
+
+def test_circuit_breaker_refuses_a_collapse_unless_forced(warehouse, tmp_path) -> None:
+    s = load("tricky")
+    schema = fresh_schema()
+    first = flow(warehouse, s, tmp_path, schema)
+    before = _admin_table_rows(warehouse, first.cfg)
+    doc = s.to_json()
+    doc["assignments"] = [a for a in doc["assignments"] if a["workspace_id"] == 2003]  # most admins vanish
+    collapsed = with_changes(s, assignments=doc["assignments"])
+    refused = flow(warehouse, collapsed, tmp_path, schema)
+    assert refused.collect.exit_code == exitcodes.REFUSED
+    assert "circuit breaker" in refused.collect.errors[0]
+    assert sorted(map(str, _admin_table_rows(warehouse, first.cfg))) == sorted(map(str, before))
+    forced = flow(warehouse, collapsed, tmp_path, schema, force=True)
+    assert forced.collect.exit_code == exitcodes.OK
+    assert admins_by_user_name(warehouse, forced.cfg) == {
+        i: w for i, w in oracle.admin_workspaces(collapsed).items() if w
+    }
+
+
+def _left_state(s, state):
+    """The account as a killed run left it: the emulator's state, without the fault that held the run."""
+    return with_changes(s, assignments=state["assignments"], faults=[])
+
+
+def test_killed_run_is_repaired_by_the_next(warehouse, tmp_path) -> None:
+    s = load("tricky")
+    hold = with_changes(s, faults=[{"workspace_id": 2002, "path_contains": "/ws/2002/", "status": 503}])
+    ledger_path = tmp_path / "ledger.jsonl"
+    with Emulator(hold, EmulatorOptions()) as emu:
+        cfg = local_config(hold, emu, tmp_path)
+        overrides = {
+            "collect.account_host": cfg.collect.account_host,
+            "collect.account_id": cfg.collect.account_id,
+            "collect.collector_application_id": cfg.collect.collector_application_id,
+            "collect.workspace_host_template": cfg.collect.workspace_host_template,
+            "collect.elevation_ledger": str(ledger_path),
+            "collect.retry_timeout_s": 120.0,
+            "collect.cloud": "azure",
+        }
+        script = Path(__file__).with_name("collector_process.py")
+        proc = subprocess.Popen(
+            [sys.executable, str(script), json.dumps({"overrides": overrides, "token": emu.token})],
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        )
+        try:
+            # The run is elevated on 2002 and stuck retrying a workspace call: kill it there.
+            emu.wait_for_request(lambda r: "/ws/2002/" in r["path"] and r["status"] == 503, timeout=60)
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+        left = emu.state()
+    collector = next(
+        a for a in left["assignments"] if a["workspace_id"] == 2002 and a["principal"]["id"] == s.collector.id
+    )
+    assert collector["permissions"] == ["ADMIN"]  # the kill left an elevation behind
+    assert [e.workspace_id for e in Ledger(ledger_path).open_entries()] == [2002]
+
+    account = _left_state(s, left)
+    result = flow(
+        warehouse, account, tmp_path, fresh_schema(), overrides={"collect.elevation_ledger": str(ledger_path)}
+    )
+    assert any(line.startswith("workspace 2002: restored") for line in result.collect.repaired)
+    assert Ledger(ledger_path).open_entries() == []
+    assert assignments_key(result.emulator_state["assignments"]) == initial_assignments(s)
+    assert result.collect.exit_code == exitcodes.OK
+
+
+def test_failed_restore_is_reported_and_repaired_next_run(warehouse, tmp_path) -> None:
+    s = load("tricky")
+    stuck = with_changes(s, faults=[{"method": "DELETE", "path_contains": "permissionassignments", "status": 500}])
+    schema = fresh_schema()
+    first = flow(warehouse, stuck, tmp_path, schema)
+    assert first.collect.exit_code == exitcodes.UNRESTORED
+    assert len(first.collect.unrestored) == 1 and "next run repairs it" in first.collect.unrestored[0]
+    # It stopped elevating after the first failed restore: only one workspace is left elevated.
+    elevated = [
+        a
+        for a in first.emulator_state["assignments"]
+        if a["principal"]["id"] == s.collector.id and a["permissions"] == ["ADMIN"]
+    ]
+    assert len(elevated) == 1
+    ledger = tmp_path / "elevation-ledger.jsonl"
+    assert len(Ledger(ledger).open_entries()) == 1
+
+    account = _left_state(s, first.emulator_state)
+    second = flow(warehouse, account, tmp_path, schema)
+    assert second.collect.exit_code == exitcodes.OK
+    assert Ledger(ledger).open_entries() == []
+    assert assignments_key(second.emulator_state["assignments"]) == initial_assignments(s)

@@ -1,0 +1,95 @@
+"""Helpers for end-to-end tests: run the job's flow on the session warehouse and look at the result."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+from rls import tables
+from rls.local import FlowResult, run_flow
+from rls.scenario import Scenario, parse_scenario
+from rls.sql import quote_name
+from rls.warehouse import build_system_tables, install_platform
+
+_schemas = itertools.count()
+SCENARIOS = Path(__file__).parent / "data" / "scenarios"
+
+
+def load(name: str, **changes: Any) -> Scenario:
+    doc = json.loads((SCENARIOS / f"{name}.json").read_text())
+    doc.update(changes)
+    return parse_scenario(doc)
+
+
+def with_changes(s: Scenario, **changes: Any) -> Scenario:
+    doc = copy.deepcopy(s.to_json())
+    doc.update(changes)
+    return parse_scenario(doc)
+
+
+def fresh_schema(prefix: str = "t") -> str:
+    return f"{prefix}_{next(_schemas)}"
+
+
+_system_catalogs: dict[tuple, str] = {}
+# Tests here need what the account-level parts of the flow do, not every view: one view keeps them quick.
+# Rate limits far above the emulator's speed: pacing is tested on its own, it only slows the others down.
+QUICK = {
+    "publish.include": ["access.audit"],
+    "collect.restore_backoff_s": 0.01,
+    "collect.rate_limits": {f: 1000.0 for f in ("scim_get", "scim_list", "write", "workspace", "other")},
+}
+
+
+def prepare(warehouse: Any, scenario: Scenario) -> str:
+    """Make ``is_account_group_member`` answer for ``scenario`` and return a system catalog with its workspaces.
+
+    System tables go to a catalog of their own (one per distinct account, built once per session), so the
+    ``system`` catalog other tests rely on is never touched; tests/collect/conftest.py restores the platform.
+    """
+    install_platform(warehouse, scenario)
+    key = (tuple(w.workspace_id for w in scenario.workspaces), tuple(u.user_name for u in scenario.users))
+    if key not in _system_catalogs:
+        catalog = f"system_e2e_{len(_system_catalogs)}"
+        build_system_tables(warehouse, scenario, catalog=catalog, rows_per_workspace=4)
+        _system_catalogs[key] = catalog
+    return _system_catalogs[key]
+
+
+def flow(warehouse: Any, scenario: Scenario, workdir: Path, schema: str, **kw: Any) -> FlowResult:
+    system_catalog = prepare(warehouse, scenario)
+    overrides = {"schema": schema, "system_catalog": system_catalog, **QUICK, **kw.pop("overrides", {})}
+    return run_flow(warehouse, scenario, workdir, overrides=overrides, **kw)
+
+
+def visible(warehouse: Any, cfg: Any, view: str, identity: str) -> set[str | None]:
+    name = quote_name(cfg.catalog, cfg.schema, view)
+    with warehouse.as_identity(identity):
+        rows = warehouse.fetch(f"SELECT DISTINCT workspace_id AS w FROM {name}")
+    return {r["w"] for r in rows}
+
+
+def admins_by_user_name(warehouse: Any, cfg: Any) -> dict[str, set[int]]:
+    """identity -> workspaces, from the collector's admins table alone (the current_user() path of the views)."""
+    rows = warehouse.fetch(
+        f"SELECT lower(user_name) AS u, workspace_id AS w FROM {quote_name(cfg.catalog, cfg.schema, tables.ADMINS)} "
+        "WHERE user_name IS NOT NULL"
+    )
+    out: dict[str, set[int]] = {}
+    for r in rows:
+        out.setdefault(r["u"], set()).add(r["w"])
+    return out
+
+
+def assignments_key(assignments: list[dict[str, Any]]) -> list[tuple]:
+    return sorted(
+        (a["workspace_id"], a["principal"]["type"], a["principal"]["id"], tuple(sorted(a["permissions"])))
+        for a in assignments
+    )
+
+
+def initial_assignments(s: Scenario) -> list[tuple]:
+    return assignments_key([a.to_json() for a in s.assignments])
