@@ -5,32 +5,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from rls.warehouse import LocalWarehouseBackend, WarehouseError, check_java
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE_SCENARIO = ROOT / "src" / "rls" / "data" / "example-scenario.json"
-
-CREATE = """
-import sys
-from rls.scenario import load_scenario
-from rls.warehouse import open_warehouse, install_platform
-b = open_warehouse(sys.argv[1], create=True)
-install_platform(b, load_scenario(sys.argv[2]))
-b.execute("CREATE SCHEMA IF NOT EXISTS main.rls")
-b.execute("CREATE TABLE main.rls.facts (workspace_id STRING, who STRING) USING parquet")
-b.execute("INSERT INTO main.rls.facts VALUES ('1001', 'bob@example.com'), ('1002', 'carol@example.com')")
-b.execute(
-    "CREATE VIEW `main`.`rls`.`vw_facts` AS SELECT f.* FROM main.rls.facts f "
-    "WHERE lower(f.who) = lower(current_user()) OR is_account_group_member('sales-admins')"
-)
-print("created")
-"""
+from .conftest import ROOT, CreatedWorkdir, python_args
 
 QUERY = """
 import json, sys
@@ -49,7 +30,7 @@ print(json.dumps(out))
 
 def run_python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code), *args],
+        python_args(code, *args),
         capture_output=True,
         text=True,
         timeout=240,
@@ -58,11 +39,12 @@ def run_python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_views_survive_into_a_new_process(tmp_path: Path):
-    workdir = str(tmp_path / "wd")
-    created = run_python(CREATE, workdir, str(EXAMPLE_SCENARIO))
+def test_views_survive_into_a_new_process(created_workdir: CreatedWorkdir):
+    # The creating process was started by conftest.py at session start (its JVM boots meanwhile).
+    created = created_workdir.wait()
     assert created.returncode == 0, created.stderr[-3000:]
-    queried = run_python(QUERY, workdir)
+    assert created.stdout.strip().endswith("created")
+    queried = run_python(QUERY, str(created_workdir.path))
     assert queried.returncode == 0, queried.stderr[-3000:]
     out = json.loads(queried.stdout.strip().splitlines()[-1])
     assert out == {

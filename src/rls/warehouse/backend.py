@@ -10,6 +10,7 @@ catalogs) are recorded and reported as not applicable.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -37,7 +38,7 @@ class LocalWarehouseBackend(SparkBackend):
     def __init__(self, spark: Any, workdir: Path) -> None:
         super().__init__(spark, table_format="parquet")
         self.workdir = Path(workdir)
-        self.names = NameRegistry(self.workdir)
+        self.names = NameRegistry.for_workdir(self.workdir)
         self._current_catalog: str | None = None
         self._state_lock = threading.Lock()
         self._rewriter = Rewriter(
@@ -46,8 +47,11 @@ class LocalWarehouseBackend(SparkBackend):
             namespace=lambda c, s: f"{quote(SESSION_CATALOG)}.{quote(self.names.db(c, s))}",
             functions={f: f"{quote(SESSION_CATALOG)}.{quote(PLATFORM_DB)}.{quote(f)}" for f in PLATFORM_FUNCTIONS},
         )
-        # What current_user() returns is a JVM InheritableThreadLocal; with pyspark's pinned threads each Python
-        # thread talks to its own JVM thread, so setting it here is per Python thread.
+        # What current_user() returns is a JVM InheritableThreadLocal; with pyspark's pinned threads (the default)
+        # each Python thread talks to its own JVM thread, so setting it here is per Python thread. Without pinning,
+        # threads would share JVM threads and see each other's identity: refuse that rather than leak rows.
+        if os.environ.get("PYSPARK_PIN_THREAD", "true").strip().lower() == "false":
+            raise WarehouseError("PYSPARK_PIN_THREAD=false: per-thread identities need pinned threads; unset it")
         self._current_user = spark._jvm.org.apache.spark.sql.catalyst.CurrentUserContext.CURRENT_USER()
 
     # ---- identities and namespace -------------------------------------------------------------------------------
@@ -147,9 +151,9 @@ class LocalWarehouseBackend(SparkBackend):
             return self._show_schemas(sql)
         rows = [r.asDict(recursive=True) for r in self.spark.sql(self._prepare(sql)).collect()]
         if w[:1] == ["SHOW"] and len(w) > 1 and w[1] in ("TABLES", "VIEWS"):
-            return [self._decode_listing(r) for r in rows]
+            return [self.names.decode_listing(r) for r in rows]
         if w[:1] in (["DESCRIBE"], ["DESC"]):
-            return self._decode_describe(rows)
+            return self.names.decode_describe(rows)
         return rows
 
     # ---- emulated statements --------------------------------------------------------------------------------------
@@ -237,31 +241,3 @@ class LocalWarehouseBackend(SparkBackend):
             if decoded and decoded[0] == catalog:
                 schemas.append(decoded[1])
         return [{"databaseName": s} for s in sorted(schemas)]
-
-    def _decode_listing(self, row: dict[str, Any]) -> dict[str, Any]:
-        out = dict(row)
-        if out.get("namespace"):
-            decoded = self.names.decode_db(out["namespace"])
-            if decoded:
-                out["namespace"] = decoded[1]
-        for key in ("tableName", "viewName"):
-            if out.get(key):
-                out[key] = self.names.decode_part(out[key])
-        return out
-
-    def _decode_describe(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        db_row = next((r for r in rows if r.get("col_name") == "Database"), None)
-        decoded = self.names.decode_db(db_row["data_type"]) if db_row else None
-        if decoded is None:
-            return rows
-        out = []
-        for r in rows:
-            r = dict(r)
-            if r.get("col_name") == "Catalog":
-                r["data_type"] = decoded[0]
-            elif r.get("col_name") == "Database":
-                r["data_type"] = decoded[1]
-            elif r.get("col_name") == "Table":
-                r["data_type"] = self.names.decode_part(r["data_type"])
-            out.append(r)
-        return out

@@ -21,6 +21,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,22 @@ class TableRef:
 
 
 class NameRegistry:
-    """Known catalogs and the reverse mapping of encoded names, persisted in the workdir. Thread-safe."""
+    """Known catalogs and the reverse mapping of encoded names, persisted in the workdir. Thread-safe.
+
+    Use :meth:`for_workdir`: backends of one process on one workdir must share a registry, or a catalog registered
+    through one would stay unknown to the other.
+    """
+
+    _shared: dict[Path, NameRegistry] = {}
+    _shared_lock = threading.Lock()
+
+    @classmethod
+    def for_workdir(cls, workdir: Path) -> NameRegistry:
+        key = Path(workdir).resolve()
+        with cls._shared_lock:
+            if key not in cls._shared:
+                cls._shared[key] = cls(key)
+            return cls._shared[key]
 
     def __init__(self, workdir: Path) -> None:
         self.path = Path(workdir) / REGISTRY_FILE
@@ -129,6 +145,36 @@ class NameRegistry:
             return None
         cat, schema = self.decode_part(cat), self.decode_part(schema)
         return (cat, schema) if self.is_catalog(cat) else None
+
+    def decode_listing(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A SHOW TABLES / SHOW VIEWS row with Unity Catalog names (``namespace`` is the schema, as on Databricks)."""
+        out = dict(row)
+        if out.get("namespace"):
+            decoded = self.decode_db(out["namespace"])
+            if decoded:
+                out["namespace"] = decoded[1]
+        for key in ("tableName", "viewName"):
+            if out.get(key):
+                out[key] = self.decode_part(out[key])
+        return out
+
+    def decode_describe(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """DESCRIBE TABLE EXTENDED rows whose Catalog / Database / Table say the original names."""
+        db_row = next((r for r in rows if r.get("col_name") == "Database"), None)
+        decoded = self.decode_db(db_row["data_type"]) if db_row else None
+        if decoded is None:
+            return rows
+        out = []
+        for r in rows:
+            r = dict(r)
+            if r.get("col_name") == "Catalog":
+                r["data_type"] = decoded[0]
+            elif r.get("col_name") == "Database":
+                r["data_type"] = decoded[1]
+            elif r.get("col_name") == "Table":
+                r["data_type"] = self.decode_part(r["data_type"])
+            out.append(r)
+        return out
 
     # ---- internals (lock held) --------------------------------------------------------------------------------
     def _remember(self, name: str) -> str:
