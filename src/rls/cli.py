@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 
@@ -23,8 +22,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
-out = Console()
+# Piped output (CI logs, files) gets a wide fixed width instead of rich's 80 columns, so tables stay readable.
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+out = Console(width=None if sys.stdout.isatty() else 160)
 
 
 @dataclass
@@ -79,7 +79,7 @@ def demo(
         ".rls-work/demo"
     ),
     as_json: JsonOpt = False,
-) -> int:
+) -> None:
     """Run the whole job locally: emulated account, synthetic system tables, collect, publish, who sees what."""
     from rls.demo import print_summary, run_demo
     from rls.render import progress_bars
@@ -87,10 +87,10 @@ def demo(
     with progress_bars(err, not (G.quiet or as_json)) as progress:
         result = run_demo(scenario, workdir, progress=progress, log=None if G.quiet or as_json else err.print)
     if as_json:
-        _emit(result.to_json())
+        _emit(result.as_dict())
     else:
         print_summary(out, result)
-    return result.exit_code
+    raise typer.Exit(result.exit_code)
 
 
 @app.command("sql")
@@ -99,7 +99,7 @@ def sql_command(
     workdir: Annotated[Path, typer.Option(help="Work directory made by `rls demo`.")],
     as_identity: Annotated[str, typer.Option("--as", help="Identity current_user() returns (email or SP app id).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print rows as a JSON array of objects.")] = False,
-) -> int:
+) -> None:
     """Query the local warehouse as an identity (the contract in shared/spec/scenario.md)."""
     from rls.demo import query_as
 
@@ -113,7 +113,7 @@ def sql_command(
         for r in rows:
             t.add_row(*(str(v) for v in r.values()))
         out.print(t)
-    return exitcodes.OK
+    raise typer.Exit(exitcodes.OK)
 
 
 @app.command()
@@ -122,7 +122,7 @@ def emulator(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 8765,
     latency_ms: Annotated[str, typer.Option(help="Added latency per request, LO,HI in ms.")] = "0,0",
     rate_limits: Annotated[str | None, typer.Option(help="Per-family limits, e.g. scim_get=20,write=5.")] = None,
-) -> int:
+) -> None:
     """Serve a scenario over the Databricks REST paths until Ctrl-C (see GET /_emulator/state)."""
     from rls.emulator import EmulatorOptions, run_standalone
 
@@ -132,7 +132,7 @@ def emulator(
         limits = {k.strip(): float(v) for k, v in (p.split("=", 1) for p in rate_limits.split(",") if p.strip())}
     opts = EmulatorOptions(port=port, latency_ms=(float(lo or 0), float(hi or lo or 0)), rate_limits=limits)
     run_standalone(scenario, port, opts)
-    return exitcodes.OK
+    raise typer.Exit(exitcodes.OK)
 
 
 def _task(task: str, **kw: Any) -> int:
@@ -145,7 +145,7 @@ def _task(task: str, **kw: Any) -> int:
     from rls.render import collect_summary, publish_summary
 
     if as_json:
-        _emit({name: r.to_json() for name, r in reports.items()})
+        _emit({name: r.as_dict() for name, r in reports.items()})
     else:
         if "collect" in reports:
             collect_summary(out, reports["collect"])
@@ -164,7 +164,7 @@ def collect(
     dry_run: Annotated[bool, typer.Option(help="Show what would be elevated; write nothing.")] = False,
     force: Annotated[bool, typer.Option(help="Publish even when the circuit breaker trips.")] = False,
     as_json: JsonOpt = False,
-) -> int:
+) -> None:
     """Step 1: read every workspace's admins and users into the collector's tables."""
     return _task(
         "collect",
@@ -187,7 +187,7 @@ def publish(
     workdir: WorkdirOpt = None,
     prune: Annotated[bool, typer.Option(help="Drop views whose system table disappeared.")] = False,
     as_json: JsonOpt = False,
-) -> int:
+) -> None:
     """Step 2: create or update the filtered views over every system table with workspace_id."""
     return _task(
         "publish", config=config, catalog=catalog, schema=schema, workdir=workdir, prune=prune, as_json=as_json
@@ -204,7 +204,7 @@ def run(
     force: Annotated[bool, typer.Option(help="Publish even when the circuit breaker trips.")] = False,
     prune: Annotated[bool, typer.Option(help="Drop views whose system table disappeared.")] = False,
     as_json: JsonOpt = False,
-) -> int:
+) -> None:
     """Both steps, as the bundle job runs them."""
     return _task(
         "run",
@@ -220,23 +220,15 @@ def run(
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Console script: usage errors exit 2 (typer), every other failure is one line and exit 1."""
     debug = "--debug" in (argv if argv is not None else sys.argv)
     try:
-        code = app(args=argv, standalone_mode=False)
-    except click.exceptions.Exit as e:
-        code = e.exit_code
-    except click.exceptions.Abort:
-        err.print("aborted")
-        code = 130
-    except click.ClickException as e:
-        e.show()
-        code = exitcodes.USAGE
+        app(args=argv)
     except KeyboardInterrupt:
         err.print("interrupted")
-        code = 130
+        sys.exit(130)
     except Exception as e:
         if debug:
             raise
         err.print(f"[red]error[/]: {explain(e)}", highlight=False, soft_wrap=True)
-        code = exitcodes.ERROR
-    sys.exit(code if isinstance(code, int) else exitcodes.OK)
+        sys.exit(exitcodes.ERROR)

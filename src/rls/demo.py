@@ -19,7 +19,17 @@ from rls.scenario import Scenario, load_scenario
 from rls.sql import quote_name
 
 DEMO_VIEW = "vw_system_access_audit"
-_OWNED = ("warehouse", "metastore_db", local.SETTINGS_FILE, local.STATE_FILE, local.LEDGER_FILE)
+_OWNED = (
+    "warehouse",
+    "metastore_db",
+    "derby.log",
+    "names.json",
+    "warehouse.json",
+    "spark-tmp",
+    local.SETTINGS_FILE,
+    local.STATE_FILE,
+    local.LEDGER_FILE,
+)
 
 
 @dataclass
@@ -42,11 +52,11 @@ class DemoResult:
         codes = [self.flow.collect.exit_code] + ([self.flow.publish.exit_code] if self.flow.publish else [])
         return max(codes) if self.flow.publish or self.flow.collect.exit_code else exitcodes.ERROR
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "workdir": str(self.workdir),
-            "collect": self.flow.collect.to_json(),
-            "publish": self.flow.publish.to_json() if self.flow.publish else None,
+            "collect": self.flow.collect.as_dict(),
+            "publish": self.flow.publish.as_dict() if self.flow.publish else None,
             "visibility": [vars(v) for v in self.visibility],
             "seconds": self.seconds,
             "exit_code": self.exit_code,
@@ -64,7 +74,7 @@ def run_demo(
     progress: Progress | None = None,
     log: Callable[[str], None] | None = None,
 ) -> DemoResult:
-    from rls.warehouse import build_system_tables, install_platform, open_warehouse
+    from rls.warehouse import open_warehouse, prepare_warehouse
 
     say = log or (lambda _: None)
     t0 = time.perf_counter()
@@ -72,12 +82,11 @@ def run_demo(
     _clear(workdir)
     seconds: dict[str, float] = {}
     t = time.perf_counter()
-    backend = open_warehouse(workdir)
+    open_warehouse(workdir, create=True)
     seconds["spark_start"] = time.perf_counter() - t
     say(f"local Spark warehouse ready in {workdir} ({seconds['spark_start']:.1f}s)")
     t = time.perf_counter()
-    install_platform(backend, scenario)
-    build_system_tables(backend, scenario)
+    backend = prepare_warehouse(workdir, scenario)  # the session started above is reused
     seconds["data_generation"] = time.perf_counter() - t
     say(f"synthetic system tables for {len(scenario.workspaces)} workspaces ({seconds['data_generation']:.1f}s)")
     flow = local.run_flow(backend, scenario, workdir, progress=progress)
@@ -138,8 +147,8 @@ def print_summary(console: Console, r: DemoResult) -> None:
 def _view_count(r: DemoResult) -> int:
     if r.flow.publish is None:
         return 0
-    views = r.flow.publish.to_json().get("views", [])
-    return sum(1 for v in views if (v.get("result") or v.get("status")) in ("created", "altered", "unchanged"))
+    counts = r.flow.publish.counts
+    return counts["created"] + counts["altered"] + counts["unchanged"]
 
 
 def query_as(workdir: Path, identity: str, sql: str) -> list[dict[str, Any]]:

@@ -9,6 +9,15 @@ def explain(e: BaseException) -> str:
     """One line naming the problem and the fix; falls back to the exception's own first line."""
     from databricks.sdk.errors import DatabricksError, PermissionDenied, Unauthenticated
 
+    from rls.collect.account_api import ApiAnswerError
+    from rls.config import ConfigError
+    from rls.scenario import ScenarioError
+
+    if isinstance(e, ConfigError | ScenarioError | ApiAnswerError | FileNotFoundError) or type(e).__name__ in (
+        "WarehouseError",
+        "TaskFailed",
+    ):
+        return str(e).strip().splitlines()[0]
     text = describe(e)
     low = text.lower()
     if isinstance(e, Unauthenticated) or "cannot configure default credentials" in low:

@@ -50,10 +50,10 @@ def run_task(task: str, params: dict[str, str], credentials: dict[str, str] | No
         force=_flag(params, "force"),
         prune=_flag(params, "prune"),
     )
-    result = {name: r.to_json() for name, r in reports.items()}
+    result = {name: r.as_dict() for name, r in reports.items()}
     code = max(r.exit_code for r in reports.values())
     if code != exitcodes.OK:
-        summary = "; ".join(f"{name}: {r.to_json().get('outcome')}" for name, r in reports.items())
+        summary = "; ".join(f"{name}: exit {r.exit_code}" for name, r in reports.items())
         raise TaskFailed(f"rls {task} ended with exit code {code} ({summary}); see the report above", code)
     return result
 

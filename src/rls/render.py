@@ -67,18 +67,13 @@ def collect_summary(console: Console, r: CollectReport) -> None:
 
 
 def publish_summary(console: Console, report: Any) -> None:
-    data = report.to_json()
-    views = data.get("views", [])
-    t = Table(title=f"publish: {data.get('outcome', '')}")
-    for col in ("view", "source", "result", "reason"):
+    counts = ", ".join(f"{n} {k}" for k, n in report.counts.items() if n)
+    t = Table(title=f"publish {report.catalog}.{report.schema}: {counts} ({report.seconds:.1f}s)")
+    for col in ("system table", "view", "result", "reason"):
         t.add_column(col, overflow="fold")
-    for v in views:
-        style = {"failed": "red", "skipped": "yellow"}.get(v.get("result") or v.get("status"))
-        t.add_row(
-            str(v.get("view") or ""),
-            str(v.get("source") or ""),
-            str(v.get("result") or v.get("status")),
-            str(v.get("reason") or ""),
-            style=style,
-        )
+    for v in report.results:
+        style = {"failed": "red", "skipped": "yellow"}.get(v.status)
+        t.add_row(v.source or "", v.view or "", v.status, v.reason or "", style=style)
     console.print(t)
+    if report.error:
+        console.print(f"[red]error[/]: {report.error}")

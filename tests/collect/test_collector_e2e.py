@@ -43,7 +43,7 @@ SCENARIOS = {
 def test_views_show_each_identity_exactly_its_admin_workspaces(warehouse, tmp_path, name) -> None:
     s = SCENARIOS[name]()
     result = flow(warehouse, s, tmp_path, fresh_schema())
-    assert result.collect.exit_code == exitcodes.OK, result.collect.to_json()
+    assert result.collect.exit_code == exitcodes.OK, result.collect.as_dict()
     _check_views(warehouse, s, result.cfg)
     # The current_user() path alone (without is_account_group_member) is already exact.
     assert admins_by_user_name(warehouse, result.cfg) == {i: ws for i, ws in oracle.admin_workspaces(s).items() if ws}

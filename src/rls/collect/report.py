@@ -72,7 +72,7 @@ class CollectReport:
             errors=list(self.errors) + list(self.unrestored),
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         d = asdict(self.to_run_row())
         d["dry_run"] = self.dry_run
         d["exit_code"] = self.exit_code

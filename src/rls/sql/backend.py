@@ -138,7 +138,7 @@ def databricks_backend(table_format: str = "delta") -> SparkBackend:
         except ImportError:
             raise RuntimeError(
                 "no Spark session: run on Databricks, install the 'connect' extra for databricks-connect, "
-                "or use --local for the embedded warehouse"
+                "or pass --workdir DIR to use the local embedded warehouse"
             ) from None
         spark = DatabricksSession.builder.getOrCreate()
     return SparkBackend(spark, table_format)
