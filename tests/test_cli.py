@@ -1,0 +1,93 @@
+"""The command line as operators and other teams use it: real processes, real Spark, real HTTP.
+
+`rls demo` + `rls sql --as` is the contract in shared/spec/scenario.md; expectations come from tests/oracle.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import oracle
+from flow import assignments_key, initial_assignments, load
+from rls import exitcodes
+
+EXAMPLE = Path(__file__).parent / "data" / "scenarios" / "example.json"
+
+
+def rls(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run([sys.executable, "-m", "rls", *args], capture_output=True, text=True, timeout=timeout,
+                          env=env)
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory) -> Path:
+    workdir = tmp_path_factory.mktemp("demo")
+    proc = rls("demo", "--scenario", str(EXAMPLE), "--workdir", str(workdir), "--json")
+    assert proc.returncode == exitcodes.OK, proc.stderr[-3000:]
+    summary = json.loads(proc.stdout)
+    assert summary["collect"]["outcome"] == "ok"
+    return workdir
+
+
+def test_demo_leaves_the_account_as_found(demo_dir: Path) -> None:
+    state = json.loads((demo_dir / "emulator-state.json").read_text())
+    assert set(state) >= {"assignments", "requests"}
+    assert assignments_key(state["assignments"]) == initial_assignments(load("example"))
+    assert all({"method", "path", "status"} <= set(r) for r in state["requests"])
+    assert any(r["method"] == "PUT" for r in state["requests"])  # it did elevate, and restored
+
+
+@pytest.mark.parametrize("identity", ["Alice@Example.com", "dave@example.com"])
+def test_sql_as_identity_follows_the_contract(demo_dir: Path, identity: str) -> None:
+    s = load("example")
+    proc = rls("sql", "--workdir", str(demo_dir), "--as", identity, "--json",
+               "SELECT DISTINCT workspace_id FROM vw_system_access_audit")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = json.loads(proc.stdout)
+    expected = oracle.admin_workspaces(s)[identity.lower()]
+    assert {r["workspace_id"] for r in rows} == {str(w) for w in expected}
+
+
+def test_bad_scenario_is_one_clear_line(tmp_path: Path) -> None:
+    bad = json.loads(EXAMPLE.read_text())
+    del bad["workspaces"][1]["workspace_name"]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad))
+    proc = rls("demo", "--scenario", str(path), "--workdir", str(tmp_path / "w"))
+    assert proc.returncode == exitcodes.ERROR
+    assert "Traceback" not in proc.stderr
+    assert "workspaces[1].workspace_name" in proc.stderr and "missing" in proc.stderr
+
+
+def test_sql_without_a_demo_workdir_says_what_to_do(tmp_path: Path) -> None:
+    proc = rls("sql", "--workdir", str(tmp_path), "--as", "x@y.z", "--json", "SELECT 1")
+    assert proc.returncode == exitcodes.ERROR and "Traceback" not in proc.stderr
+    assert "rls demo" in proc.stderr
+
+
+def test_standalone_emulator_serves_its_state() -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, "-m", "rls", "emulator", "--scenario", str(EXAMPLE), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline()  # blocks until the server announces itself
+        url = next(p.split("=", 1)[1] for p in line.split() if p.startswith("url="))
+        with urllib.request.urlopen(f"{url}/_emulator/state", timeout=10) as resp:
+            state = json.loads(resp.read())
+        assert assignments_key(state["assignments"]) == initial_assignments(load("example"))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_version_and_usage_errors() -> None:
+    assert rls("--version").stdout.strip().startswith("rls ")
+    assert rls("no-such-command").returncode == exitcodes.USAGE
