@@ -29,8 +29,6 @@ class CollectConfig:
     """aws | azure | gcp: picks the account host when account_host is not set."""
     collector_application_id: str | None = None
     """Application id of the service principal the collector runs as; default: the auth's client id."""
-    secret_scope: str | None = None
-    """On Databricks: secret scope holding `client-id` and `client-secret` of the collector SP."""
     workspace_concurrency: int = 8
     """Workspaces collected at the same time."""
     collect_catalogs: bool = True

@@ -51,7 +51,7 @@ def run_task(task: str, params: dict[str, str], credentials: dict[str, str] | No
         prune=_flag(params, "prune"),
     )
     result = {name: r.as_dict() for name, r in reports.items()}
-    code = max(r.exit_code for r in reports.values())
+    code = max((r.exit_code for r in reports.values()), default=exitcodes.OK)
     if code != exitcodes.OK:
         summary = "; ".join(f"{name}: exit {r.exit_code}" for name, r in reports.items())
         raise TaskFailed(f"rls {task} ended with exit code {code} ({summary}); see the report above", code)
@@ -164,7 +164,9 @@ def execute(
     if task in ("collect", "run"):
         api = AccountApi(clients())
         reports["collect"] = Collector(backend, cfg, api, ledger, dry_run=dry_run, force=force, progress=progress).run()
-    if task == "publish" or (task == "run" and reports["collect"].outcome in ("ok", "partial")):
+    if dry_run and task in ("publish", "run"):
+        logger.warning("dry run: views are not published")
+    elif task == "publish" or (task == "run" and reports["collect"].outcome in ("ok", "partial")):
         from rls.publish import publish
 
         reports["publish"] = publish(backend, cfg, prune=prune or None)
