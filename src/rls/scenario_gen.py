@@ -29,15 +29,26 @@ def generate(
     for i in range(workspaces):
         wid = 1_000_000 + i
         status = rnd.choices(["RUNNING", "PROVISIONING", "FAILED"], [0.9, 0.05, 0.05])[0] if i else "RUNNING"
-        ws.append({
-            "workspace_id": wid, "workspace_name": f"ws-{i}", "deployment_name": f"dep-{i}",
-            "workspace_status": status, "identity_federated": rnd.random() > 0.2,
-        })
+        ws.append(
+            {
+                "workspace_id": wid,
+                "workspace_name": f"ws-{i}",
+                "deployment_name": f"dep-{i}",
+                "workspace_status": status,
+                "identity_federated": rnd.random() > 0.2,
+            }
+        )
     us = [{"id": f"u{i}", "user_name": _email(rnd, i), "active": rnd.random() > 0.08} for i in range(users)]
     sps = [{"id": "sp0", "application_id": str(uuid.UUID(int=rnd.getrandbits(128))), "display_name": "rls-collector"}]
     sps += [
-        {"id": f"sp{i}", "application_id": str(uuid.UUID(int=rnd.getrandbits(128))).upper() if i % 3 == 0
-         else str(uuid.UUID(int=rnd.getrandbits(128))), "display_name": f"bot-{i}", "active": rnd.random() > 0.1}
+        {
+            "id": f"sp{i}",
+            "application_id": str(uuid.UUID(int=rnd.getrandbits(128))).upper()
+            if i % 3 == 0
+            else str(uuid.UUID(int=rnd.getrandbits(128))),
+            "display_name": f"bot-{i}",
+            "active": rnd.random() > 0.1,
+        }
         for i in range(1, service_principals + 1)
     ]
     gs = _groups(rnd, groups, us, sps, max_depth, cycles)
@@ -48,19 +59,37 @@ def generate(
         picked = rnd.sample(principals, min(assignments_per_workspace, len(principals)))
         for kind, pid in picked:
             perms = rnd.choice([["ADMIN"], ["USER"], ["USER"], ["ADMIN", "USER"]])
-            asg.append({"workspace_id": w["workspace_id"], "principal": {"type": kind, "id": pid}, "permissions": perms})
+            asg.append(
+                {"workspace_id": w["workspace_id"], "principal": {"type": kind, "id": pid}, "permissions": perms}
+            )
         if rnd.random() < 0.3:  # the collector already has USER here
-            asg.append({"workspace_id": w["workspace_id"], "principal": {"type": "service_principal", "id": "sp0"},
-                        "permissions": ["USER"]})
+            asg.append(
+                {
+                    "workspace_id": w["workspace_id"],
+                    "principal": {"type": "service_principal", "id": "sp0"},
+                    "permissions": ["USER"],
+                }
+            )
         if not w["identity_federated"]:
             kind, pid = rnd.choice(principals)
             local[str(w["workspace_id"])] = [{"type": kind, "id": pid}]
-    catalogs = {str(w["workspace_id"]): [{"name": f"cat_{w['workspace_id']}", "owner": "owners"}]
-                for w in ws if w["identity_federated"]}
+    catalogs = {
+        str(w["workspace_id"]): [{"name": f"cat_{w['workspace_id']}", "owner": "owners"}]
+        for w in ws
+        if w["identity_federated"]
+    }
     return {
-        "account_id": str(uuid.UUID(int=rnd.getrandbits(128))), "cloud": "aws", "workspaces": ws, "users": us,
-        "service_principals": sps, "groups": gs, "assignments": asg, "workspace_local_admins": local,
-        "catalogs": catalogs, "collector": {"type": "service_principal", "id": "sp0"}, "faults": faults or [],
+        "account_id": str(uuid.UUID(int=rnd.getrandbits(128))),
+        "cloud": "aws",
+        "workspaces": ws,
+        "users": us,
+        "service_principals": sps,
+        "groups": gs,
+        "assignments": asg,
+        "workspace_local_admins": local,
+        "catalogs": catalogs,
+        "collector": {"type": "service_principal", "id": "sp0"},
+        "faults": faults or [],
     }
 
 
@@ -74,8 +103,11 @@ def _groups(rnd: random.Random, n: int, us: list, sps: list, max_depth: int, cyc
     level = {g["id"]: rnd.randrange(max_depth) for g in gs}
     for g in gs:
         members = [{"type": "user", "id": u["id"]} for u in rnd.sample(us, min(len(us), rnd.randint(0, 4)))]
-        members += [{"type": "service_principal", "id": s["id"]} for s in rnd.sample(sps[1:], min(len(sps) - 1, 1))
-                    if rnd.random() < 0.3]
+        members += [
+            {"type": "service_principal", "id": s["id"]}
+            for s in rnd.sample(sps[1:], min(len(sps) - 1, 1))
+            if rnd.random() < 0.3
+        ]
         deeper = [h for h in gs if level[h["id"]] == level[g["id"]] + 1]
         members += [{"type": "group", "id": h["id"]} for h in rnd.sample(deeper, min(len(deeper), 2))]
         if cycles and rnd.random() < 0.1:
