@@ -1,0 +1,43 @@
+"""The collector is polite to the account API: paced under the limits, clients built once, Retry-After honoured."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import oracle
+from flow import admins_by_user_name, flow, fresh_schema, load
+from rls import exitcodes
+from rls.emulator import EmulatorOptions
+
+SERVER_LIMITS = {"scim_get": 4.0, "scim_list": 2.0, "write": 3.0, "workspace": 6.0, "other": 8.0}
+
+
+def _statuses(result) -> Counter:
+    return Counter(r["status"] for r in result.emulator_state["requests"] if "/.well-known/" not in r["path"])
+
+
+def test_client_side_limits_under_the_servers_avoid_every_429(warehouse, tmp_path) -> None:
+    s = load("tricky", faults=[])
+    under = {family: rate * 0.8 for family, rate in SERVER_LIMITS.items()}
+    result = flow(warehouse, s, tmp_path, fresh_schema(), emulator_options=EmulatorOptions(rate_limits=SERVER_LIMITS),
+                  overrides={"collect.rate_limits": under})
+    assert result.collect.exit_code == exitcodes.OK
+    assert _statuses(result)[429] == 0
+    assert admins_by_user_name(warehouse, result.cfg) == {i: w for i, w in oracle.admin_workspaces(s).items() if w}
+
+
+def test_without_client_pacing_the_server_throttles_and_retry_after_still_gets_through(warehouse, tmp_path) -> None:
+    s = load("tricky", faults=[])
+    result = flow(warehouse, s, tmp_path, fresh_schema(), emulator_options=EmulatorOptions(rate_limits=SERVER_LIMITS))
+    assert result.collect.exit_code == exitcodes.OK
+    assert _statuses(result)[429] > 0  # the tests' default client limits are far above the server's
+    assert admins_by_user_name(warehouse, result.cfg) == {i: w for i, w in oracle.admin_workspaces(s).items() if w}
+
+
+def test_the_account_client_is_built_once_per_run(warehouse, tmp_path) -> None:
+    s = load("tricky", faults=[])
+    result = flow(warehouse, s, tmp_path, fresh_schema())
+    # Building an SDK client probes host metadata; workspace clients copy the account client's resolved config.
+    probes = [r for r in result.emulator_state["requests"] if "/.well-known/" in r["path"]]
+    assert len(probes) == 1
+    assert sum(w.api_calls for w in result.collect.workspaces) > 10 * len(probes)
