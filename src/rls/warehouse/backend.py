@@ -150,7 +150,7 @@ class LocalWarehouseBackend(SparkBackend):
         if w[:2] in (["SHOW", "SCHEMAS"], ["SHOW", "DATABASES"]):
             return self._show_schemas(sql)
         rows = [r.asDict(recursive=True) for r in self.spark.sql(self._prepare(sql)).collect()]
-        if w[:1] == ["SHOW"] and len(w) > 1 and w[1] in ("TABLES", "VIEWS"):
+        if w[:1] == ["SHOW"] and len(w) > 1 and w[1] in ("TABLES", "VIEWS", "TABLE"):
             return [self.names.decode_listing(r) for r in rows]
         if w[:1] in (["DESCRIBE"], ["DESC"]):
             return self.names.decode_describe(rows)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from rls.sql.quoting import quote_name
+
 if TYPE_CHECKING:
     from rls.warehouse.backend import LocalWarehouseBackend
 
@@ -31,7 +33,7 @@ def refresh_information_schema(backend: LocalWarehouseBackend, catalog: str = "s
     spark = backend.spark
     names = backend.names
     backend.create_catalog(catalog)
-    backend.run(f"CREATE SCHEMA IF NOT EXISTS `{catalog}`.`{INFO_SCHEMA}`")
+    backend.run(f"CREATE SCHEMA IF NOT EXISTS {quote_name(catalog, INFO_SCHEMA)}")
     columns: list[tuple[Any, ...]] = []
     tables: list[tuple[Any, ...]] = []
     for db in sorted(r[0] for r in spark.sql("SHOW DATABASES").collect()):
