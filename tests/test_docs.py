@@ -41,3 +41,13 @@ def test_readme_commands_exist() -> None:
     assert "./dev demo" in README and "./dev test" in README
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
     assert "./dev test" in ci
+
+
+def test_collect_and_publish_help_describe_every_option() -> None:
+    from typer.testing import CliRunner
+
+    for command, prefix in (("collect", "collect."), ("publish", "publish.")):
+        text = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"}).output
+        keys = [k for k in _keys() if "." not in k or k.startswith(prefix)]
+        missing = [k for k in keys if f"{k} (default" not in text]
+        assert not missing, f"`rls {command} --help` lacks {missing}"

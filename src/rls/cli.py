@@ -48,6 +48,24 @@ ScenarioOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON for machines.")]
 
 
+def _config_epilog(*sections: str) -> str:
+    """Every configuration key with its default and one-line description, for the commands' --help."""
+    import dataclasses
+
+    from rls.config import CollectConfig, PublishConfig, RlsConfig, field_help
+
+    lines = ["Configuration keys (YAML file given with --config; every key optional):", ""]
+    parts = [("", RlsConfig)] + [(f"{n}.", {"collect": CollectConfig, "publish": PublishConfig}[n]) for n in sections]
+    for prefix, klass in parts:
+        helps = field_help(klass)
+        for f in dataclasses.fields(klass):
+            if f.name in ("collect", "publish"):
+                continue
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+            lines.append(f"  {prefix}{f.name} (default {default!r}): {helps.get(f.name, '')}")
+    return "\n\n".join(lines)
+
+
 def _version(value: bool) -> None:
     if value:
         out.print(f"rls {__version__}")
@@ -154,7 +172,7 @@ def _task(task: str, **kw: Any) -> int:
     return max((r.exit_code for r in reports.values()), default=exitcodes.OK)
 
 
-@app.command()
+@app.command(epilog=_config_epilog("collect"))
 def collect(
     config: ConfigOpt = None,
     catalog: CatalogOpt = None,
@@ -179,7 +197,7 @@ def collect(
     )
 
 
-@app.command()
+@app.command(epilog=_config_epilog("publish"))
 def publish(
     config: ConfigOpt = None,
     catalog: CatalogOpt = None,
@@ -194,7 +212,7 @@ def publish(
     )
 
 
-@app.command()
+@app.command(epilog=_config_epilog("collect", "publish"))
 def run(
     config: ConfigOpt = None,
     catalog: CatalogOpt = None,

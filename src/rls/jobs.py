@@ -169,7 +169,7 @@ def execute(
     elif task == "publish" or (task == "run" and reports["collect"].outcome in ("ok", "partial")):
         from rls.publish import publish
 
-        reports["publish"] = publish(backend, cfg, prune=prune or None)
+        reports["publish"] = publish(backend, cfg, prune=prune or None, progress=progress)
     return reports
 
 

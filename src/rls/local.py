@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rls.collect.account_api import AccountApi
 from rls.collect.clients import Clients
-from rls.collect.collector import Collector, Progress
+from rls.collect.collector import Progress
 from rls.collect.elevation import Ledger
 from rls.collect.report import CollectReport
 from rls.config import RlsConfig, load_config
 from rls.emulator import Emulator, EmulatorOptions
+from rls.jobs import execute
 from rls.scenario import Scenario
 from rls.sql import SqlBackend
 
@@ -73,20 +73,6 @@ def clients_for(cfg: RlsConfig, emu: Emulator) -> Clients:
     return Clients(cfg.collect, token=emu.token, auth_type="pat")
 
 
-def collect_with(
-    backend: SqlBackend,
-    cfg: RlsConfig,
-    emu: Emulator,
-    *,
-    dry_run: bool = False,
-    force: bool = False,
-    progress: Progress | None = None,
-) -> CollectReport:
-    api = AccountApi(clients_for(cfg, emu))
-    ledger = Ledger(cfg.collect.elevation_ledger or LEDGER_FILE)
-    return Collector(backend, cfg, api, ledger, dry_run=dry_run, force=force, progress=progress).run()
-
-
 def run_flow(
     backend: SqlBackend,
     scenario: Scenario,
@@ -101,22 +87,29 @@ def run_flow(
     progress: Progress | None = None,
 ) -> FlowResult:
     """Collect from an emulated account, then publish the views: what the bundle job's two tasks do."""
-    from rls.publish import publish as publish_views
-
     seconds: dict[str, float] = {}
     with emulated_account(scenario, emulator_options) as emu:
         cfg = local_config(scenario, emu, workdir, config_path, overrides)
+        ledger = Ledger(cfg.collect.elevation_ledger or workdir / LEDGER_FILE)
         t = time.perf_counter()
-        report = collect_with(backend, cfg, emu, dry_run=dry_run, force=force, progress=progress)
+        reports = execute(
+            "collect",
+            cfg,
+            backend,
+            clients=lambda: clients_for(cfg, emu),
+            ledger=ledger,
+            dry_run=dry_run,
+            force=force,
+            progress=progress,
+        )
         seconds["collect"] = time.perf_counter() - t
-        pub = None
-        if publish and not dry_run and report.outcome in ("ok", "partial"):
+        if publish and not dry_run and reports["collect"].outcome in ("ok", "partial"):
             t = time.perf_counter()
-            pub = publish_views(backend, cfg)
+            reports |= execute("publish", cfg, backend, clients=None, ledger=ledger, progress=progress)
             seconds["publish"] = time.perf_counter() - t
         state = emu.state()
     write_local_files(workdir, cfg, scenario, state)
-    return FlowResult(cfg, report, pub, state, seconds)
+    return FlowResult(cfg, reports["collect"], reports.get("publish"), state, seconds)
 
 
 def write_local_files(workdir: Path, cfg: RlsConfig, scenario: Scenario, state: dict[str, Any]) -> None:

@@ -7,10 +7,13 @@ Views run on a bounded thread pool and one failing view never stops the others.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from rls.config import RlsConfig
 from rls.publish.discovery import Discovery, SystemTable, candidates, discover
@@ -133,8 +136,17 @@ class _Applier:
         return _Outcome(ViewResult(d.source.key, d.display, status, reason, time.perf_counter() - start, 1), applied)
 
 
-def publish(backend: SqlBackend, cfg: RlsConfig, *, prune: bool | None = None) -> PublishReport:
-    """Create or update every view; see the module docstring. ``prune`` overrides ``cfg.publish.prune``."""
+def publish(
+    backend: SqlBackend,
+    cfg: RlsConfig,
+    *,
+    prune: bool | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> PublishReport:
+    """Create or update every view; see the module docstring. ``prune`` overrides ``cfg.publish.prune``.
+
+    ``progress(phase, done, total)`` is told after each view (the CLI draws a bar from it).
+    """
     start = time.perf_counter()
     prune = cfg.publish.prune if prune is None else prune
     found = discover(backend, cfg)
@@ -156,8 +168,16 @@ def publish(backend: SqlBackend, cfg: RlsConfig, *, prune: bool | None = None) -
         return _finish(report, results, start)
 
     applier = _Applier(backend, cfg)
+    done = itertools.count(1)
+
+    def apply(d: Any) -> Any:
+        outcome = applier.apply(d, existing.views.get(d.name[2].lower()))
+        if progress:
+            progress("views", next(done), len(planned))
+        return outcome
+
     with ThreadPoolExecutor(max_workers=cfg.publish.parallelism, thread_name_prefix="rls-publish") as pool:
-        outcomes = list(pool.map(lambda d: applier.apply(d, existing.views.get(d.name[2].lower())), planned))
+        outcomes = list(pool.map(apply, planned))
     results += _fix_owner_drift(applier, planned, outcomes, existing)
     if prune:
         results += _prune(backend, cfg, found.source, {t for t in found.tables if t.has_workspace_id}, existing)
