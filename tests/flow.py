@@ -51,7 +51,8 @@ def prepare(warehouse: Any, scenario: Scenario) -> str:
     ``system`` catalog other tests rely on is never touched; tests/collect/conftest.py restores the platform.
     """
     install_platform(warehouse, scenario)
-    key = (tuple(w.workspace_id for w in scenario.workspaces), tuple(u.user_name for u in scenario.users))
+    # Identity columns compare case-insensitively, so accounts differing only in e-mail case share a catalog.
+    key = (tuple(w.workspace_id for w in scenario.workspaces), tuple(u.user_name.lower() for u in scenario.users))
     if key not in _system_catalogs:
         catalog = f"system_e2e_{len(_system_catalogs)}"
         build_system_tables(warehouse, scenario, catalog=catalog, rows_per_workspace=4)

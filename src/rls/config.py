@@ -53,6 +53,16 @@ class CollectConfig:
     """Workspace URL template with {deployment_name} / {workspace_id} (default: the cloud's URL scheme)."""
 
 
+# Who caused a row, per system table (facts sheet). Compared case-insensitively with current_user(); should a column
+# hold an internal id instead of an e-mail/application id, the comparison matches nothing: rows hide, never leak.
+DEFAULT_IDENTITY_COLUMNS: dict[str, list[str]] = {
+    "query.history": ["executed_by"],
+    "lakeflow.jobs": ["run_as", "creator_id"],
+    "billing.usage": ["identity_metadata.run_as", "identity_metadata.created_by"],
+    "access.audit": ["user_identity.email"],
+}
+
+
 @dataclass
 class PublishConfig:
     include: list[str] = field(default_factory=lambda: ["*"])
@@ -69,6 +79,8 @@ class PublishConfig:
     """Account group that also sees rows with workspace_id '0' or NULL (default: nobody)."""
     access_levels: dict[str, str] = field(default_factory=dict)
     """Per view `schema.table`: admin | self | none (default admin)."""
+    identity_columns: dict[str, list[str]] = field(default_factory=lambda: dict(DEFAULT_IDENTITY_COLUMNS))
+    """Per `schema.table`: columns naming who caused a row (struct fields dotted), read by the `self` level."""
     prune: bool = False
     """Drop views whose system table disappeared."""
 
@@ -113,6 +125,8 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
             node = node.setdefault(part, {})
         node[leaf] = value
     cfg = _build(RlsConfig, doc, "")
+    # A mapping given in the file adds to the defaults (a table set to `self` still needs only its own entry).
+    cfg.publish.identity_columns = {**DEFAULT_IDENTITY_COLUMNS, **cfg.publish.identity_columns}
     _validate(cfg)
     return cfg
 
@@ -189,6 +203,12 @@ def _validate(cfg: RlsConfig) -> None:
     for family, rate in cfg.collect.rate_limits.items():
         if rate <= 0:
             raise ConfigError(f"config key 'collect.rate_limits.{family}': must be positive, got {rate}")
+    for table, columns in cfg.publish.identity_columns.items():
+        if not columns or any(not c.strip() or c.strip(".") != c or ".." in c for c in columns):
+            raise ConfigError(
+                f"config key 'publish.identity_columns.{table}': a non-empty list of column names "
+                f"(struct fields as parent.field), got {columns!r}"
+            )
     for view, level in cfg.publish.access_levels.items():
         if level not in ("admin", "self", "none"):
             raise ConfigError(f"config key 'publish.access_levels.{view}': must be admin, self or none, got {level!r}")
