@@ -101,3 +101,23 @@ def test_dry_run_elevates_nothing_and_writes_nothing(warehouse, tmp_path) -> Non
         2003,
         2005,
     }
+
+
+def test_views_of_every_schema_filter_by_the_oracle(warehouse, tmp_path) -> None:
+    # One table per system schema (tests/publish covers all 18 views on a hand-made account).
+    tables = ["access.audit", "billing.usage", "compute.clusters", "lakeflow.jobs", "query.history",
+              "serving.served_entities", "storage.predictive_optimization_operations_history"]
+    s = load("tricky")
+    result = flow(warehouse, s, tmp_path, fresh_schema(), overrides={"publish.include": tables})
+    views = [r.view.rsplit(".", 1)[1] for r in result.publish.results if r.status == "created"]
+    assert len(views) == len(tables)
+    union = " UNION ALL ".join(
+        f"SELECT '{v}' AS v, workspace_id AS w FROM {quote_name(result.cfg.catalog, result.cfg.schema, v)}"
+        for v in views
+    )
+    case = oracle.original_case(s)
+    for ident, wids in oracle.admin_workspaces(s).items():
+        with warehouse.as_identity(case[ident]):
+            rows = warehouse.fetch(f"SELECT DISTINCT v, w FROM ({union})")
+        seen = {v: {r["w"] for r in rows if r["v"] == v} for v in views}
+        assert seen == {v: {str(w) for w in wids} for v in views}, ident
