@@ -28,7 +28,7 @@ from rls.tables import ADMINS, GROUP
 logger = logging.getLogger(__name__)
 
 # Bump when the generated SQL changes for the same inputs: every view's fingerprint then changes and is re-altered.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 VIEW_PREFIX = "vw_system_"
 FINGERPRINT_PROPERTY = "rls.fingerprint"
 GRANTS_PROPERTY = "rls.grants_fingerprint"
@@ -72,16 +72,26 @@ def _is_integral(data_type: str) -> bool:
 
 def admin_branch(ctx: FilterContext) -> Branch:
     """Rows of the workspaces the invoker administers, directly (their user name / SP application id) or through an
-    assigned account group (``is_account_group_member`` expands nesting on the platform)."""
+    assigned account group (``is_account_group_member`` expands nesting on the platform).
+
+    The two ways in are a ``UNION ALL`` rather than one ``OR``: same rows for ``IN``, but each half is a plain filter
+    of the small admins table, so Spark keeps its size estimate small and broadcasts it into a hash semi-join on the
+    big table. With the ``OR``, the membership test became an existence join whose estimated size is the product of
+    both sides: the semi-join was planned as a SortMergeJoin that shuffles the whole system table
+    (``benchmarks/view_overhead.py``, BENCHMARKS.md).
+    """
     # Cast the collector's BIGINT on the small side so the big side's workspace_id keeps its type (and file pruning).
     small_id = "a.workspace_id" if _is_integral(_workspace_id_type(ctx.source)) else "CAST(a.workspace_id AS STRING)"
-    cte = (
+    select = (
         f"SELECT {small_id} AS workspace_id\n"
         f"  FROM {quote_name(*ctx.admins_table)} AS a\n"
         # workspace 0 is "no workspace" (account-level events): never reachable through an admin assignment
         "  WHERE a.workspace_id IS NOT NULL AND a.workspace_id <> 0\n"
-        "    AND (lower(a.user_name) = lower(current_user())\n"
-        f"      OR (a.principal_type = {quote_string(GROUP)} AND is_account_group_member(a.group_name)))"
+    )
+    cte = (
+        f"{select}    AND lower(a.user_name) = lower(current_user())\n"
+        "  UNION ALL\n"
+        f"  {select}    AND a.principal_type = {quote_string(GROUP)} AND is_account_group_member(a.group_name)"
     )
     return Branch("x.workspace_id IN (SELECT workspace_id FROM admin_groups_users)", (("admin_groups_users", cte),))
 

@@ -1,0 +1,213 @@
+"""Collector at scale: wall time, API calls, ratio to the rate-limit floor, beside the original tool's pattern.
+
+    uv run --group bench python benchmarks/collector_scale.py --workspaces 200 --users 1000 --groups 500
+
+An emulated account (``scenario_gen.generate``, groups nested up to ``--max-depth`` levels) answers with 50-150 ms of
+latency under the published server limits (SCIM GET 20/s, SCIM LIST 240/min, writes 5/s). The collector runs as the
+job runs it (``jobs.execute("collect")``) against an in-memory SQL backend (no Spark: this measures the API side),
+once per ``--elevation-concurrency`` value. The baseline replays the same successful calls the way the original tool
+makes them: sequentially, building a new client (``GET /.well-known/databricks-config``) for every call.
+
+The rate-limit floor is the least time the calls the run needed can take under the server's limits:
+``max over families of calls / limit`` (families are limited independently).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import machine, save
+
+from rls import scenario_gen
+from rls.collect.elevation import Ledger
+from rls.collect.ratelimit import classify
+from rls.emulator import Emulator, EmulatorOptions
+from rls.jobs import execute
+from rls.local import clients_for, local_config
+from rls.scenario import parse_scenario
+from rls.sql.backend import SqlBackend
+
+SERVER_LIMITS = {"scim_get": 20.0, "scim_list": 4.0, "write": 5.0}  # published: 20/s, 240/min, 5/s
+
+
+class MemoryBackend(SqlBackend):
+    """Keeps written tables in memory: the collector's SQL side costs nothing, so the API side is what is timed."""
+
+    def __init__(self) -> None:
+        super().__init__("delta")
+        self.tables: dict[str, int] = {}
+
+    def _execute(self, sql: str) -> bool:
+        return True
+
+    def _fetch(self, sql: str) -> list[dict[str, Any]]:
+        return []
+
+    def _save(self, full_name: str, rows: list[Any], schema: str, mode: str) -> None:
+        self.tables[full_name] = len(rows) + (self.tables.get(full_name, 0) if mode == "append" else 0)
+
+    def _table_exists(self, full_name: str) -> bool:
+        return full_name in self.tables
+
+
+def _family(method: str, path: str) -> str:
+    return classify(method, "http://h" + path)
+
+
+def _needed(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The calls that did work: answered (not 429) and not the SDK's configuration probe."""
+    return [r for r in log if r["status"] != 429 and "/.well-known/" not in r["path"]]
+
+
+def floor_seconds(calls: list[dict[str, Any]], limits: dict[str, float]) -> tuple[float, dict[str, int]]:
+    by = collections.Counter(_family(r["method"], r["path"]) for r in calls)
+    return max((n / limits[f] for f, n in by.items() if f in limits), default=0.0), dict(by)
+
+
+def run_rls(doc: dict[str, Any], opts: EmulatorOptions, elevation_concurrency: int, tmp: Path) -> dict[str, Any]:
+    scenario = parse_scenario(doc)
+    with Emulator(scenario, opts) as emu:
+        overrides = {"collect.elevation_concurrency": elevation_concurrency, "collect.restore_backoff_s": 0.2}
+        cfg = local_config(scenario, emu, tmp, None, overrides)
+        backend = MemoryBackend()
+        t = time.perf_counter()
+        ledger = Ledger(tmp / f"ledger-{elevation_concurrency}.jsonl")
+        rep = execute("collect", cfg, backend, clients=lambda: clients_for(cfg, emu), ledger=ledger)["collect"]
+        wall = time.perf_counter() - t
+        log = emu.state()["requests"]
+    needed = _needed(log)
+    floor, by = floor_seconds(needed, SERVER_LIMITS)
+    return {
+        "elevation_concurrency": elevation_concurrency,
+        "outcome": rep.outcome,
+        "wall_seconds": wall,
+        "requests_total": len(log),
+        "requests_429": sum(1 for r in log if r["status"] == 429),
+        "requests_needed": len(needed),
+        "needed_by_family": by,
+        "elevations": len(rep.elevations),
+        "admin_rows": rep.admin_rows,
+        "rate_limit_floor_seconds": floor,
+        "ratio_to_floor": wall / floor if floor else None,
+        "_needed": needed,
+    }
+
+
+def run_baseline(doc: dict[str, Any], opts: EmulatorOptions, calls: list[dict[str, Any]]) -> dict[str, Any]:
+    """Sequential, a new client per call: the configuration probe, then the call; 429s wait for Retry-After."""
+    scenario = parse_scenario(doc)
+    puts: collections.Counter[str] = collections.Counter()
+    made = 0
+    with Emulator(scenario, opts) as emu:
+        headers = {"Authorization": f"Bearer {emu.token}"}
+        t = time.perf_counter()
+        for r in calls:
+            with requests.Session() as s:  # a new client per call, as the original tool builds them
+                s.get(f"{emu.url}/.well-known/databricks-config", headers=headers, timeout=60)
+                body = None
+                if r["method"] == "PUT":  # elevate, then restore: alternate ADMIN / USER per principal path
+                    body = {"permissions": ["ADMIN"] if puts[r["path"]] % 2 == 0 else ["USER"]}
+                    puts[r["path"]] += 1
+                while True:
+                    made += 2
+                    resp = s.request(r["method"], emu.url + r["path"], headers=headers, json=body, timeout=60)
+                    if resp.status_code != 429:
+                        break
+                    time.sleep(float(resp.headers.get("Retry-After", "1")))
+        wall = time.perf_counter() - t
+    floor, _ = floor_seconds(calls, SERVER_LIMITS)
+    return {"wall_seconds": wall, "requests_total": made, "ratio_to_floor": wall / floor if floor else None}
+
+
+def run(
+    *,
+    workspaces: int,
+    users: int,
+    groups: int,
+    max_depth: int = 10,
+    latency_ms: tuple[float, float] = (50, 150),
+    elevation_concurrency: list[int] | None = None,
+    baseline: bool = True,
+    seed: int = 7,
+) -> dict[str, Any]:
+    t = time.perf_counter()
+    doc = scenario_gen.generate(
+        seed, workspaces=workspaces, users=users, groups=groups, max_depth=max_depth, service_principals=20
+    )
+    gen_sec = time.perf_counter() - t
+    opts = EmulatorOptions(latency_ms=latency_ms, rate_limits=dict(SERVER_LIMITS), seed=seed)
+    out: dict[str, Any] = {
+        "machine": machine(),
+        "scenario": {"workspaces": workspaces, "users": users, "groups": groups, "max_depth": max_depth},
+        "latency_ms": list(latency_ms),
+        "server_limits_per_s": SERVER_LIMITS,
+        "scenario_generation_seconds": gen_sec,
+        "rls": [],
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for ec in elevation_concurrency or [1, 4]:
+            r = run_rls(doc, opts, ec, Path(tmp))
+            r["api_calls_per_workspace"] = r["requests_needed"] / workspaces
+            out["rls"].append(r)
+    needed = out["rls"][0].pop("_needed")
+    for r in out["rls"][1:]:
+        r.pop("_needed")
+    if baseline:
+        out["baseline"] = run_baseline(doc, opts, needed)
+        out["baseline"]["api_calls_per_workspace"] = out["baseline"]["requests_total"] / workspaces
+        out["speedup_vs_baseline"] = {
+            str(r["elevation_concurrency"]): out["baseline"]["wall_seconds"] / r["wall_seconds"] for r in out["rls"]
+        }
+    out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--workspaces", type=int, default=200)
+    p.add_argument("--users", type=int, default=1000)
+    p.add_argument("--groups", type=int, default=500)
+    p.add_argument("--max-depth", type=int, default=10)
+    p.add_argument("--latency-ms", default="50,150")
+    p.add_argument("--elevation-concurrency", default="1,4", help="comma-separated values to run")
+    p.add_argument("--no-baseline", action="store_true")
+    p.add_argument("--out", type=Path, default=None)
+    p.add_argument("--name", default="collector_scale")
+    a = p.parse_args(argv)
+    lo, hi = (float(x) for x in a.latency_ms.split(","))
+    doc = run(
+        workspaces=a.workspaces,
+        users=a.users,
+        groups=a.groups,
+        max_depth=a.max_depth,
+        latency_ms=(lo, hi),
+        elevation_concurrency=[int(x) for x in a.elevation_concurrency.split(",")],
+        baseline=not a.no_baseline,
+    )
+    doc["command"] = "uv run --group bench python benchmarks/collector_scale.py " + " ".join(argv or sys.argv[1:])
+    path = save(a.name, doc, a.out)
+    for r in doc["rls"]:
+        print(
+            f"rls (elevation_concurrency={r['elevation_concurrency']}): {r['wall_seconds']:.1f}s, "
+            f"{r['requests_needed']} calls ({r['api_calls_per_workspace']:.1f}/workspace), "
+            f"floor {r['rate_limit_floor_seconds']:.1f}s, ratio {r['ratio_to_floor']:.2f}, 429s {r['requests_429']}"
+        )
+    if "baseline" in doc:
+        b = doc["baseline"]
+        print(f"baseline (sequential, new client per call): {b['wall_seconds']:.1f}s, ratio {b['ratio_to_floor']:.2f}")
+    print(f"max RSS {doc['max_rss_mb']:.0f} MB; results: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

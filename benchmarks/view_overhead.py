@@ -1,0 +1,400 @@
+"""View overhead: the generated view against the original tool's shape and the literal-list floor, side by side.
+
+    uv run --group bench python benchmarks/view_overhead.py --rows 20000000 --repeats 5
+
+Builds a synthetic ``system.access.audit`` with Spark ``range`` expressions (parquet, partitioned by ``event_date``,
+sorted by ``workspace_id`` inside each day, as Databricks clusters it), an admins table whose reader administers
+``--admin-workspaces`` workspaces through a nested account group, then times each view shape on three queries
+(full count, one-day count, group-by) interleaved, and reports medians and ratios to the floor. ``--sweep`` adds the
+growth curves (admin workspaces 1 → 2,000; admins/membership table size) and a PNG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import machine, median, save, timed
+
+from rls.config import load_config
+from rls.publish.discovery import Column, SystemTable
+from rls.publish.viewsql import view_sql
+from rls.sql import quote_name
+from rls.tables import ADMINS
+
+IDENTITY = "Bench.Reader@Example.com"  # mixed case: current_user() is matched case-insensitively
+TOP, LEAF = "bench-admins", "bench-admins-emea"  # LEAF is nested in TOP; TOP is assigned ADMIN
+FIRST_WS = 1_000_000
+DAYS = 30
+PLATFORM_MEMBERS = "`spark_catalog`.`rls_local_platform`.`account_group_members`"
+QUERIES = {
+    "count": "SELECT count(*) AS n FROM {v}",
+    "one_day": "SELECT count(*) AS n FROM {v} WHERE event_date = DATE'{day}'",
+    "group_by": "SELECT service_name, count(*) AS n FROM {v} GROUP BY service_name",
+}
+
+
+def _today() -> dt.date:
+    return dt.date(2025, 6, 30)
+
+
+def build_audit(backend: Any, catalog: str, rows: int, workspaces: int) -> SystemTable:
+    """``<catalog>.access.audit`` with ``rows`` rows over ``workspaces`` workspaces plus '0' and NULL rows."""
+    spark = backend.spark
+    backend.create_catalog(catalog)
+    backend.run(f"CREATE SCHEMA IF NOT EXISTS `{catalog}`.`access`")
+    ref = backend.names.table(catalog, "access", "audit")
+    end = _today().isoformat()
+    # 1 row in 100 is account-level ('0'), 1 in 500 has no workspace (NULL): both must stay hidden
+    df = spark.range(rows).selectExpr(
+        "'acc-1' AS account_id",
+        f"CASE WHEN id % 100 = 7 THEN '0' WHEN id % 500 = 3 THEN NULL "
+        f"ELSE CAST({FIRST_WS} + (id * 7919) % {workspaces} AS STRING) END AS workspace_id",
+        "'2.0' AS version",
+        f"timestamp_seconds(unix_timestamp(TIMESTAMP'{end} 00:00:00') - 1 - (id * 104729) % ({DAYS} * 86400))"
+        " AS event_time",
+        "concat('10.0.', CAST(id % 256 AS STRING), '.', CAST((id DIV 256) % 256 AS STRING)) AS source_ip_address",
+        "named_struct('email', concat('user', CAST(id % 10000 AS STRING), '@example.com'),"
+        " 'subject_name', CAST(NULL AS STRING)) AS user_identity",
+        "element_at(array('clusters','jobs','notebook','sqlPermissions','accounts','unityCatalog','workspace',"
+        "'secrets'), CAST(id % 8 AS INT) + 1) AS service_name",
+        "element_at(array('get','list','create','delete','update','run'), CAST(id % 6 AS INT) + 1) AS action_name",
+        "uuid() AS request_id",
+        "'WORKSPACE_LEVEL' AS audit_level",
+        "CAST(id AS STRING) AS event_id",
+    )
+    df = df.withColumn("event_date", df["event_time"].cast("date"))
+    (
+        df.repartition("event_date")
+        .sortWithinPartitions("event_date", "workspace_id")
+        .write.format("parquet")
+        .mode("overwrite")
+        .partitionBy("event_date")
+        .saveAsTable(ref.spark_name)
+    )
+    cols = tuple(Column(f.name, f.dataType.simpleString()) for f in spark.table(ref.spark_name).schema.fields)
+    return SystemTable("access", "audit", cols)
+
+
+def admin_workspace_ids(n: int, workspaces: int) -> list[int]:
+    """``n`` workspaces spread over the id range (every ``workspaces // n``-th)."""
+    step = max(1, workspaces // max(n, 1))
+    return [FIRST_WS + i * step for i in range(n)][:workspaces]
+
+
+def build_identity(backend: Any, cfg: Any, admin_ws: list[int], workspaces: int, filler: int) -> None:
+    """The collector's admins table and the platform's membership table for the reader, plus ``filler`` rows of
+    other principals in each (so that the size of the membership tables can be varied)."""
+    spark = backend.spark
+    backend.run(f"CREATE SCHEMA IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema)}")
+    ref = backend.names.table(*cfg.table(ADMINS))
+    ws_list = ",".join(str(w) for w in admin_ws)
+    # The reader's admin rows as the collector writes them: the assigned group's own row (user_name NULL, matched by
+    # is_account_group_member) and one row per flattened member (matched by lower(current_user())).
+    mine = spark.sql(
+        f"SELECT CAST(w AS BIGINT) AS workspace_id, x.user_name, '{TOP}' AS group_name, x.principal_type, x.source "
+        f"FROM (SELECT explode(array({ws_list})) AS w) "
+        "CROSS JOIN (SELECT CAST(NULL AS STRING) AS user_name, 'GROUP' AS principal_type, 'direct' AS source "
+        f"UNION ALL SELECT '{IDENTITY}', 'USER', 'group') AS x"
+    )
+    other = spark.range(filler).selectExpr(
+        f"CAST({FIRST_WS} + (id * 31) % {workspaces} AS BIGINT) AS workspace_id",
+        "CASE WHEN id % 3 = 0 THEN NULL ELSE concat('someone', CAST(id AS STRING), '@example.com') END AS user_name",
+        "concat('group-', CAST(id % 5000 AS STRING)) AS group_name",
+        "CASE WHEN id % 3 = 0 THEN 'GROUP' ELSE 'USER' END AS principal_type",
+        "CASE WHEN id % 3 = 0 THEN 'direct' ELSE 'group' END AS source",
+    )
+    cols = ["workspace_id", "user_name", "group_name", "principal_type", "source"]
+    admins = (
+        mine.select(*cols)
+        .unionByName(other.select(*cols))
+        .selectExpr(
+            "workspace_id",
+            "concat('ws-', CAST(workspace_id AS STRING)) AS workspace_name",
+            "concat('https://dep-', CAST(workspace_id AS STRING), '.cloud.databricks.com') AS workspace_url",
+            "user_name",
+            "group_name",
+            "principal_type",
+            "source",
+            "CASE WHEN source = 'group' THEN group_name END AS via",
+            "'bench-run' AS run_id",
+            "TIMESTAMP'2025-06-30 00:00:00' AS collected_at",
+        )
+    )
+    admins.coalesce(1).write.format("parquet").mode("overwrite").saveAsTable(ref.spark_name)
+    # Platform memberships (what is_account_group_member reads): the reader is in LEAF, LEAF in TOP (flattened).
+    members = spark.createDataFrame(
+        [(TOP, IDENTITY.lower()), (LEAF, IDENTITY.lower())], "group_name STRING NOT NULL, member STRING NOT NULL"
+    ).unionByName(
+        spark.range(filler).selectExpr(
+            "concat('group-', CAST(id % 5000 AS STRING)) AS group_name",
+            "concat('someone', CAST(id AS STRING), '@example.com') AS member",
+        )
+    )
+    members.coalesce(1).write.format("parquet").mode("overwrite").saveAsTable(PLATFORM_MEMBERS)
+
+
+# ---- the shapes ------------------------------------------------------------------------------------------------------
+_PRED = (
+    "a.workspace_id IS NOT NULL AND a.workspace_id <> 0\n"
+    "    AND (lower(a.user_name) = lower(current_user())\n"
+    "      OR (a.principal_type = 'GROUP' AND is_account_group_member(a.group_name)))"
+)
+
+
+def shapes(cfg: Any, source: SystemTable, admin_ws: list[int]) -> dict[str, str]:
+    """View bodies. ``generated`` is what the publisher creates (a semi-join on a UNION ALL of the two ways in);
+    ``semi_join_in_or`` is the previous generator's (one OR, which Spark planned as a SortMergeJoin); the others are
+    the candidates and the comparison shapes."""
+    src = quote_name(cfg.system_catalog, source.schema, source.table)
+    admins = quote_name(*cfg.table(ADMINS))
+    cte = f"SELECT CAST(a.workspace_id AS STRING) AS workspace_id FROM {admins} AS a WHERE {_PRED}"
+    literal = ", ".join(f"'{w}'" for w in admin_ws)
+    return {
+        "generated": view_sql(cfg, source).query,
+        "original_join_distinct": (
+            f"WITH admin_groups_users AS (SELECT DISTINCT CAST(a.workspace_id AS STRING) AS workspace_id "
+            f"FROM {admins} AS a WHERE {_PRED})\n"
+            f"SELECT x.* FROM {src} AS x JOIN admin_groups_users AS g ON x.workspace_id = g.workspace_id"
+        ),
+        "semi_join_in_or": (
+            f"WITH admin_groups_users AS ({cte})\n"
+            f"SELECT x.* FROM {src} AS x WHERE x.workspace_id IN (SELECT workspace_id FROM admin_groups_users)"
+        ),
+        "semi_join_broadcast": (
+            f"WITH admin_groups_users AS ({cte})\n"
+            f"SELECT /*+ BROADCAST(g) */ x.* FROM {src} AS x LEFT SEMI JOIN admin_groups_users AS g "
+            "ON x.workspace_id = g.workspace_id"
+        ),
+        "semi_join_in_hint": (
+            f"WITH admin_groups_users AS ({cte})\n"
+            f"SELECT x.* FROM {src} AS x WHERE x.workspace_id IN "
+            "(SELECT /*+ BROADCAST(admin_groups_users) */ workspace_id FROM admin_groups_users)"
+        ),
+        "array_contains_scalar": (
+            f"WITH admin_groups_users AS ({cte})\n"
+            f"SELECT x.* FROM {src} AS x\n"
+            "WHERE array_contains((SELECT collect_set(workspace_id) FROM admin_groups_users), x.workspace_id)"
+        ),
+        "literal_floor": f"SELECT x.* FROM {src} AS x WHERE x.workspace_id IN ({literal})",
+    }
+
+
+def create_views(backend: Any, cfg: Any, bodies: dict[str, str]) -> dict[str, str]:
+    names = {}
+    for name, body in bodies.items():
+        v = quote_name(cfg.catalog, cfg.schema, f"bench_{name}")
+        backend.run(f"CREATE OR REPLACE VIEW {v} AS\n{body}")
+        names[name] = v
+    return names
+
+
+def run_query(backend: Any, sql: str) -> list[Any]:
+    with backend.as_identity(IDENTITY):
+        return backend.dataframe(sql).collect()
+
+
+def plan(backend: Any, sql: str) -> str:
+    with backend.as_identity(IDENTITY):
+        df = backend.dataframe(sql)
+        return df._jdf.queryExecution().executedPlan().toString()
+
+
+def measure(
+    backend: Any, views: dict[str, str], repeats: int, queries: dict[str, str] | None = None
+) -> dict[str, dict[str, float]]:
+    """Median seconds per (query, shape); shapes interleaved in each repeat so noise hits them alike."""
+    queries = queries or QUERIES
+    day = (_today() - dt.timedelta(days=3)).isoformat()
+    times: dict[str, dict[str, list[float]]] = {q: {s: [] for s in views} for q in queries}
+    answers: dict[str, dict[str, Any]] = {q: {} for q in queries}
+    for q, tmpl in queries.items():
+        for s, v in views.items():  # warm-up: plans, file listings, JIT
+            answers[q][s] = sorted(tuple(r) for r in run_query(backend, tmpl.format(v=v, day=day)))
+    for _ in range(repeats):
+        for q, tmpl in queries.items():
+            for s, v in views.items():
+                sec, _rows = timed(lambda tmpl=tmpl, v=v: run_query(backend, tmpl.format(v=v, day=day)))
+                times[q][s].append(sec)
+    for q in queries:  # every shape must return what the floor returns
+        ref = answers[q].get("literal_floor")
+        for s, ans in answers[q].items():
+            if ref is not None and ans != ref:
+                raise AssertionError(f"shape {s} answers {q} differently from the literal floor")
+    return {q: {s: median(ts) for s, ts in by.items()} for q, by in times.items()}
+
+
+def ratios(med: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    return {q: {s: t / by["literal_floor"] for s, t in by.items()} for q, by in med.items()}
+
+
+def run(
+    backend: Any,
+    *,
+    rows: int,
+    workspaces: int = 2000,
+    admin_workspaces: int = 5,
+    filler: int = 20000,
+    repeats: int = 5,
+    sweep: bool = False,
+    sweep_admin: list[int] | None = None,
+    sweep_filler: list[int] | None = None,
+    catalog: str = "bench_system",
+) -> dict[str, Any]:
+    cfg = load_config(None, {"catalog": "bench", "schema": "rls", "system_catalog": catalog})
+    build_sec, source = timed(lambda: build_audit(backend, catalog, rows, workspaces))
+    admin_ws = admin_workspace_ids(admin_workspaces, workspaces)
+    build_identity(backend, cfg, admin_ws, workspaces, filler)
+    bodies = shapes(cfg, source, admin_ws)
+    views = create_views(backend, cfg, bodies)
+    med = measure(backend, views, repeats)
+    day = (_today() - dt.timedelta(days=3)).isoformat()
+    plans = {
+        s: plan(backend, QUERIES["one_day"].format(v=views[s], day=day))
+        for s in ("generated", "semi_join_in_or", "original_join_distinct", "array_contains_scalar", "literal_floor")
+    }
+    plans["generated_count"] = plan(backend, QUERIES["count"].format(v=views["generated"]))
+    r = ratios(med)
+    out: dict[str, Any] = {
+        "machine": machine(),
+        "rows": rows,
+        "workspaces": workspaces,
+        "admin_workspaces": admin_workspaces,
+        "filler_rows": filler,
+        "repeats": repeats,
+        "build_seconds": build_sec,
+        "median_seconds": med,
+        "ratio_to_floor": r,
+        "added_ms_one_day": {s: 1000 * (t - med["one_day"]["literal_floor"]) for s, t in med["one_day"].items()},
+        "plans": plans,
+        "generated_sql": bodies["generated"],
+        "generated_broadcast_semi_join": "BroadcastHashJoin" in plans["generated_count"]
+        and "LeftSemi" in plans["generated_count"],
+        "date_filter_pushed": "PartitionFilters: [isnotnull(event_date" in plans["generated"]
+        and "event_date" in plans["generated"].split("PartitionFilters:")[1].split("]")[0],
+    }
+    if sweep:
+        out["sweep_admin_workspaces"] = _sweep_admin(backend, cfg, source, workspaces, filler, repeats, sweep_admin)
+        out["sweep_membership_rows"] = _sweep_filler(backend, cfg, source, workspaces, admin_ws, repeats, sweep_filler)
+        build_identity(backend, cfg, admin_ws, workspaces, filler)
+    return out
+
+
+_SWEEP_SHAPES = ("generated", "original_join_distinct", "literal_floor")
+_SWEEP_QUERIES = {"count": QUERIES["count"], "one_day": QUERIES["one_day"]}
+
+
+def _sweep_admin(backend, cfg, source, workspaces, filler, repeats, points) -> list[dict[str, Any]]:
+    res = []
+    for n in points or [1, 10, 100, 500, 2000]:
+        ws = admin_workspace_ids(n, workspaces)
+        build_identity(backend, cfg, ws, workspaces, filler)
+        views = create_views(backend, cfg, {k: v for k, v in shapes(cfg, source, ws).items() if k in _SWEEP_SHAPES})
+        med = measure(backend, views, repeats, _SWEEP_QUERIES)
+        res.append({"admin_workspaces": n, "median_seconds": med, "ratio_to_floor": ratios(med)})
+    return res
+
+
+def _sweep_filler(backend, cfg, source, workspaces, admin_ws, repeats, points) -> list[dict[str, Any]]:
+    res = []
+    views = None
+    for n in points or [1000, 100_000, 1_000_000, 4_000_000]:
+        build_identity(backend, cfg, admin_ws, workspaces, n)
+        if views is None:
+            bodies = {k: v for k, v in shapes(cfg, source, admin_ws).items() if k in _SWEEP_SHAPES}
+            views = create_views(backend, cfg, bodies)
+        backend.spark.catalog.clearCache()
+        med = measure(backend, views, repeats, _SWEEP_QUERIES)
+        res.append({"membership_rows": n, "median_seconds": med, "ratio_to_floor": ratios(med)})
+    return res
+
+
+def plot(doc: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, key, xkey, label in (
+        (axes[0], "sweep_admin_workspaces", "admin_workspaces", "workspaces the reader administers"),
+        (axes[1], "sweep_membership_rows", "membership_rows", "rows in admins + membership tables"),
+    ):
+        pts = doc.get(key) or []
+        xs = [p[xkey] for p in pts]
+        for shape in ("generated", "original_join_distinct"):
+            for q, style in (("count", "-o"), ("one_day", "--s")):
+                ax.plot(xs, [p["ratio_to_floor"][q][shape] for p in pts], style, label=f"{shape} / {q}")
+        ax.axhline(1.15, color="grey", lw=0.8, ls=":")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(label)
+        ax.set_ylabel("median time / literal-list floor")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].legend(fontsize=7)
+    fig.suptitle(f"View overhead, {doc['rows']:,} audit rows, {doc['workspaces']:,} workspaces (local[2] Spark)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--rows", type=int, default=20_000_000)
+    p.add_argument("--workspaces", type=int, default=2000)
+    p.add_argument("--admin-workspaces", type=int, default=5)
+    p.add_argument("--filler", type=int, default=20000, help="other principals' rows in the membership tables")
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--sweep", action="store_true", help="also the growth curves (admin workspaces, table sizes)")
+    p.add_argument("--sweep-admin", type=lambda s: [int(x) for x in s.split(",")], default=None)
+    p.add_argument("--sweep-filler", type=lambda s: [int(x) for x in s.split(",")], default=None)
+    p.add_argument("--workdir", type=Path, default=Path(".rls-work/bench-view"))
+    p.add_argument("--out", type=Path, default=None, help="results directory (default benchmarks/results)")
+    p.add_argument("--name", default="view_overhead")
+    a = p.parse_args(argv)
+    import shutil
+
+    from rls.warehouse import open_warehouse
+
+    shutil.rmtree(a.workdir, ignore_errors=True)
+    backend = open_warehouse(a.workdir, create=True)
+    backend.spark.sql("CREATE DATABASE IF NOT EXISTS `spark_catalog`.`rls_local_platform`").collect()
+    backend.spark.sql(f"CREATE TABLE IF NOT EXISTS {PLATFORM_MEMBERS} (group_name STRING, member STRING) USING parquet")
+    backend.spark.sql(
+        "CREATE OR REPLACE FUNCTION `spark_catalog`.`rls_local_platform`.`is_account_group_member`(g STRING) "
+        f"RETURNS BOOLEAN RETURN EXISTS (SELECT 1 FROM {PLATFORM_MEMBERS} m "
+        "WHERE m.group_name = g AND m.member = lower(current_user()))"
+    ).collect()
+    doc = run(
+        backend,
+        rows=a.rows,
+        workspaces=a.workspaces,
+        admin_workspaces=a.admin_workspaces,
+        filler=a.filler,
+        repeats=a.repeats,
+        sweep=a.sweep,
+        sweep_admin=a.sweep_admin,
+        sweep_filler=a.sweep_filler,
+    )
+    doc["command"] = "uv run --group bench python benchmarks/view_overhead.py " + " ".join(argv or sys.argv[1:])
+    path = save(a.name, doc, a.out)
+    if a.sweep:
+        plot(doc, path.with_suffix(".png"))
+    _print(doc)
+    print(f"results: {path}")
+    return 0
+
+
+def _print(doc: dict[str, Any]) -> None:
+    print(f"{doc['rows']:,} rows, {doc['workspaces']} workspaces, reader administers {doc['admin_workspaces']}")
+    for q, by in doc["median_seconds"].items():
+        cells = "  ".join(f"{s}={t:.3f}s ({doc['ratio_to_floor'][q][s]:.2f}x)" for s, t in by.items())
+        print(f"  {q:9s} {cells}")
+    print(f"  date filter pushed into the scan: {doc['date_filter_pushed']}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
