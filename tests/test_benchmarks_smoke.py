@@ -1,0 +1,70 @@
+"""Small-size runs of every benchmark script, so that they cannot rot (the real sizes are in BENCHMARKS.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+
+def test_view_overhead_small(warehouse, example_scenario) -> None:
+    import view_overhead
+
+    from rls.warehouse import install_platform
+
+    try:
+        doc = view_overhead.run(warehouse, rows=20_000, workspaces=50, admin_workspaces=3, filler=100, repeats=1)
+    finally:
+        install_platform(warehouse, example_scenario)  # the benchmark replaced the platform's memberships
+    for q in view_overhead.QUERIES:
+        assert doc["ratio_to_floor"][q]["literal_floor"] == pytest.approx(1.0)
+        assert all(r > 0 for r in doc["ratio_to_floor"][q].values())
+    assert doc["date_filter_pushed"]  # the one-day filter is a partition filter of the big scan
+    assert doc["generated_broadcast_semi_join"]  # the generated view broadcasts the admins side
+    assert "SortMergeJoin" not in doc["plans"]["generated_count"]
+    assert "UNION ALL" in doc["generated_sql"]
+
+
+def test_collector_scale_small() -> None:
+    import collector_scale
+
+    doc = collector_scale.run(
+        workspaces=4, users=12, groups=6, max_depth=3, latency_ms=(1, 3), elevation_concurrency=[1]
+    )
+    r = doc["rls"][0]
+    assert r["outcome"] == "ok" and r["requests_429"] == 0
+    assert r["rate_limit_floor_seconds"] > 0 and r["ratio_to_floor"] > 0 and r["api_calls_per_workspace"] > 0
+    assert doc["baseline"]["wall_seconds"] > 0 and doc["baseline"]["requests_total"] > r["requests_needed"]
+    assert doc["max_rss_mb"] > 0
+
+
+def test_publish_views_small(warehouse, example_scenario, tmp_path) -> None:
+    import publish_views
+
+    doc = publish_views.run(
+        warehouse, example_scenario, tmp_path, repeats=1, overrides={"publish.include": ["access.*"]}
+    )
+    assert doc["ddl"]["parallel"] > 0 and doc["ddl"]["sequential"] > 0
+    assert doc["ddl"]["republish"] == 0  # nothing changed: no DDL at all
+    assert doc["median_sql_seconds"]["republish"] < 1.0
+    assert doc["speedup_parallel"] > 0
+
+
+def test_demo_time_small(tmp_path) -> None:
+    out = subprocess.run(  # its own process: Spark allows one work directory per process
+        [sys.executable, str(BENCH / "demo_time.py"), "--repeats", "1", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    assert "results:" in out.stdout
+    doc = json.loads((tmp_path / "demo_time.json").read_text())
+    for k in ("spark_start", "data_generation", "collect", "publish", "total"):
+        assert doc["median_seconds"][k] > 0
