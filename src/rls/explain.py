@@ -1,0 +1,189 @@
+"""`rls explain IDENTITY`: which workspaces an identity sees in the views, and why — from the collected tables only.
+
+The views keep a workspace's rows when the admins table has a row whose ``user_name`` is the reader
+(``current_user()``), or a GROUP row whose account group the reader belongs to (``is_account_group_member``). Both
+paths are explained here: the first from the rows' ``via`` chains, the second from ``group_members_flat``, which holds
+the same memberships the platform's function expands. A workspace where the identity only has USER access is listed
+as not visible, with the USER chain, so "why can't I see X" has an answer too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rls import exitcodes, tables
+from rls.config import RlsConfig
+from rls.sql import SqlBackend, quote_name, quote_string
+
+ADMIN = "ADMIN"
+USER_LEVEL = "USER"
+BY_USER_NAME = "user_name"  # the current_user() path of the views
+BY_GROUP = "account group"  # the is_account_group_member() path
+
+
+class ExplainError(RuntimeError):
+    """The collected tables cannot be read (not collected yet, wrong catalog/schema)."""
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One way the identity holds access to a workspace."""
+
+    level: str  # ADMIN | USER
+    source: str  # direct | group | local-admins
+    chain: tuple[str, ...]  # groups from the identity outwards: the group holding it first, the assigned one last
+    matched_by: tuple[str, ...]  # BY_USER_NAME and/or BY_GROUP
+
+    def text(self, identity: str, workspace: str) -> str:
+        steps = [identity, *self.chain]
+        if self.source == tables.LOCAL_ADMINS:
+            steps.append(f"local admins group of {workspace} (not identity-federated)")
+        else:
+            steps.append(f"{self.level} on {workspace}")
+        how = {tables.DIRECT: "direct assignment", tables.VIA_GROUP: "group chain", tables.LOCAL_ADMINS: "local admins"}
+        return " → ".join(steps) + f" [{how.get(self.source, self.source)}]"
+
+
+@dataclass
+class WorkspaceExplanation:
+    workspace_id: int
+    workspace_name: str | None
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def visible(self) -> bool:
+        return any(r.level == ADMIN for r in self.reasons)
+
+    @property
+    def label(self) -> str:
+        return f"{self.workspace_id} ({self.workspace_name})" if self.workspace_name else str(self.workspace_id)
+
+    @property
+    def verdict(self) -> str:
+        return "visible" if self.visible else "not visible: USER only, not ADMIN"
+
+
+@dataclass
+class Explanation:
+    identity: str
+    known_as: list[str]  # how the tables spell the identity (case may differ from what was asked)
+    workspaces: list[WorkspaceExplanation]
+    unassigned: int  # collected workspaces where the identity has no assignment at all
+    collected: int  # workspaces in the collected snapshot
+    inactive_in: list[str] = field(default_factory=list)  # groups that list the identity as inactive
+
+    @property
+    def visible(self) -> list[int]:
+        return [w.workspace_id for w in self.workspaces if w.visible]
+
+    @property
+    def exit_code(self) -> int:
+        return exitcodes.OK  # an explanation is information, whatever it says
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "identity": self.identity,
+            "known_as": self.known_as,
+            "visible_workspaces": self.visible,
+            "workspaces": [
+                {
+                    "workspace_id": w.workspace_id,
+                    "workspace_name": w.workspace_name,
+                    "visible": w.visible,
+                    "verdict": w.verdict,
+                    "reasons": [
+                        {
+                            "level": r.level,
+                            "source": r.source,
+                            "chain": list(r.chain),
+                            "matched_by": list(r.matched_by),
+                            "text": r.text(self.identity, str(w.workspace_id)),
+                        }
+                        for r in w.reasons
+                    ],
+                }
+                for w in self.workspaces
+            ],
+            "unassigned_workspaces": self.unassigned,
+            "collected_workspaces": self.collected,
+            "inactive_in": self.inactive_in,
+            "exit_code": self.exit_code,
+        }
+
+    def lines(self) -> list[str]:
+        spelled = f" (in the tables: {', '.join(self.known_as)})" if self.known_as else " (not found in the tables)"
+        out = [f"{self.identity}{spelled}: sees {len(self.visible)} of {self.collected} collected workspaces"]
+        for w in self.workspaces:
+            out.append(f"  {w.label}: {w.verdict}")
+            shown = [r for r in w.reasons if r.level == ADMIN] if w.visible else w.reasons
+            out += [f"    {r.text(self.identity, str(w.workspace_id))}" for r in shown]
+        out.append(f"  {self.unassigned} other collected workspace(s): no assignment, not visible")
+        if self.inactive_in:
+            out.append(f"  inactive member of {', '.join(self.inactive_in)}: inactive identities have no access")
+        return out
+
+
+def explain(backend: SqlBackend, cfg: RlsConfig, identity: str) -> Explanation:
+    """Explain what ``identity`` (as ``current_user()`` returns it; any case) sees, from the collected tables."""
+
+    def name(table: str) -> str:
+        return quote_name(cfg.catalog, cfg.schema, table)
+
+    needed = (tables.PERMS, tables.ADMINS, tables.USERS, tables.GROUP_MEMBERS)
+    missing = [t for t in needed if not backend.table_exists(name(t))]
+    if missing:
+        where = f"{cfg.catalog}.{cfg.schema}"
+        raise ExplainError(f"{', '.join(missing)} not found in {where}: run `rls collect` first")
+    ident = quote_string(identity)
+    levels = ((ADMIN, name(tables.ADMINS)), (USER_LEVEL, name(tables.USERS)))
+    cols = "workspace_id, workspace_name, user_name, group_name, source, via"
+    direct = backend.fetch(
+        " UNION ALL ".join(
+            f"SELECT {quote_string(lvl)} AS level, {cols} FROM {t} WHERE lower(user_name) = lower({ident})"
+            for lvl, t in levels
+        )
+    )
+    members = backend.fetch(
+        f"SELECT group_name, member_name, path, active FROM {name(tables.GROUP_MEMBERS)}"
+        f" WHERE lower(member_name) = lower({ident}) AND member_type <> {quote_string(tables.GROUP)}"
+    )
+    paths = {r["group_name"]: r["path"] for r in members if r["active"]}
+    group_rows = []
+    if paths:
+        groups = ", ".join(quote_string(g) for g in sorted(paths))
+        group_rows = backend.fetch(
+            " UNION ALL ".join(
+                f"SELECT {quote_string(lvl)} AS level, workspace_id, workspace_name, group_name, source FROM {t}"
+                f" WHERE principal_type = {quote_string(tables.GROUP)} AND group_name IN ({groups})"
+                for lvl, t in levels
+            )
+        )
+    collected = int(backend.fetch(f"SELECT count(DISTINCT workspace_id) AS n FROM {name(tables.PERMS)}")[0]["n"])
+
+    found: dict[int, WorkspaceExplanation] = {}
+    matches: dict[tuple[int, str, str, tuple[str, ...]], set[str]] = {}
+    for r in direct:
+        key = (r["workspace_id"], r["level"], r["source"], _chain(r["via"], r["group_name"]))
+        matches.setdefault(key, set()).add(BY_USER_NAME)
+        found.setdefault(r["workspace_id"], WorkspaceExplanation(r["workspace_id"], r["workspace_name"]))
+    for r in group_rows:
+        # the group row's own source: an assigned group is "direct"; its members' rows say "group"
+        source = tables.VIA_GROUP if r["source"] == tables.DIRECT else r["source"]
+        key = (r["workspace_id"], r["level"], source, _chain(paths[r["group_name"]], r["group_name"]))
+        matches.setdefault(key, set()).add(BY_GROUP)
+        found.setdefault(r["workspace_id"], WorkspaceExplanation(r["workspace_id"], r["workspace_name"]))
+    for (wid, level, source, chain), how in sorted(matches.items(), key=lambda kv: (kv[0][1] != ADMIN, kv[0])):
+        found[wid].reasons.append(Reason(level, source, chain, tuple(sorted(how, reverse=True))))
+
+    workspaces = sorted(found.values(), key=lambda w: (not w.visible, w.workspace_id))
+    known_as = sorted({r["user_name"] for r in direct} | {r["member_name"] for r in members})
+    inactive = sorted({r["group_name"] for r in members if not r["active"]})
+    return Explanation(identity, known_as, workspaces, max(collected - len(found), 0), collected, inactive)
+
+
+def _chain(via: str | None, group: str | None) -> tuple[str, ...]:
+    """``via`` lists groups outer first ("finance-admins > finance-leads"); a reason reads from the identity out."""
+    if via:
+        return tuple(reversed([g.strip() for g in via.split(" > ")]))
+    return (group,) if group else ()
