@@ -76,3 +76,19 @@ def original_case(s: Scenario) -> dict[str, str]:
     return {u.user_name.lower(): u.user_name for u in s.users} | {
         p.application_id.lower(): p.application_id for p in s.service_principals
     }
+
+
+def self_visible(s: Scenario, identity: str, workspace_id: str | None, row_identities: list[str | None]) -> bool:
+    """The `self` access level: admin rows, plus rows the identity caused in a workspace where it is at least USER.
+
+    ``row_identities``: the values of the row's identity columns (who ran / created / executed it).
+    """
+    ident = identity.lower()
+    if workspace_id is None:
+        return False
+    admin = {str(w) for w in admin_workspaces(s)[ident]}
+    if workspace_id in admin:
+        return True
+    user = {str(w) for w in access(s, "USER")[ident]}
+    caused = any(v is not None and v.lower() == ident for v in row_identities)
+    return caused and workspace_id in admin | user

@@ -110,12 +110,12 @@ def test_include_exclude_access_levels_grants_and_owner(warehouse):
     assert not warehouse.table_exists("main.pub_levels.vw_system_access_audit")
     assert (
         status["access.outbound_network"][0] == "failed"
-        and "'self' is not implemented" in status["access.outbound_network"][1]
+        and "needs publish.identity_columns" in status["access.outbound_network"][1]
     )
     assert status["access.table_lineage"] == ("skipped", "matched by publish.exclude")
     assert status["compute.clusters"] == ("skipped", "not matched by publish.include")
     assert status["billing.usage"] == ("created", None) and status["access.workspaces_latest"] == ("created", None)
-    assert report.exit_code == PARTIAL  # the unimplemented level is a failure, not a silent skip
+    assert report.exit_code == PARTIAL  # a self view without identity columns is a failure, not a silent skip
 
     usage = "`main`.`pub_levels`.`vw_system_billing_usage`"
     na = [s.sql for s in window if s.kind == "not_applicable"]

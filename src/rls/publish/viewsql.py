@@ -21,9 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rls.config import RlsConfig
+from rls.publish import selfservice
 from rls.publish.discovery import SystemTable
 from rls.sql.quoting import quote_identifier, quote_name, quote_string
-from rls.tables import ADMINS, GROUP
+from rls.tables import ADMINS, GROUP, USERS
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ class FilterContext:
     source: SystemTable
     admins_table: tuple[str, str, str]
     unassigned_rows_group: str | None
+    users_table: tuple[str, str, str] | None = None
+    identity_columns: tuple[str, ...] = ()  # dotted paths, for the `self` level
 
 
 @dataclass(frozen=True)
@@ -80,8 +83,7 @@ def admin_branch(ctx: FilterContext) -> Branch:
     both sides: the semi-join was planned as a SortMergeJoin that shuffles the whole system table
     (``benchmarks/view_overhead.py``, BENCHMARKS.md).
     """
-    # Cast the collector's BIGINT on the small side so the big side's workspace_id keeps its type (and file pruning).
-    small_id = "a.workspace_id" if _is_integral(_workspace_id_type(ctx.source)) else "CAST(a.workspace_id AS STRING)"
+    small_id = _small_id(ctx)
     select = (
         f"SELECT {small_id} AS workspace_id\n"
         f"  FROM {quote_name(*ctx.admins_table)} AS a\n"
@@ -96,6 +98,27 @@ def admin_branch(ctx: FilterContext) -> Branch:
     return Branch("x.workspace_id IN (SELECT workspace_id FROM admin_groups_users)", (("admin_groups_users", cte),))
 
 
+def _small_id(ctx: FilterContext) -> str:
+    # Cast the collector's BIGINT on the small side so the big side's workspace_id keeps its type (and file pruning).
+    return "a.workspace_id" if _is_integral(_workspace_id_type(ctx.source)) else "CAST(a.workspace_id AS STRING)"
+
+
+def self_branch(ctx: FilterContext) -> Branch:
+    """Rows the invoker caused (identity columns), in workspaces where the invoker holds any assignment."""
+    if not ctx.identity_columns or ctx.users_table is None:
+        raise ViewSqlError(f"{ctx.source.key}: access level 'self' needs publish.identity_columns for this table")
+    try:
+        columns = [selfservice.identity_column_sql(ctx.source, c) for c in ctx.identity_columns]
+    except selfservice.IdentityColumnError as e:
+        raise ViewSqlError(str(e)) from None
+    cte = selfservice.member_workspaces_cte([ctx.admins_table, ctx.users_table], _small_id(ctx))
+    return Branch(
+        f"({selfservice.caused_predicate(columns)})"
+        f" AND x.workspace_id IN (SELECT workspace_id FROM {selfservice.MEMBER_CTE})",
+        ((selfservice.MEMBER_CTE, cte),),
+    )
+
+
 def unassigned_rows_branch(ctx: FilterContext) -> Branch | None:
     """Rows of no workspace (workspace_id '0' or NULL): only for members of ``unassigned_rows_group``, if set."""
     if not ctx.unassigned_rows_group:
@@ -107,10 +130,10 @@ def unassigned_rows_branch(ctx: FilterContext) -> Branch | None:
     )
 
 
-# Level -> branches OR-ed together. An empty tuple means "publish no view". `self` is accepted by the config but not
-# implemented yet: it is absent here, so asking for it fails that view with a clear reason.
+# Level -> branches OR-ed together. An empty tuple means "publish no view".
 ACCESS_LEVELS: dict[str, tuple[BranchBuilder, ...]] = {
     "admin": (admin_branch, unassigned_rows_branch),
+    "self": (admin_branch, self_branch, unassigned_rows_branch),
     "none": (),
 }
 
@@ -213,7 +236,13 @@ def view_sql(cfg: RlsConfig, source: SystemTable, *, access_level: str = "admin"
     name = view_name(source.schema, source.table)
     if len(name) > MAX_IDENTIFIER:
         raise ViewSqlError(f"view name is {len(name)} characters, over the limit of {MAX_IDENTIFIER}: {name[:60]}…")
-    ctx = FilterContext(source, cfg.table(ADMINS), cfg.publish.unassigned_rows_group)
+    ctx = FilterContext(
+        source,
+        cfg.table(ADMINS),
+        cfg.publish.unassigned_rows_group,
+        cfg.table(USERS),
+        tuple(cfg.publish.identity_columns.get(source.key, ())),
+    )
     branches = [b for b in (build(ctx) for build in builders) if b is not None]
     source_name = (cfg.system_catalog, source.schema, source.table)
     try:

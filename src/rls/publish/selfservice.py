@@ -1,0 +1,62 @@
+"""The ``self`` access level: besides the admin rows, the rows the reader caused, in workspaces where the reader is
+at least a USER (an ADMIN or USER assignment, directly, through an account group or the local admins group).
+
+Who caused a row is read from the table's identity columns (``publish.identity_columns``), compared
+case-insensitively with ``current_user()`` exactly like the admin path. A configured column the table does not have
+fails that view at publish time: a silently empty view would look like "you caused nothing".
+"""
+
+from __future__ import annotations
+
+import re
+
+from rls.publish.discovery import SystemTable
+from rls.sql.quoting import quote_identifier, quote_name, quote_string
+from rls.tables import GROUP
+
+MEMBER_CTE = "member_groups_users"
+_STRUCT_FIELD = re.compile(r"[<,]\s*`?([^`:<>,\s]+)`?\s*:")
+
+
+class IdentityColumnError(ValueError):
+    """A configured identity column that the system table does not have."""
+
+
+def identity_column_sql(source: SystemTable, path: str) -> str:
+    """``x.`a`.`b``` for ``a.b``, after checking the column (and struct field) exists in the discovered schema."""
+    if source.columns is None:
+        raise IdentityColumnError(
+            f"{source.key}: columns unknown (information_schema not readable), cannot check identity column {path!r}"
+        )
+    top, *fields = path.split(".")
+    column = next((c for c in source.columns if c.name.lower() == top.lower()), None)
+    if column is None:
+        raise IdentityColumnError(f"{source.key} has no column {top!r} (publish.identity_columns.{source.key})")
+    if fields:
+        known = {f.lower() for f in _STRUCT_FIELD.findall(column.data_type)}
+        if fields[0].lower() not in known:
+            raise IdentityColumnError(
+                f"{source.key}.{top} has no field {fields[0]!r} (publish.identity_columns.{source.key})"
+            )
+    return "x." + ".".join(quote_identifier(p) for p in (column.name, *fields))
+
+
+def member_workspaces_cte(tables: list[tuple[str, str, str]], small_id: str) -> str:
+    """Workspaces where the invoker holds any assignment (admins and users tables, both ways in, UNION ALL so the
+    small side stays a plain filter that Spark broadcasts — same reasoning as the admin branch)."""
+    parts = []
+    for table in tables:
+        base = (
+            f"SELECT {small_id} AS workspace_id\n"
+            f"  FROM {quote_name(*table)} AS a\n"
+            "  WHERE a.workspace_id IS NOT NULL AND a.workspace_id <> 0\n"
+        )
+        parts.append(f"{base}    AND lower(a.user_name) = lower(current_user())")
+        parts.append(
+            f"{base}    AND a.principal_type = {quote_string(GROUP)} AND is_account_group_member(a.group_name)"
+        )
+    return "\n  UNION ALL\n  ".join(parts)
+
+
+def caused_predicate(columns: list[str]) -> str:
+    return " OR ".join(f"lower({c}) = lower(current_user())" for c in columns)
