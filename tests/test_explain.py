@@ -197,3 +197,16 @@ def test_unknown_identity_and_missing_tables(warehouse, collected) -> None:
     assert "not found in the tables" in e.lines()[0]
     with pytest.raises(ExplainError, match="run `rls collect` first"):
         explain(warehouse, dataclasses.replace(collected.cfg, schema=fresh_schema("explain_none")), "x@y")
+
+
+def test_self_level_tables_show_own_rows_in_user_only_workspaces(warehouse, collected) -> None:
+    cfg = dataclasses.replace(
+        collected.cfg, publish=dataclasses.replace(collected.cfg.publish, access_levels={"query.history": "self"})
+    )
+    ex = explain(warehouse, cfg, "both@corp.com")  # USER on 2002, ADMIN on 2003 (scenario file)
+    user_only = oracle.access(SCENARIO, "USER")["both@corp.com"] - oracle.admin_workspaces(SCENARIO)["both@corp.com"]
+    assert user_only
+    own = {w.workspace_id: ex.own_rows_in(w) for w in ex.workspaces}
+    assert {w for w, t in own.items() if t} == user_only
+    assert all(t == ["query.history"] for w, t in own.items() if w in user_only)
+    assert "own rows visible in query.history (access level self)" in "\n".join(ex.lines())

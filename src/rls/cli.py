@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from rls import __version__, exitcodes
-from rls.errors import explain
+from rls.errors import explain as one_line_error
 
 app = typer.Typer(
     name="rls",
@@ -237,6 +237,77 @@ def run(
     )
 
 
+def _config_for(config: Path | None, catalog: str | None, schema: str | None, workdir: Path | None) -> Any:
+    from rls.config import load_config
+    from rls.local import read_settings
+
+    overrides: dict[str, Any] = {"catalog": catalog, "schema": schema}
+    if workdir is not None:
+        settings = read_settings(workdir)  # the demo's namespace and config, unless given explicitly
+        config = config or (Path(settings["config"]) if settings.get("config") else None)
+        overrides = {
+            "table_format": "parquet",
+            "catalog": catalog or settings["catalog"],
+            "schema": schema or settings["schema"],
+        }
+    return load_config(config, overrides)
+
+
+@app.command()
+def verify(
+    config: ConfigOpt = None,
+    catalog: CatalogOpt = None,
+    schema: SchemaOpt = None,
+    workdir: WorkdirOpt = None,
+    max_age_hours: Annotated[float, typer.Option(help="Oldest acceptable successful collection.")] = 26.0,
+    allow_system_reader: Annotated[
+        list[str] | None, typer.Option(help="Principal allowed to read system.* directly (repeatable).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check an installation: views present, current, owned; no bypass of the views; fresh data; no open elevation."""
+    from rls.jobs import backend_for, ledger_path
+    from rls.verify import verify as run_verify
+
+    cfg = _config_for(config, catalog, schema, workdir)
+    report = run_verify(
+        backend_for(cfg, workdir),
+        cfg,
+        ledger_path=ledger_path(cfg, workdir),
+        max_age_hours=max_age_hours,
+        allowed_system_readers=allow_system_reader or [],
+    )
+    if as_json:
+        _emit(report.as_dict())
+    else:
+        for line in report.lines():
+            out.print(line, highlight=False)
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def explain(
+    user: Annotated[str, typer.Option("--user", help="Identity: e-mail or SP application id (any case).")],
+    config: ConfigOpt = None,
+    catalog: CatalogOpt = None,
+    schema: SchemaOpt = None,
+    workdir: WorkdirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Which workspaces an identity sees through the views and why (assignment, group chain, local admins)."""
+    from rls.explain import explain as run_explain
+    from rls.jobs import backend_for
+
+    cfg = _config_for(config, catalog, schema, workdir)
+    result = run_explain(backend_for(cfg, workdir), cfg, user)
+    if as_json:
+        _emit(result.as_dict())
+    else:
+        for line in result.lines():
+            out.print(line, highlight=False)
+    raise typer.Exit(result.exit_code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console script: usage errors exit 2 (typer), every other failure is one line and exit 1."""
     debug = "--debug" in (argv if argv is not None else sys.argv)
@@ -248,5 +319,5 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as e:
         if debug:
             raise
-        err.print(f"[red]error[/]: {explain(e)}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error[/]: {one_line_error(e)}", highlight=False, soft_wrap=True)
         sys.exit(exitcodes.ERROR)

@@ -38,9 +38,9 @@ class CollectConfig:
     retry_timeout_s: float = 300.0
     """Give up retrying one call (429/503) after this long."""
     rate_limits: dict[str, float] = field(
-        default_factory=lambda: {"scim_get": 15.0, "scim_list": 3.0, "write": 4.0, "workspace": 20.0, "other": 20.0}
+        default_factory=lambda: {"scim_get": 19.0, "scim_list": 3.8, "write": 4.75, "workspace": 19.0, "other": 19.0}
     )
-    """Client-side requests per second per endpoint family, under Databricks' published limits."""
+    """Client-side requests per second per endpoint family: 95% of Databricks' published limits."""
     max_admin_drop: float = 0.5
     """Circuit breaker: refuse to publish when the account's admin count drops by more than this fraction."""
     elevation_concurrency: int = 1

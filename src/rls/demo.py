@@ -19,6 +19,7 @@ from rls.scenario import Scenario, load_scenario
 from rls.sql import quote_name
 
 DEMO_VIEW = "vw_system_access_audit"
+SELF_VIEW = "vw_system_query_history"  # `self` level in the demo config: admins' rows plus one's own queries
 _OWNED = (
     "warehouse",
     "metastore_db",
@@ -37,6 +38,7 @@ class Visibility:
     identity: str
     rows: int
     workspaces: list[str]
+    query_history_rows: int
 
 
 @dataclass
@@ -67,6 +69,10 @@ def default_scenario() -> Path:
     return Path(str(resources.files("rls") / "data" / "example-scenario.json"))
 
 
+def demo_config() -> Path:
+    return Path(str(resources.files("rls") / "data" / "demo-config.yml"))
+
+
 def run_demo(
     scenario_path: Path | None,
     workdir: Path,
@@ -89,17 +95,19 @@ def run_demo(
     backend = prepare_warehouse(workdir, scenario)  # the session started above is reused
     seconds["data_generation"] = time.perf_counter() - t
     say(f"synthetic system tables for {len(scenario.workspaces)} workspaces ({seconds['data_generation']:.1f}s)")
-    flow = local.run_flow(backend, scenario, workdir, progress=progress)
+    flow = local.run_flow(backend, scenario, workdir, config_path=demo_config(), progress=progress)
     seconds.update(flow.seconds)
     visibility = []
     if flow.publish is not None:
         view = quote_name(flow.cfg.catalog, flow.cfg.schema, DEMO_VIEW)
+        own = quote_name(flow.cfg.catalog, flow.cfg.schema, SELF_VIEW)
         for ident in _sample_identities(scenario):
             with backend.as_identity(ident):
                 rows = backend.fetch(
                     f"SELECT coalesce(workspace_id, 'NULL') AS w, count(*) AS n FROM {view} GROUP BY 1 ORDER BY 1"
                 )
-            visibility.append(Visibility(ident, sum(r["n"] for r in rows), [r["w"] for r in rows]))
+                queries = backend.fetch(f"SELECT count(*) AS n FROM {own}")[0]["n"]
+            visibility.append(Visibility(ident, sum(r["n"] for r in rows), [r["w"] for r in rows], queries))
     seconds["total"] = time.perf_counter() - t0
     return DemoResult(scenario, workdir, flow, visibility, seconds)
 
@@ -126,10 +134,10 @@ def print_summary(console: Console, r: DemoResult) -> None:
     if r.flow.publish is not None:
         publish_summary(console, r.flow.publish)
     t = Table(title=f"who sees what in {DEMO_VIEW}")
-    for col in ("identity (current_user())", "rows", "workspaces"):
+    for col in ("identity (current_user())", "audit rows", "workspaces", f"{SELF_VIEW} rows (self level)"):
         t.add_column(col)
     for v in r.visibility:
-        t.add_row(v.identity, str(v.rows), ", ".join(v.workspaces) or "-")
+        t.add_row(v.identity, str(v.rows), ", ".join(v.workspaces) or "-", str(v.query_history_rows))
     console.print(t)
     c = r.flow.collect
     admins = len({(x.workspace_id) for x in c.workspaces if x.outcome == "collected"})

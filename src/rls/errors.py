@@ -16,6 +16,7 @@ def explain(e: BaseException) -> str:
     if isinstance(e, ConfigError | ScenarioError | ApiAnswerError | FileNotFoundError) or type(e).__name__ in (
         "WarehouseError",
         "TaskFailed",
+        "ExplainError",
     ):
         return str(e).strip().splitlines()[0]
     text = describe(e)

@@ -72,6 +72,11 @@ class Explanation:
     unassigned: int  # collected workspaces where the identity has no assignment at all
     collected: int  # workspaces in the collected snapshot
     inactive_in: list[str] = field(default_factory=list)  # groups that list the identity as inactive
+    self_level_tables: list[str] = field(default_factory=list)  # views at the `self` access level
+
+    def own_rows_in(self, w: WorkspaceExplanation) -> list[str]:
+        """Views showing this identity its *own* rows of ``w`` although it does not administer ``w``."""
+        return [] if w.visible or not w.reasons else list(self.self_level_tables)
 
     @property
     def visible(self) -> list[int]:
@@ -92,6 +97,7 @@ class Explanation:
                     "workspace_name": w.workspace_name,
                     "visible": w.visible,
                     "verdict": w.verdict,
+                    "own_rows_in": self.own_rows_in(w),
                     "reasons": [
                         {
                             "level": r.level,
@@ -108,6 +114,7 @@ class Explanation:
             "unassigned_workspaces": self.unassigned,
             "collected_workspaces": self.collected,
             "inactive_in": self.inactive_in,
+            "self_level_tables": self.self_level_tables,
             "exit_code": self.exit_code,
         }
 
@@ -118,6 +125,8 @@ class Explanation:
             out.append(f"  {w.label}: {w.verdict}")
             shown = [r for r in w.reasons if r.level == ADMIN] if w.visible else w.reasons
             out += [f"    {r.text(self.identity, str(w.workspace_id))}" for r in shown]
+            if self.own_rows_in(w):
+                out.append(f"    own rows visible in {', '.join(self.own_rows_in(w))} (access level self)")
         out.append(f"  {self.unassigned} other collected workspace(s): no assignment, not visible")
         if self.inactive_in:
             out.append(f"  inactive member of {', '.join(self.inactive_in)}: inactive identities have no access")
@@ -179,7 +188,8 @@ def explain(backend: SqlBackend, cfg: RlsConfig, identity: str) -> Explanation:
     workspaces = sorted(found.values(), key=lambda w: (not w.visible, w.workspace_id))
     known_as = sorted({r["user_name"] for r in direct} | {r["member_name"] for r in members})
     inactive = sorted({r["group_name"] for r in members if not r["active"]})
-    return Explanation(identity, known_as, workspaces, max(collected - len(found), 0), collected, inactive)
+    self_tables = sorted(t for t, level in cfg.publish.access_levels.items() if level == "self")
+    return Explanation(identity, known_as, workspaces, max(collected - len(found), 0), collected, inactive, self_tables)
 
 
 def _chain(via: str | None, group: str | None) -> tuple[str, ...]:

@@ -140,7 +140,7 @@ def _run_local(
             prune=prune,
             progress=progress,
         )
-        local.write_local_files(workdir, cfg, scenario, emu.state())
+        local.write_local_files(workdir, cfg, scenario, emu.state(), config)
     return reports
 
 
@@ -173,13 +173,34 @@ def execute(
     return reports
 
 
-def _databricks_ledger(cfg: RlsConfig, backend: SqlBackend) -> Ledger:
+def ledger_path(cfg: RlsConfig, workdir: Path | None) -> Path:
+    """Where the elevation ledger lives: configured, in the local work directory, or in a UC volume."""
+    from rls.local import LEDGER_FILE
+
     if cfg.collect.elevation_ledger:
-        return Ledger(cfg.collect.elevation_ledger)
-    # A Unity Catalog volume is durable and readable by the next run on any compute.
-    backend.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema)}")
-    backend.execute(f"CREATE VOLUME IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema, VOLUME)}")
-    return Ledger(Path("/Volumes") / cfg.catalog / cfg.schema / VOLUME / "elevation-ledger.jsonl")
+        return Path(cfg.collect.elevation_ledger)
+    if workdir is not None:
+        return workdir / LEDGER_FILE
+    return Path("/Volumes") / cfg.catalog / cfg.schema / VOLUME / "elevation-ledger.jsonl"
+
+
+def backend_for(cfg: RlsConfig, workdir: Path | None) -> SqlBackend:
+    """The local warehouse in ``workdir``, or the Databricks Spark session (job, or databricks-connect)."""
+    if workdir is not None:
+        from rls.warehouse import open_warehouse
+
+        return open_warehouse(workdir)
+    from rls.sql.backend import databricks_backend
+
+    return databricks_backend(cfg.table_format)
+
+
+def _databricks_ledger(cfg: RlsConfig, backend: SqlBackend) -> Ledger:
+    if not cfg.collect.elevation_ledger:
+        # A Unity Catalog volume is durable and readable by the next run on any compute.
+        backend.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema)}")
+        backend.execute(f"CREATE VOLUME IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema, VOLUME)}")
+    return Ledger(ledger_path(cfg, None))
 
 
 def _flag(params: dict[str, str], key: str) -> bool:

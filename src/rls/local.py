@@ -108,16 +108,25 @@ def run_flow(
             reports |= execute("publish", cfg, backend, clients=None, ledger=ledger, progress=progress)
             seconds["publish"] = time.perf_counter() - t
         state = emu.state()
-    write_local_files(workdir, cfg, scenario, state)
+    write_local_files(workdir, cfg, scenario, state, config_path)
     return FlowResult(cfg, reports["collect"], reports.get("publish"), state, seconds)
 
 
-def write_local_files(workdir: Path, cfg: RlsConfig, scenario: Scenario, state: dict[str, Any]) -> None:
-    """The emulator's final state, and the namespace `rls sql --workdir` makes current."""
+def write_local_files(
+    workdir: Path, cfg: RlsConfig, scenario: Scenario, state: dict[str, Any], config_path: str | Path | None = None
+) -> None:
+    """The emulator's final state, and what later commands on ``workdir`` need: namespace and config file."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
     (workdir / SETTINGS_FILE).write_text(
-        json.dumps({"catalog": cfg.catalog, "schema": cfg.schema, "account_id": scenario.account_id}),
+        json.dumps(
+            {
+                "catalog": cfg.catalog,
+                "schema": cfg.schema,
+                "account_id": scenario.account_id,
+                "config": str(Path(config_path).resolve()) if config_path else None,
+            }
+        ),
         encoding="utf-8",
     )
 

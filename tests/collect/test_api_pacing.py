@@ -19,8 +19,14 @@ def _statuses(result) -> Counter:
 def test_client_side_limits_under_the_servers_avoid_every_429(warehouse, tmp_path) -> None:
     s = load("tricky", faults=[])
     under = {family: rate * 0.8 for family, rate in SERVER_LIMITS.items()}
-    result = flow(warehouse, s, tmp_path, fresh_schema(), emulator_options=EmulatorOptions(rate_limits=SERVER_LIMITS),
-                  overrides={"collect.rate_limits": under})
+    result = flow(
+        warehouse,
+        s,
+        tmp_path,
+        fresh_schema(),
+        emulator_options=EmulatorOptions(rate_limits=SERVER_LIMITS),
+        overrides={"collect.rate_limits": under},
+    )
     assert result.collect.exit_code == exitcodes.OK
     assert _statuses(result)[429] == 0
     assert admins_by_user_name(warehouse, result.cfg) == {i: w for i, w in oracle.admin_workspaces(s).items() if w}

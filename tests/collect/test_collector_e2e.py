@@ -105,8 +105,15 @@ def test_dry_run_elevates_nothing_and_writes_nothing(warehouse, tmp_path) -> Non
 
 def test_views_of_every_schema_filter_by_the_oracle(warehouse, tmp_path) -> None:
     # One table per system schema (tests/publish covers all 18 views on a hand-made account).
-    tables = ["access.audit", "billing.usage", "compute.clusters", "lakeflow.jobs", "query.history",
-              "serving.served_entities", "storage.predictive_optimization_operations_history"]
+    tables = [
+        "access.audit",
+        "billing.usage",
+        "compute.clusters",
+        "lakeflow.jobs",
+        "query.history",
+        "serving.served_entities",
+        "storage.predictive_optimization_operations_history",
+    ]
     s = load("tricky")
     result = flow(warehouse, s, tmp_path, fresh_schema(), overrides={"publish.include": tables})
     views = [r.view.rsplit(".", 1)[1] for r in result.publish.results if r.status == "created"]

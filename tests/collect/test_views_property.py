@@ -16,12 +16,17 @@ from rls.scenario import parse_scenario
 from rls.scenario_gen import generate
 
 
-@settings(max_examples=5, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=5,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(seed=st.integers(0, 100_000), depth=st.integers(1, 10), cycles=st.booleans())
 def test_random_accounts_through_the_views(warehouse, tmp_path_factory, seed: int, depth: int, cycles: bool) -> None:
-    s = parse_scenario(generate(seed, workspaces=5, users=10, service_principals=3, groups=8, max_depth=depth,
-                                cycles=cycles))
+    s = parse_scenario(
+        generate(seed, workspaces=5, users=10, service_principals=3, groups=8, max_depth=depth, cycles=cycles)
+    )
     result = flow(warehouse, s, tmp_path_factory.mktemp("prop"), fresh_schema("prop"))
     assert result.collect.exit_code == exitcodes.OK, result.collect.as_dict()["errors"]
     case = oracle.original_case(s)

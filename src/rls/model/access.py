@@ -60,13 +60,13 @@ def effective_access(
 ) -> WorkspaceAccess:
     """Rows of the ``…_admins`` and ``…_users`` tables for one workspace.
 
-    ``exclude`` is the collector when it elevated itself here: its temporary right must not be recorded, so it is
-    dropped wherever it appears directly (its assignment, the local admins group). Membership of an assigned group
-    is real access and stays.
+    ``exclude`` is the collector when it elevated itself here: its temporary ADMIN right must not be recorded, so it
+    is dropped wherever it appears directly as an admin (its assignment, the local admins group). Its USER
+    assignment read before the elevation, and membership of an assigned group, are real access and stay.
     """
 
-    def expand(ref: MemberRef, source: str, where: str) -> list[tables.AccessRow]:
-        if ref == exclude:
+    def expand(ref: MemberRef, source: str, where: str, admin: bool) -> list[tables.AccessRow]:
+        if admin and ref == exclude:
             return []
         p = directory.get(ref.kind, ref.id, where)
         if ref.kind != GROUP:
@@ -86,9 +86,10 @@ def effective_access(
     users: list[tables.AccessRow] = []
     where = f"permission assignments of workspace {ws.workspace_id}"
     for g in grants:
-        (admins if g.level == ADMIN_PERMISSION else users).extend(expand(g.principal, tables.DIRECT, where))
+        is_admin = g.level == ADMIN_PERMISSION
+        (admins if is_admin else users).extend(expand(g.principal, tables.DIRECT, where, is_admin))
     for ref in local_admins or []:
-        admins.extend(expand(ref, tables.LOCAL_ADMINS, f"admins group of workspace {ws.workspace_id}"))
+        admins.extend(expand(ref, tables.LOCAL_ADMINS, f"admins group of workspace {ws.workspace_id}", True))
     return WorkspaceAccess(admins=list(dict.fromkeys(admins)), users=list(dict.fromkeys(users)))
 
 
