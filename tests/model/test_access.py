@@ -131,3 +131,13 @@ def test_group_rows_carry_the_assigned_group_for_is_account_group_member() -> No
     assert [(r.user_name, r.group_name) for r in group_rows] == [(None, "finance-admins")]
     deep = next(r for r in acc.admins if r.user_name == "deep@corp.com")
     assert (deep.source, deep.via) == (tables.VIA_GROUP, "finance-admins > finance-leads > finance-core")
+
+
+def test_elevated_collector_keeps_its_real_user_assignment() -> None:
+    s = load_scenario(SCENARIOS[0].parent / "tricky.json")
+    d = directory_of(s)
+    me = MemberRef("service_principal", "sp0")
+    info = WorkspaceInfo(2001, "finance", "adb", "RUNNING", "https://x")
+    # Grants are read before the elevation: the collector's USER assignment there is real and stays a USER row.
+    acc = effective_access(info, [Grant(me, ("USER",))], None, d, {}, exclude=me, run_id="r", collected_at=NOW)
+    assert [r.user_name for r in acc.users] == [s.collector_identity] and acc.admins == []
