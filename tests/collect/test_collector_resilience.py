@@ -153,7 +153,10 @@ def _left_state(s, state):
 
 def test_killed_run_is_repaired_by_the_next(warehouse, tmp_path) -> None:
     s = load("tricky")
-    hold = with_changes(s, faults=[{"workspace_id": 2002, "path_contains": "/ws/2002/", "status": 503}])
+    # Only the admins group's GET by id fails: it runs after the list call succeeded, i.e. while elevated.
+    hold = with_changes(
+        s, faults=[{"workspace_id": 2002, "path_contains": "/ws/2002/api/2.0/preview/scim/v2/Groups/", "status": 503}]
+    )
     ledger_path = tmp_path / "ledger.jsonl"
     with Emulator(hold, EmulatorOptions()) as emu:
         cfg = local_config(hold, emu, tmp_path)
@@ -173,7 +176,7 @@ def test_killed_run_is_repaired_by_the_next(warehouse, tmp_path) -> None:
         )
         try:
             # The run is elevated on 2002 and stuck retrying a workspace call: kill it there.
-            emu.wait_for_request(lambda r: "/ws/2002/" in r["path"] and r["status"] == 503, timeout=60)
+            emu.wait_for_request(lambda r: "/ws/2002/" in r["path"] and r["status"] == 503, timeout=120)
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)

@@ -1,9 +1,10 @@
 """Step 1: read every workspace's admins and users and write them as one snapshot.
 
 Order of work: repair earlier elevations; account-wide reads (workspaces, identities) — a failure there stops the
-run before anything is written; per-workspace reads in parallel; workspace-level reads, elevating one workspace at
-a time where the collector is not admin; then compute, keep last-known-good rows for what could not be collected,
-check the circuit breaker and write.
+run before anything is written; per-workspace reads in parallel (assignments, federation, workspace-level data
+where the collector already is admin); elevations, one workspace at a time by default, for the workspaces that
+answered "permission denied", overlapping with the group fetches; then compute, keep last-known-good rows for what
+could not be collected, check the circuit breaker and write.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+
+from databricks.sdk.errors import PermissionDenied
 
 from rls import tables
 from rls.collect.account_api import AccountApi
@@ -21,9 +25,9 @@ from rls.collect.report import CollectReport
 from rls.collect.rows import build_snapshot
 from rls.collect.snapshot import SnapshotStore
 from rls.config import RlsConfig
-from rls.model.access import Grant, WorkspaceInfo, is_effective_admin
+from rls.model.access import Grant, WorkspaceInfo
 from rls.model.directory import GROUP, SERVICE_PRINCIPAL, Directory, MemberRef
-from rls.model.memberships import flatten_all, reachable_groups
+from rls.model.memberships import reachable_groups
 from rls.parallel import describe, gather
 from rls.sql import SqlBackend
 
@@ -93,11 +97,26 @@ class Collector:
             self.report.errors.append(describe(e))
             return
         running = [_Ws(w) for w in workspaces if w.status == "RUNNING"]
-        self._read_assignments(running)
-        self._fetch_groups(
-            {g.principal.id for w in running if not w.error for g in w.grants if g.principal.kind == GROUP}
-        )
-        self._read_workspace_level(running, collector)
+        # Endpoint families have separate limits, so the phases overlap: elevations (write-bound) start as soon as a
+        # workspace turns out to need one, while other workspaces are still read and groups are being fetched.
+        elevator = Elevator(self.api, self.ledger, collector, self.run_id, self._backoff)
+        with ThreadPoolExecutor(self.cfg.collect.elevation_concurrency, thread_name_prefix="rls-elevate") as pool:
+            pending: dict[int, Future[None]] = {}
+
+            def read(w: _Ws) -> None:
+                self._read_workspace(w, collector, elevator, pool, pending)
+
+            self._fan_out("workspaces", read, running)
+            self._fetch_groups(
+                {g.principal.id for w in running if not w.error for g in w.grants if g.principal.kind == GROUP}
+            )
+            by_id = {w.info.workspace_id: w for w in running}
+            for i, (wid, fut) in enumerate(pending.items()):
+                try:
+                    fut.result()
+                except Exception as e:  # this workspace fails, the others go on
+                    by_id[wid].error = describe(e)
+                self.progress("elevated reads", i + 1, len(pending))
         self._fetch_groups({m.id for w in running if not w.error for m in w.local_admins or [] if m.kind == GROUP})
         self._publish(workspaces, running, collector)
 
@@ -128,13 +147,6 @@ class Collector:
             raise ValueError(f"collector {app_id} is not a user or service principal of this account")
         return MemberRef(me.kind, me.id)
 
-    def _read_assignments(self, running: list[_Ws]) -> None:
-        def read(w: _Ws) -> None:
-            w.grants = self.api.grants(w.info.workspace_id)
-            w.federated = self.api.is_identity_federated(w.info.workspace_id)
-
-        self._fan_out("assignments", read, running)
-
     def _fetch_groups(self, roots: set[str]) -> None:
         """Fetch members of every group reachable from ``roots`` (only those matter for access), level by level."""
         failed: dict[str, str] = {}
@@ -147,34 +159,37 @@ class Collector:
             failed.update({g: describe(e) for g, e in errors.items()})
         self.failed_groups.update(failed)
 
-    def _read_workspace_level(self, running: list[_Ws], collector: MemberRef) -> None:
-        flat = flatten_all(self.directory, set(self.directory.members))
-        needing = [w for w in running if not w.error and (not w.federated or self.cfg.collect.collect_catalogs)]
-        as_admin = [w for w in needing if is_effective_admin(collector, w.grants, None, flat)]
-        to_elevate = [w for w in needing if w not in as_admin]
-        self._fan_out("workspace data", self._read_one, as_admin)
-        if self.dry_run:
-            self.report.elevations = [w.info.workspace_id for w in to_elevate]
-            for w in to_elevate:
+    def _read_workspace(
+        self, w: _Ws, collector: MemberRef, elevator: Elevator, pool: ThreadPoolExecutor, pending: dict
+    ) -> None:
+        """Assignments, federation, then workspace-level data: as the collector if it already is workspace admin
+        (the workspace answers; whichever way it is admin), else queued for an elevation."""
+        w.grants = self.api.grants(w.info.workspace_id)
+        w.federated = self.api.is_identity_federated(w.info.workspace_id)
+        if w.federated and not self.cfg.collect.collect_catalogs:
+            return  # no workspace-level data needed: never elevate here
+        try:
+            self._read_one(w)
+        except PermissionDenied:
+            if self.dry_run:
                 w.would_elevate = True
-            return
-        elevator = Elevator(self.api, self.ledger, collector, self.run_id, self._backoff)
+                self.report.elevations.append(w.info.workspace_id)
+            else:
+                # Default concurrency 1: at most one elevation is open at any moment.
+                pending[w.info.workspace_id] = pool.submit(self._elevate_and_read, w, collector, elevator)
 
-        def elevate_and_read(w: _Ws) -> None:
-            if self.report.unrestored:  # stop elevating anywhere once one elevation could not be undone
-                raise RuntimeError("not collected: an earlier elevation could not be undone")
-            previous = next((g for g in w.grants if g.principal == collector), None)
-            try:
-                with elevator.elevated(w.info.workspace_id, previous):
-                    w.elevated = True
-                    self.report.elevations.append(w.info.workspace_id)
-                    self._read_one(w)
-            except RestoreError as e:
-                self.report.unrestored.append(str(e))
-                raise
-
-        # Default 1: at most one elevation is open at any moment (config: collect.elevation_concurrency).
-        self._fan_out("elevated reads", elevate_and_read, to_elevate, self.cfg.collect.elevation_concurrency)
+    def _elevate_and_read(self, w: _Ws, collector: MemberRef, elevator: Elevator) -> None:
+        if self.report.unrestored:  # stop elevating anywhere once one elevation could not be undone
+            raise RuntimeError("not collected: an earlier elevation could not be undone")
+        previous = next((g for g in w.grants if g.principal == collector), None)
+        try:
+            with elevator.elevated(w.info.workspace_id, previous):
+                w.elevated = True
+                self.report.elevations.append(w.info.workspace_id)
+                self._read_one(w)
+        except RestoreError as e:
+            self.report.unrestored.append(str(e))
+            raise
 
     def _read_one(self, w: _Ws) -> None:
         if not w.federated:

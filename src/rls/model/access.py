@@ -115,16 +115,3 @@ def _row(
         run_id=run_id,
         collected_at=collected_at,
     )
-
-
-def is_effective_admin(
-    who: MemberRef, grants: list[Grant], local_admins: list[MemberRef] | None, flat: dict[str, list[FlatMember]]
-) -> bool:
-    """Is ``who`` already workspace admin (directly, through an assigned group, or a local admin)?"""
-    refs = [g.principal for g in grants if g.level == ADMIN_PERMISSION] + list(local_admins or [])
-    for ref in refs:
-        if ref == who:
-            return True
-        if ref.kind == GROUP and any(fm.member == who for fm in flat.get(ref.id, [])):
-            return True
-    return False
