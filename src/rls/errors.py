@@ -29,7 +29,7 @@ def explain(e: BaseException) -> str:
     if isinstance(e, PermissionDenied) and "/accounts/" in text:
         return f"the collector is not an account admin ({text}): grant the service principal the account admin role"
     if isinstance(e, DatabricksError):
-        return f"Databricks API: {text}"
+        return f"Databricks API: {text.split('. Config:')[0]}"  # the SDK appends its whole config: noise here
     if "catalog" in low and ("not found" in low or "does not exist" in low):
         return f"{text} — create the catalog or set `catalog` in the config / --catalog"
     if isinstance(e, ConnectionError) or "connection refused" in low or "max retries exceeded" in low:

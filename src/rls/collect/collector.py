@@ -25,6 +25,7 @@ from rls.collect.report import CollectReport
 from rls.collect.rows import build_snapshot
 from rls.collect.snapshot import SnapshotStore
 from rls.config import RlsConfig
+from rls.errors import explain as one_line_error
 from rls.model.access import Grant, WorkspaceInfo
 from rls.model.directory import GROUP, SERVICE_PRINCIPAL, Directory, MemberRef
 from rls.model.memberships import reachable_groups
@@ -93,8 +94,14 @@ class Collector:
             workspaces = self.api.workspaces()
             self._read_directory()
             collector = self._collector_ref()
+        except PermissionDenied as e:  # every call here is an account API call
+            self.report.errors.append(
+                f"the collector is not an account admin ({describe(e).split('. Config:')[0]}): "
+                "grant its service principal the account admin role"
+            )
+            return
         except Exception as e:
-            self.report.errors.append(describe(e))
+            self.report.errors.append(one_line_error(e))
             return
         running = [_Ws(w) for w in workspaces if w.status == "RUNNING"]
         # Endpoint families have separate limits, so the phases overlap: elevations (write-bound) start as soon as a
