@@ -85,10 +85,8 @@ def test_every_identity_sees_what_the_oracle_says_and_user_only_workspaces_are_n
         not_visible = {w.workspace_id for w in e.workspaces if not w.visible}
         user_ws = set(user_level[ident])
         if ident == collector:
-            # The collector drops itself from the tables where it elevated itself (so its temporary ADMIN is never
-            # recorded); that also drops its real USER assignment there. Known, harmless for the views (USER rows
-            # grant nothing), reported to the collector's owner.
-            user_ws -= set(collected.collect.elevations)
+            # Elevated where it was USER (2001): its temporary ADMIN is not recorded, its real USER row is.
+            assert user_ws & set(collected.collect.elevations)
         assert not_visible == user_ws - admin[ident], ident
         assert e.collected == len(running(SCENARIO))
         assert e.unassigned == len(running(SCENARIO) - admin[ident] - user_ws), ident
