@@ -31,6 +31,7 @@ TOP, LEAF = "bench-admins", "bench-admins-emea"  # LEAF is nested in TOP; TOP is
 FIRST_WS = 1_000_000
 DAYS = 30
 PLATFORM_MEMBERS = "`spark_catalog`.`rls_local_platform`.`account_group_members`"
+DEFAULT_EMAIL_SQL = "concat('user', CAST(id % 10000 AS STRING), '@example.com')"
 QUERIES = {
     "count": "SELECT count(*) AS n FROM {v}",
     "one_day": "SELECT count(*) AS n FROM {v} WHERE event_date = DATE'{day}'",
@@ -42,8 +43,9 @@ def _today() -> dt.date:
     return dt.date(2025, 6, 30)
 
 
-def build_audit(backend: Any, catalog: str, rows: int, workspaces: int) -> SystemTable:
-    """``<catalog>.access.audit`` with ``rows`` rows over ``workspaces`` workspaces plus '0' and NULL rows."""
+def build_audit(backend: Any, catalog: str, rows: int, workspaces: int, email_sql: str | None = None) -> SystemTable:
+    """``<catalog>.access.audit`` with ``rows`` rows over ``workspaces`` workspaces plus '0' and NULL rows.
+    ``email_sql``: the SQL expression (over ``id``) of ``user_identity.email`` (default 10,000 synthetic users)."""
     spark = backend.spark
     backend.create_catalog(catalog)
     backend.run(f"CREATE SCHEMA IF NOT EXISTS `{catalog}`.`access`")
@@ -58,8 +60,8 @@ def build_audit(backend: Any, catalog: str, rows: int, workspaces: int) -> Syste
         f"timestamp_seconds(unix_timestamp(TIMESTAMP'{end} 00:00:00') - 1 - (id * 104729) % ({DAYS} * 86400))"
         " AS event_time",
         "concat('10.0.', CAST(id % 256 AS STRING), '.', CAST((id DIV 256) % 256 AS STRING)) AS source_ip_address",
-        "named_struct('email', concat('user', CAST(id % 10000 AS STRING), '@example.com'),"
-        " 'subject_name', CAST(NULL AS STRING)) AS user_identity",
+        f"named_struct('email', {email_sql or DEFAULT_EMAIL_SQL}, 'subject_name', CAST(NULL AS STRING))"
+        " AS user_identity",
         "element_at(array('clusters','jobs','notebook','sqlPermissions','accounts','unityCatalog','workspace',"
         "'secrets'), CAST(id % 8 AS INT) + 1) AS service_name",
         "element_at(array('get','list','create','delete','update','run'), CAST(id % 6 AS INT) + 1) AS action_name",
@@ -86,12 +88,23 @@ def admin_workspace_ids(n: int, workspaces: int) -> list[int]:
     return [FIRST_WS + i * step for i in range(n)][:workspaces]
 
 
-def build_identity(backend: Any, cfg: Any, admin_ws: list[int], workspaces: int, filler: int) -> None:
+def build_identity(
+    backend: Any,
+    cfg: Any,
+    admin_ws: list[int],
+    workspaces: int,
+    filler: int,
+    *,
+    table: str = ADMINS,
+    memberships: bool = True,
+) -> None:
     """The collector's admins table and the platform's membership table for the reader, plus ``filler`` rows of
-    other principals in each (so that the size of the membership tables can be varied)."""
+    other principals in each (so that the size of the membership tables can be varied). ``table``: write the
+    collector's ``table`` (same row shape, e.g. the users table) instead; ``memberships=False`` leaves the
+    platform's membership table alone."""
     spark = backend.spark
     backend.run(f"CREATE SCHEMA IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema)}")
-    ref = backend.names.table(*cfg.table(ADMINS))
+    ref = backend.names.table(*cfg.table(table))
     ws_list = ",".join(str(w) for w in admin_ws)
     # The reader's admin rows as the collector writes them: the assigned group's own row (user_name NULL, matched by
     # is_account_group_member) and one row per flattened member (matched by lower(current_user())).
@@ -126,6 +139,8 @@ def build_identity(backend: Any, cfg: Any, admin_ws: list[int], workspaces: int,
         )
     )
     admins.coalesce(1).write.format("parquet").mode("overwrite").saveAsTable(ref.spark_name)
+    if not memberships:
+        return
     # Platform memberships (what is_account_group_member reads): the reader is in LEAF, LEAF in TOP (flattened).
     members = spark.createDataFrame(
         [(TOP, IDENTITY.lower()), (LEAF, IDENTITY.lower())], "group_name STRING NOT NULL, member STRING NOT NULL"
@@ -205,9 +220,14 @@ def plan(backend: Any, sql: str) -> str:
 
 
 def measure(
-    backend: Any, views: dict[str, str], repeats: int, queries: dict[str, str] | None = None
+    backend: Any,
+    views: dict[str, str],
+    repeats: int,
+    queries: dict[str, str] | None = None,
+    reference: dict[str, str] | None = None,
 ) -> dict[str, dict[str, float]]:
-    """Median seconds per (query, shape); shapes interleaved in each repeat so noise hits them alike."""
+    """Median seconds per (query, shape); shapes interleaved in each repeat so noise hits them alike.
+    ``reference``: shape -> the shape whose answers it must equal (default: every shape equals ``literal_floor``)."""
     queries = queries or QUERIES
     day = (_today() - dt.timedelta(days=3)).isoformat()
     times: dict[str, dict[str, list[float]]] = {q: {s: [] for s in views} for q in queries}
@@ -221,10 +241,11 @@ def measure(
                 sec, _rows = timed(lambda tmpl=tmpl, v=v: run_query(backend, tmpl.format(v=v, day=day)))
                 times[q][s].append(sec)
     for q in queries:  # every shape must return what the floor returns
-        ref = answers[q].get("literal_floor")
         for s, ans in answers[q].items():
+            want = (reference or {}).get(s, "literal_floor")
+            ref = answers[q].get(want)
             if ref is not None and ans != ref:
-                raise AssertionError(f"shape {s} answers {q} differently from the literal floor")
+                raise AssertionError(f"shape {s} answers {q} differently from {want}")
     return {q: {s: median(ts) for s, ts in by.items()} for q, by in times.items()}
 
 
@@ -341,6 +362,17 @@ def plot(doc: dict[str, Any], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+def install_bench_platform(backend: Any) -> None:
+    """``is_account_group_member`` over :data:`PLATFORM_MEMBERS` (what :func:`build_identity` writes)."""
+    backend.spark.sql("CREATE DATABASE IF NOT EXISTS `spark_catalog`.`rls_local_platform`").collect()
+    backend.spark.sql(f"CREATE TABLE IF NOT EXISTS {PLATFORM_MEMBERS} (group_name STRING, member STRING) USING parquet")
+    backend.spark.sql(
+        "CREATE OR REPLACE FUNCTION `spark_catalog`.`rls_local_platform`.`is_account_group_member`(g STRING) "
+        f"RETURNS BOOLEAN RETURN EXISTS (SELECT 1 FROM {PLATFORM_MEMBERS} m "
+        "WHERE m.group_name = g AND m.member = lower(current_user()))"
+    ).collect()
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rows", type=int, default=20_000_000)
@@ -361,13 +393,7 @@ def main(argv: list[str] | None = None) -> int:
 
     shutil.rmtree(a.workdir, ignore_errors=True)
     backend = open_warehouse(a.workdir, create=True)
-    backend.spark.sql("CREATE DATABASE IF NOT EXISTS `spark_catalog`.`rls_local_platform`").collect()
-    backend.spark.sql(f"CREATE TABLE IF NOT EXISTS {PLATFORM_MEMBERS} (group_name STRING, member STRING) USING parquet")
-    backend.spark.sql(
-        "CREATE OR REPLACE FUNCTION `spark_catalog`.`rls_local_platform`.`is_account_group_member`(g STRING) "
-        f"RETURNS BOOLEAN RETURN EXISTS (SELECT 1 FROM {PLATFORM_MEMBERS} m "
-        "WHERE m.group_name = g AND m.member = lower(current_user()))"
-    ).collect()
+    install_bench_platform(backend)
     doc = run(
         backend,
         rows=a.rows,

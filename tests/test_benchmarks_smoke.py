@@ -68,3 +68,32 @@ def test_demo_time_small(tmp_path) -> None:
     doc = json.loads((tmp_path / "demo_time.json").read_text())
     for k in ("spark_start", "data_generation", "collect", "publish", "total"):
         assert doc["median_seconds"][k] > 0
+
+
+def test_self_level_small(warehouse, example_scenario) -> None:
+    import self_level
+
+    from rls.warehouse import install_platform
+
+    try:
+        doc = self_level.run(
+            warehouse,
+            rows=20_000,
+            workspaces=50,
+            admin_workspaces=3,
+            user_workspaces=4,
+            filler=100,
+            repeats=1,
+            queries={"one_day": self_level.vo.QUERIES["one_day"]},  # the full set is the benchmark's, not the test's
+        )
+    finally:
+        install_platform(warehouse, example_scenario)  # the benchmark replaced the platform's memberships
+    c = doc["correctness"]
+    assert c["ok"] and c["self_superset_of_admin"] and c["admin_minus_self"] == 0
+    assert c["self_minus_admin"] == c["own_rows_in_user_workspaces"] > 0  # the reader's rows where it is a USER
+    assert c["own_rows_unassigned_source"] > 0 and c["own_rows_unassigned_in_view"] == 0
+    for q in doc["median_seconds"]:
+        assert doc["self_over_admin"][q] > 0 and all(r > 0 for r in doc["ratio_to_floor"][q].values())
+    assert doc["self_date_filter_pushed"]  # the one-day filter is still a partition filter of the big scan
+    assert doc["self_broadcast_only"] and not doc["plan_shape"]["self_count"]["sort_merge_join"]
+    assert "member_groups_users" in doc["self_sql"] and "user_identity" in doc["self_sql"]
