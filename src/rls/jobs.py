@@ -105,13 +105,14 @@ def _run_local(
     progress: Progress | None,
 ) -> dict[str, Any]:
     from rls import local
+    from rls.emulator import Emulator
     from rls.scenario import load_scenario
     from rls.warehouse import open_warehouse, prepare_warehouse
 
     if scenario_path is None:
         cfg = load_config(config, {"table_format": "parquet", **overrides})
         backend = open_warehouse(workdir)
-        ledger = Ledger(cfg.collect.elevation_ledger or workdir / local.LEDGER_FILE)
+        ledger = Ledger(ledger_path(cfg, workdir))
         return execute(
             task,
             cfg,
@@ -126,9 +127,9 @@ def _run_local(
     scenario = load_scenario(scenario_path)
     fresh = not (workdir / local.SETTINGS_FILE).exists()
     backend = prepare_warehouse(workdir, scenario) if fresh else open_warehouse(workdir)
-    with local.emulated_account(scenario) as emu:
+    with Emulator(scenario) as emu:
         cfg = local.local_config(scenario, emu, workdir, config, overrides)
-        ledger = Ledger(cfg.collect.elevation_ledger or workdir / local.LEDGER_FILE)
+        ledger = Ledger(ledger_path(cfg, workdir))
         reports = execute(
             task,
             cfg,

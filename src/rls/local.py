@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from rls.collect.elevation import Ledger
 from rls.collect.report import CollectReport
 from rls.config import RlsConfig, load_config
 from rls.emulator import Emulator, EmulatorOptions
-from rls.jobs import execute
+from rls.jobs import execute, ledger_path
 from rls.scenario import Scenario
 from rls.sql import SqlBackend
 
@@ -62,12 +60,6 @@ def local_config(
     return load_config(config_path, {**local, **(overrides or {})})
 
 
-@contextmanager
-def emulated_account(scenario: Scenario, options: EmulatorOptions | None = None) -> Iterator[Emulator]:
-    with Emulator(scenario, options or EmulatorOptions()) as emu:
-        yield emu
-
-
 def clients_for(cfg: RlsConfig, emu: Emulator) -> Clients:
     # The emulator's bearer token is generated at its start; nothing secret is stored anywhere.
     return Clients(cfg.collect, token=emu.token, auth_type="pat")
@@ -88,9 +80,9 @@ def run_flow(
 ) -> FlowResult:
     """Collect from an emulated account, then publish the views: what the bundle job's two tasks do."""
     seconds: dict[str, float] = {}
-    with emulated_account(scenario, emulator_options) as emu:
+    with Emulator(scenario, emulator_options) as emu:
         cfg = local_config(scenario, emu, workdir, config_path, overrides)
-        ledger = Ledger(cfg.collect.elevation_ledger or workdir / LEDGER_FILE)
+        ledger = Ledger(ledger_path(cfg, workdir))
         t = time.perf_counter()
         reports = execute(
             "collect",

@@ -14,7 +14,6 @@ ADMINS = "all_workspace_and_catalog_perms_admins"
 USERS = "all_workspace_and_catalog_perms_users"
 GROUP_MEMBERS = "group_members_flat"
 RUNS = "collection_runs"
-LEDGER = "elevation_ledger"
 
 # principal_type values
 USER = "USER"

@@ -65,10 +65,6 @@ class SqlBackend(ABC):
     def table_exists(self, full_name: str) -> bool:
         return self._table_exists(full_name)
 
-    def ddl_count(self) -> int:
-        with self._lock:
-            return sum(1 for s in self.statements if s.kind in ("ddl", "write"))
-
     # ---- what implementations provide ------------------------------------------------------------------------------
     @abstractmethod
     def _execute(self, sql: str) -> bool:
