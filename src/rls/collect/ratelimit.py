@@ -88,8 +88,10 @@ class RateLimiter:
         unknown = set(rates) - set(FAMILIES)
         if unknown:
             raise ValueError(f"unknown rate-limit families {sorted(unknown)}; known: {', '.join(FAMILIES)}")
-        # A second's worth of burst, as the published per-second limits allow; the average stays at the rate.
-        self._buckets = {f: TokenBucket(r, burst=r) for f, r in rates.items()}
+        # Half a second's worth of burst: the server's bucket holds a full second, so the other half absorbs requests
+        # that leave here spaced out and arrive bunched (thread scheduling, network jitter) without a 429. A full
+        # second here left 5% of a second of slack, and a loaded machine jitters more than that.
+        self._buckets = {f: TokenBucket(r, burst=r / 2) for f, r in rates.items()}
         self.stats = CallStats()
         self.workspace_hosts: dict[str, int] = {}
         self._lock = threading.Lock()
