@@ -80,13 +80,22 @@ def run_rls(doc: dict[str, Any], opts: EmulatorOptions, elevation_concurrency: i
         overrides = {"collect.elevation_concurrency": elevation_concurrency, "collect.restore_backoff_s": 0.2}
         cfg = local_config(scenario, emu, tmp, None, overrides)
         backend = MemoryBackend()
-        t = time.perf_counter()
+        phases: dict[str, float] = {}
+        t, t_epoch = time.perf_counter(), time.time()
+
+        def progress(phase: str, done: int, total: int) -> None:
+            phases[phase] = time.perf_counter() - t  # when the phase's last item finished
+
         ledger = Ledger(tmp / f"ledger-{elevation_concurrency}.jsonl")
-        rep = execute("collect", cfg, backend, clients=lambda: clients_for(cfg, emu), ledger=ledger)["collect"]
+        rep = execute("collect", cfg, backend, clients=lambda: clients_for(cfg, emu), ledger=ledger, progress=progress)[
+            "collect"
+        ]
         wall = time.perf_counter() - t
         log = emu.state()["requests"]
     needed = _needed(log)
     floor, by = floor_seconds(needed, SERVER_LIMITS)
+    writes = [r for r in needed if r["method"] in ("PUT", "DELETE")]
+    api_end = max((r["start"] + r["duration_ms"] / 1000 for r in log), default=t_epoch) - t_epoch
     return {
         "elevation_concurrency": elevation_concurrency,
         "outcome": rep.outcome,
@@ -99,6 +108,13 @@ def run_rls(doc: dict[str, Any], opts: EmulatorOptions, elevation_concurrency: i
         "admin_rows": rep.admin_rows,
         "rate_limit_floor_seconds": floor,
         "ratio_to_floor": wall / floor if floor else None,
+        # Where the time went: the API phase ends with the last answered request; the rest is computing the rows.
+        "timeline_seconds": {
+            "phases_done": phases,
+            "first_write": min((r["start"] for r in writes), default=t_epoch) - t_epoch,
+            "last_request_end": api_end,
+            "after_last_request": wall - api_end,
+        },
         "_needed": needed,
     }
 

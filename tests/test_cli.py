@@ -23,8 +23,9 @@ EXAMPLE = Path(__file__).parent / "data" / "scenarios" / "example.json"
 
 def rls(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    return subprocess.run([sys.executable, "-m", "rls", *args], capture_output=True, text=True, timeout=timeout,
-                          env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "rls", *args], capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +49,15 @@ def test_demo_leaves_the_account_as_found(demo_dir: Path) -> None:
 @pytest.mark.parametrize("identity", ["Alice@Example.com", "dave@example.com"])
 def test_sql_as_identity_follows_the_contract(demo_dir: Path, identity: str) -> None:
     s = load("example")
-    proc = rls("sql", "--workdir", str(demo_dir), "--as", identity, "--json",
-               "SELECT DISTINCT workspace_id FROM vw_system_access_audit")
+    proc = rls(
+        "sql",
+        "--workdir",
+        str(demo_dir),
+        "--as",
+        identity,
+        "--json",
+        "SELECT DISTINCT workspace_id FROM vw_system_access_audit",
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = json.loads(proc.stdout)
     expected = oracle.admin_workspaces(s)[identity.lower()]
@@ -75,8 +83,13 @@ def test_sql_without_a_demo_workdir_says_what_to_do(tmp_path: Path) -> None:
 
 def test_standalone_emulator_serves_its_state() -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    proc = subprocess.Popen([sys.executable, "-m", "rls", "emulator", "--scenario", str(EXAMPLE), "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rls", "emulator", "--scenario", str(EXAMPLE), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         line = proc.stdout.readline()  # blocks until the server announces itself
         url = next(p.split("=", 1)[1] for p in line.split() if p.startswith("url="))

@@ -12,8 +12,15 @@ from rls.errors import explain
 
 
 def test_missing_credentials_name_the_fix(monkeypatch, tmp_path) -> None:
-    for var in ("DATABRICKS_TOKEN", "DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET", "DATABRICKS_CONFIG_PROFILE",
-                "DATABRICKS_HOST", "DATABRICKS_USERNAME", "DATABRICKS_PASSWORD"):
+    for var in (
+        "DATABRICKS_TOKEN",
+        "DATABRICKS_CLIENT_ID",
+        "DATABRICKS_CLIENT_SECRET",
+        "DATABRICKS_CONFIG_PROFILE",
+        "DATABRICKS_HOST",
+        "DATABRICKS_USERNAME",
+        "DATABRICKS_PASSWORD",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.databrickscfg
     cfg = CollectConfig(account_host="http://127.0.0.1:9", account_id="acc", retry_timeout_s=1, http_timeout_s=1)

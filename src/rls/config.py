@@ -40,7 +40,8 @@ class CollectConfig:
     rate_limits: dict[str, float] = field(
         default_factory=lambda: {"scim_get": 19.0, "scim_list": 3.8, "write": 4.75, "workspace": 19.0, "other": 19.0}
     )
-    """Client-side requests per second per endpoint family: 95% of Databricks' published limits."""
+    """Client-side requests per second per endpoint family: 95% of Databricks' published limits (``workspace``: per
+    workspace)."""
     max_admin_drop: float = 0.5
     """Circuit breaker: refuse to publish when the account's admin count drops by more than this fraction."""
     elevation_concurrency: int = 1

@@ -26,7 +26,7 @@ VIA_GROUP = "group"
 LOCAL_ADMINS = "local-admins"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AccessRow:
     """One effective assignment: ``…_admins`` holds ADMIN access, ``…_users`` USER access (never mixed).
 
@@ -47,7 +47,7 @@ class AccessRow:
     collected_at: dt.datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Principal:
     """An entry of the nested ``admins`` / ``users`` lists of ``all_workspace_and_catalog_perms``."""
 
@@ -58,13 +58,13 @@ class Principal:
     via: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CatalogEntry:
     name: str
     owner: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkspacePerms:
     """``all_workspace_and_catalog_perms``: one row per collected workspace, nested."""
 
@@ -82,7 +82,7 @@ class WorkspacePerms:
     collected_at: dt.datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GroupMember:
     """``group_members_flat``: every member of every relevant account group, at any depth."""
 
@@ -97,7 +97,7 @@ class GroupMember:
     run_id: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkspaceRun:
     workspace_id: int
     workspace_name: str
@@ -111,7 +111,7 @@ class WorkspaceRun:
     api_calls: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CollectionRun:
     """``collection_runs``: one row per run, appended."""
 

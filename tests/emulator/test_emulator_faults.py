@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 from databricks.sdk.errors import InternalError
 from databricks.sdk.service.iam import WorkspacePermission
 
@@ -108,3 +109,16 @@ def test_rate_limit_answers_429_and_the_sdk_completes(
     # Other families are not limited.
     assert _statuses(emu, "/.well-known") == [404]
     assert len(list(acct.workspaces.list())) == 4
+
+
+def test_workspace_rate_limit_is_per_workspace(start_emulator, example_doc):
+    # As on Databricks: one workspace at its limit does not throttle another.
+    emu = start_emulator(example_doc, rate_limits={"workspace": 0.2})  # one token, the next in 5 s
+    headers = {"Authorization": f"Bearer {emu.token}"}
+
+    def status(wid: int) -> int:
+        return requests.get(f"{emu.workspace_host(wid)}/api/2.0/preview/scim/v2/Groups", headers=headers).status_code
+
+    # (403 when let through: the token's principal is not admin there; the limit is checked first either way)
+    throttled = [status(w) == 429 for w in (1001, 1001, 1002, 1002)]
+    assert throttled == [False, True, False, True]

@@ -28,8 +28,9 @@ NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 def directory_of(s: Scenario) -> Directory:
     d = Directory()
     d.users = {u.id: Principal("user", u.id, u.user_name, u.active) for u in s.users}
-    d.service_principals = {p.id: Principal("service_principal", p.id, p.application_id, p.active)
-                            for p in s.service_principals}
+    d.service_principals = {
+        p.id: Principal("service_principal", p.id, p.application_id, p.active) for p in s.service_principals
+    }
     d.groups = {g.id: Principal("group", g.id, g.display_name) for g in s.groups}
     d.members = {g.id: [MemberRef(m.type, m.id) for m in g.members] for g in s.groups}
     return d
@@ -44,10 +45,16 @@ def model_access(s: Scenario) -> tuple[dict[str, set[int]], dict[str, set[int]]]
     for w in s.workspaces:
         if w.workspace_status != "RUNNING":
             continue
-        grants = [Grant(MemberRef(a.principal.type, a.principal.id), a.permissions)
-                  for a in s.assignments if a.workspace_id == w.workspace_id]
-        local = None if w.identity_federated else [
-            MemberRef(r.type, r.id) for r in s.workspace_local_admins.get(w.workspace_id, [])]
+        grants = [
+            Grant(MemberRef(a.principal.type, a.principal.id), a.permissions)
+            for a in s.assignments
+            if a.workspace_id == w.workspace_id
+        ]
+        local = (
+            None
+            if w.identity_federated
+            else [MemberRef(r.type, r.id) for r in s.workspace_local_admins.get(w.workspace_id, [])]
+        )
         info = WorkspaceInfo(w.workspace_id, w.workspace_name, w.deployment_name, "RUNNING", "https://x")
         acc = effective_access(info, grants, local, d, flat, exclude=None, run_id="r", collected_at=NOW)
         for rows, out in ((acc.admins, admins), (acc.users, users)):
@@ -93,8 +100,12 @@ def test_cycle_terminates_and_lists_each_member_once() -> None:
     flat = flatten_group("a", members)
     refs = [fm.member for fm in flat]
     assert len(refs) == len(set(refs))
-    assert set(refs) == {MemberRef("group", "b"), MemberRef("group", "c"), MemberRef("user", "1"),
-                         MemberRef("user", "2")}
+    assert set(refs) == {
+        MemberRef("group", "b"),
+        MemberRef("group", "c"),
+        MemberRef("user", "1"),
+        MemberRef("user", "2"),
+    }
     by = {fm.member: fm for fm in flat}
     assert by[MemberRef("user", "2")].path == ("a", "b", "c")
     assert by[MemberRef("user", "1")].depth == 1  # shortest path wins
@@ -113,8 +124,9 @@ def test_elevated_collector_is_not_recorded_but_group_membership_is() -> None:
     assert "local@corp.com" in {r.user_name for r in acc.admins}
     # Through an assigned group it is a real admin and stays (workspace 2006).
     info6 = WorkspaceInfo(2006, "shared", "adb", "RUNNING", "https://x")
-    acc6 = effective_access(info6, [Grant(MemberRef("group", "g6"), ("ADMIN",))], None, d, flat, exclude=me,
-                            run_id="r", collected_at=NOW)
+    acc6 = effective_access(
+        info6, [Grant(MemberRef("group", "g6"), ("ADMIN",))], None, d, flat, exclude=me, run_id="r", collected_at=NOW
+    )
     assert s.collector_identity in {r.user_name for r in acc6.admins}
 
 
@@ -123,8 +135,9 @@ def test_group_rows_carry_the_assigned_group_for_is_account_group_member() -> No
     d = directory_of(s)
     flat = flatten_all(d, set(d.members))
     info = WorkspaceInfo(2001, "finance", "adb", "RUNNING", "https://x")
-    acc = effective_access(info, [Grant(MemberRef("group", "g1"), ("ADMIN",))], None, d, flat, exclude=None,
-                           run_id="r", collected_at=NOW)
+    acc = effective_access(
+        info, [Grant(MemberRef("group", "g1"), ("ADMIN",))], None, d, flat, exclude=None, run_id="r", collected_at=NOW
+    )
     group_rows = [r for r in acc.admins if r.principal_type == tables.GROUP]
     assert [(r.user_name, r.group_name) for r in group_rows] == [(None, "finance-admins")]
     deep = next(r for r in acc.admins if r.user_name == "deep@corp.com")

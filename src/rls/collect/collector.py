@@ -1,10 +1,11 @@
 """Step 1: read every workspace's admins and users and write them as one snapshot.
 
-Order of work: repair earlier elevations; account-wide reads (workspaces, identities) — a failure there stops the
-run before anything is written; per-workspace reads in parallel (assignments, federation, workspace-level data
-where the collector already is admin); elevations, one workspace at a time by default, for the workspaces that
-answered "permission denied", overlapping with the group fetches; then compute, keep last-known-good rows for what
-could not be collected, check the circuit breaker and write.
+Order of work: repair earlier elevations; account-wide reads (workspaces, the collector's own identity) — a failure
+there stops the run before anything is written; per-workspace reads in parallel (assignments, federation,
+workspace-level data where the collector already is admin), with the user and group listings in the background;
+elevations, one workspace at a time by default, for the workspaces that answered "permission denied", overlapping
+with the group fetches and the flattening of memberships; then compute, keep last-known-good rows for what could
+not be collected, check the circuit breaker and write.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from rls.config import RlsConfig
 from rls.errors import explain as one_line_error
 from rls.model.access import Grant, WorkspaceInfo
 from rls.model.directory import GROUP, SERVICE_PRINCIPAL, Directory, MemberRef
-from rls.model.memberships import reachable_groups
+from rls.model.memberships import FlatMember, flatten_all, reachable_groups
 from rls.parallel import describe, gather
 from rls.sql import SqlBackend
 
@@ -90,11 +91,19 @@ class Collector:
 
     def _run(self) -> None:
         self._repair()
+        # Account-wide reads first: a failure there stops the run before anything is written. Only the workspace
+        # list and the collector's own identity gate the per-workspace work; the (long, paged) user and group
+        # listings go on in the background, since only the rows computed at the end need them.
+        background = ThreadPoolExecutor(1, thread_name_prefix="rls-background")
         try:
             workspaces = self.api.workspaces()
-            self._read_directory()
+            self.directory.service_principals = {p.id: p for p in self.api.service_principals()}
             collector = self._collector_ref()
-        except PermissionDenied as e:  # every call here is an account API call
+            directory = background.submit(self._read_users_and_groups)
+            running = [_Ws(w) for w in workspaces if w.status == "RUNNING"]
+            flat = self._read_workspaces(running, collector, background)
+            directory.result()
+        except PermissionDenied as e:  # every call that can raise it here is an account API call
             self.report.errors.append(
                 f"the collector is not an account admin ({describe(e).split('. Config:')[0]}): "
                 "grant its service principal the account admin role"
@@ -103,7 +112,16 @@ class Collector:
         except Exception as e:
             self.report.errors.append(one_line_error(e))
             return
-        running = [_Ws(w) for w in workspaces if w.status == "RUNNING"]
+        finally:
+            background.shutdown(wait=True, cancel_futures=True)
+        self._fetch_groups({m.id for w in running if not w.error for m in w.local_admins or [] if m.kind == GROUP})
+        flat.update(flatten_all(self.directory, set(self.directory.members) - set(flat)))
+        self._publish(workspaces, running, collector, flat)
+
+    def _read_workspaces(
+        self, running: list[_Ws], collector: MemberRef, background: ThreadPoolExecutor
+    ) -> dict[str, list[FlatMember]]:
+        """Every workspace's reads; returns the flattened memberships of the groups assigned anywhere."""
         # Endpoint families have separate limits, so the phases overlap: elevations (write-bound) start as soon as a
         # workspace turns out to need one, while other workspaces are still read and groups are being fetched.
         elevator = Elevator(self.api, self.ledger, collector, self.run_id, self._backoff)
@@ -117,6 +135,8 @@ class Collector:
             self._fetch_groups(
                 {g.principal.id for w in running if not w.error for g in w.grants if g.principal.kind == GROUP}
             )
+            # Flattening is CPU work on what has been fetched so far: done while the elevations wait on the API.
+            flat = background.submit(flatten_all, self.directory, set(self.directory.members))
             by_id = {w.info.workspace_id: w for w in running}
             for i, (wid, fut) in enumerate(pending.items()):
                 try:
@@ -124,8 +144,7 @@ class Collector:
                 except Exception as e:  # this workspace fails, the others go on
                     by_id[wid].error = describe(e)
                 self.progress("elevated reads", i + 1, len(pending))
-        self._fetch_groups({m.id for w in running if not w.error for m in w.local_admins or [] if m.kind == GROUP})
-        self._publish(workspaces, running, collector)
+        return flat.result()
 
     # ---- phases ---------------------------------------------------------------------------------------------------
     def _repair(self) -> None:
@@ -137,11 +156,10 @@ class Collector:
             line = f"workspace {r.workspace_id}: {r.outcome}" + (f" ({r.detail})" if r.detail else "")
             (self.report.unrestored if r.outcome == "failed" else self.report.repaired).append(line)
 
-    def _read_directory(self) -> None:
-        d = self.directory
-        d.users = {p.id: p for p in self.api.users()}
-        d.service_principals = {p.id: p for p in self.api.service_principals()}
-        d.groups = {p.id: p for p in self.api.groups()}
+    def _read_users_and_groups(self) -> None:
+        if not self.directory.users:
+            self.directory.users = {p.id: p for p in self.api.users()}
+        self.directory.groups = {p.id: p for p in self.api.groups()}
 
     def _collector_ref(self) -> MemberRef:
         app_id = self.cfg.collect.collector_application_id or self.api.clients.client_id
@@ -150,6 +168,9 @@ class Collector:
                 "collector identity unknown: set collect.collector_application_id (the SP's application id)"
             )
         me = self.directory.by_identity(app_id)
+        if me is None and not self.directory.users:  # not a service principal: a user (a local run, say)
+            self.directory.users = {p.id: p for p in self.api.users()}
+            me = self.directory.by_identity(app_id)
         if me is None:
             raise ValueError(f"collector {app_id} is not a user or service principal of this account")
         return MemberRef(me.kind, me.id)
@@ -219,8 +240,8 @@ class Collector:
             by_id[wid].error = describe(e)
 
     # ---- compute and write ----------------------------------------------------------------------------------------
-    def _publish(self, workspaces: list[WorkspaceInfo], running: list[_Ws], collector: MemberRef) -> None:
-        snapshot = build_snapshot(self, workspaces, running, collector, self.failed_groups)
+    def _publish(self, workspaces: list[WorkspaceInfo], running: list[_Ws], collector: MemberRef, flat: dict) -> None:
+        snapshot = build_snapshot(self, workspaces, running, collector, self.failed_groups, flat)
         self.report.workspaces = snapshot.runs
         if self.dry_run:
             self.report.admin_rows = len(snapshot.admins)

@@ -2,8 +2,8 @@
 
 The SDK honours ``Retry-After`` but has no limiter of its own, so a collector that fans out over 2,000 workspaces
 would spend its time in 429 back-off. Requests are classified into endpoint families (Databricks publishes limits
-per family) and each family is paced by a token bucket. The limiter sits in the SDK's ``requests`` session as a
-transport adapter, so paged list calls are paced page by page.
+per family; the workspace family per workspace) and each is paced by a token bucket. The limiter sits in the
+SDK's ``requests`` session as a transport adapter, so paged list calls are paced page by page.
 """
 
 from __future__ import annotations
@@ -92,15 +92,25 @@ class RateLimiter:
         # that leave here spaced out and arrive bunched (thread scheduling, network jitter) without a 429. A full
         # second here left 5% of a second of slack, and a loaded machine jitters more than that.
         self._buckets = {f: TokenBucket(r, burst=r / 2) for f, r in rates.items()}
+        self._per_workspace: dict[int, TokenBucket] = {}
         self.stats = CallStats()
         self.workspace_hosts: dict[str, int] = {}
         self._lock = threading.Lock()
 
+    def _bucket(self, family: str, wid: int | None) -> TokenBucket | None:
+        bucket = self._buckets.get(family)
+        if bucket is None or family != "workspace" or wid is None:
+            return bucket
+        # Workspace APIs are limited per workspace: one workspace's reads never wait behind another's (an elevated
+        # workspace's read does not queue behind the fan-out over all the others).
+        with self._lock:
+            return self._per_workspace.setdefault(wid, TokenBucket(bucket.rate, burst=bucket.burst))
+
     def before(self, method: str, url: str) -> None:
         family = classify(method, url)
-        bucket = self._buckets.get(family)
-        waited = bucket.acquire() if bucket else 0.0
         wid = workspace_of(url, self.workspace_hosts)
+        bucket = self._bucket(family, wid)
+        waited = bucket.acquire() if bucket else 0.0
         with self._lock:
             self.stats.by_family[family] += 1
             self.stats.waited_s += waited

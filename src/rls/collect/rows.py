@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from rls import tables
 from rls.model.access import effective_access
 from rls.model.directory import GROUP, SERVICE_PRINCIPAL, USER, Directory, MemberRef, UnknownPrincipalError
-from rls.model.memberships import flatten_all, path_names, reachable_groups
+from rls.model.memberships import FlatMember, path_names, reachable_groups
 
 if TYPE_CHECKING:
     from rls.collect.collector import Collector, _Ws
@@ -47,16 +47,22 @@ class Snapshot:
 
 
 def build_snapshot(
-    c: Collector, workspaces: list[WorkspaceInfo], running: list[_Ws], collector: MemberRef, failed_groups: dict
+    c: Collector,
+    workspaces: list[WorkspaceInfo],
+    running: list[_Ws],
+    collector: MemberRef,
+    failed_groups: dict,
+    flat: dict[str, list[FlatMember]],
 ) -> Snapshot:
+    """``flat``: every fetched group flattened (:func:`rls.model.memberships.flatten_all`)."""
     now = dt.datetime.now(dt.UTC)
     d = c.directory
-    flat = flatten_all(d, set(d.members))
     calls = c.api.clients.limiter.stats.by_workspace
     admins: list[tables.AccessRow] = []
     users: list[tables.AccessRow] = []
     perms: list[tables.WorkspacePerms] = []
     runs: list[tables.WorkspaceRun] = []
+    expanded: dict[str, list[tuple[str, str, str]]] = {}  # group id -> active members, shared by all workspaces
     for w in running:
         if not w.error:
             roots = {g.principal.id for g in w.grants if g.principal.kind == GROUP}
@@ -79,6 +85,7 @@ def build_snapshot(
                     exclude=collector if w.elevated else None,
                     run_id=c.run_id,
                     collected_at=now,
+                    expanded=expanded,
                 )
             except UnknownPrincipalError as e:
                 w.error = str(e)
@@ -153,24 +160,20 @@ def _perms(
 
 def _members(d: Directory, flat: dict, run_id: str) -> list[tables.GroupMember]:
     out = []
+    vias: dict[tuple[str, ...], str] = {}  # members of one nested group share its chain
     for gid, members in flat.items():
+        group_name = d.groups[gid].name if gid in d.groups else gid
         for fm in members:
             try:
                 p = d.get(fm.member.kind, fm.member.id, "group membership")
                 name, active = p.name, p.active
             except UnknownPrincipalError:
                 name, active = f"<unknown {fm.member.kind} {fm.member.id}>", False
+            if fm.path not in vias:
+                vias[fm.path] = path_names(d, fm.path)
             out.append(
                 tables.GroupMember(
-                    gid,
-                    d.groups[gid].name if gid in d.groups else gid,
-                    fm.member.id,
-                    name,
-                    _TYPE[fm.member.kind],
-                    active,
-                    fm.depth,
-                    path_names(d, fm.path),
-                    run_id,
+                    gid, group_name, fm.member.id, name, _TYPE[fm.member.kind], active, fm.depth, vias[fm.path], run_id
                 )
             )
     return out

@@ -38,8 +38,9 @@ Faults, rate limits, latency
     Scenario ``faults`` answer their first ``times`` matching requests (discovery calls excepted) with their status,
     ``Retry-After`` and raw body; ``path_contains`` is matched against the path with its query string, and
     ``workspace_id`` against ``/ws/{id}/…`` or ``…/workspaces/{id}/…`` in it. ``EmulatorOptions.rate_limits``
-    applies token buckets per family (``scim_get``, ``scim_list``, ``write``, ``workspace``, ``other``) and answers
-    429 with ``Retry-After``. ``latency_ms`` delays every request by a seeded uniform random amount.
+    applies token buckets per family (``scim_get``, ``scim_list``, ``write``, ``other``; ``workspace`` per
+    workspace, as Databricks limits workspace APIs) and answers 429 with ``Retry-After``. ``latency_ms`` delays
+    every request by a seeded uniform random amount.
 
 Observation
     ``emu.state()`` and ``GET /_emulator/state`` (no token needed, not logged) return

@@ -1,7 +1,8 @@
 """Server-side rate limits per endpoint family, as Databricks enforces them (429 + Retry-After).
 
-Each family is a token bucket refilled at ``rate`` tokens/second holding at most one second's worth (and at least
-one token), so a client keeping under the rate never sees a 429 and a burst above it does.
+Each family (the workspace family: each workspace) is a token bucket refilled at ``rate`` tokens/second holding at
+most one second's worth (and at least one token), so a client keeping under the rate never sees a 429 and a burst
+above it does.
 """
 
 from __future__ import annotations
@@ -48,11 +49,22 @@ class TokenBucket:
 
 class RateLimiter:
     def __init__(self, limits: dict[str, float] | None) -> None:
-        self._buckets = {family: TokenBucket(rate) for family, rate in (limits or {}).items()}
+        self._limits = dict(limits or {})
+        self._buckets: dict[str, TokenBucket] = {}
+        self._lock = threading.Lock()
+
+    def _bucket(self, method: str, path: str) -> TokenBucket | None:
+        family = family_of(method, path)
+        if family not in self._limits:
+            return None
+        # Workspace APIs are limited per workspace, account APIs per account.
+        key = path.split("/", 3)[2] if family == "workspace" else family
+        with self._lock:
+            return self._buckets.setdefault(key, TokenBucket(self._limits[family]))
 
     def retry_after(self, method: str, path: str) -> int | None:
         """None if the request may proceed, else the whole seconds to put in ``Retry-After`` (at least 1)."""
-        bucket = self._buckets.get(family_of(method, path))
+        bucket = self._bucket(method, path)
         if bucket is None:
             return None
         wait = bucket.take()

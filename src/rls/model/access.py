@@ -57,13 +57,33 @@ def effective_access(
     exclude: MemberRef | None,
     run_id: str,
     collected_at: dt.datetime,
+    expanded: dict[str, list[tuple[str, str, str]]] | None = None,
 ) -> WorkspaceAccess:
     """Rows of the ``…_admins`` and ``…_users`` tables for one workspace.
 
     ``exclude`` is the collector when it elevated itself here: its temporary ADMIN right must not be recorded, so it
     is dropped wherever it appears directly as an admin (its assignment, the local admins group). Its USER
     assignment read before the elevation, and membership of an assigned group, are real access and stay.
+
+    ``expanded`` caches each group's active members across calls: a group assigned in many workspaces is expanded
+    once per collection, not once per workspace (millions of rows on a large account).
     """
+    expanded = {} if expanded is None else expanded
+
+    def members_of(gid: str, group_name: str) -> list[tuple[str, str, str]]:
+        if gid not in expanded:
+            paths: dict[tuple[str, ...], str] = {}
+            out = []
+            for fm in flat.get(gid, []):
+                if fm.member.kind == GROUP:
+                    continue  # nested groups are expanded into their members below this one
+                m = directory.get(fm.member.kind, fm.member.id, f"group {group_name!r}")
+                if m.active:
+                    if fm.path not in paths:
+                        paths[fm.path] = path_names(directory, fm.path)
+                    out.append((m.name, fm.member.kind, paths[fm.path]))
+            expanded[gid] = out
+        return expanded[gid]
 
     def expand(ref: MemberRef, source: str, where: str, admin: bool) -> list[tables.AccessRow]:
         if admin and ref == exclude:
@@ -73,13 +93,8 @@ def effective_access(
             return [_row(ws, p.name, None, ref.kind, source, None, run_id, collected_at)] if p.active else []
         rows = [_row(ws, None, p.name, GROUP, source, None, run_id, collected_at)]
         member_source = tables.VIA_GROUP if source == tables.DIRECT else source
-        for fm in flat.get(ref.id, []):
-            if fm.member.kind == GROUP:
-                continue  # nested groups are expanded into their members below this one
-            m = directory.get(fm.member.kind, fm.member.id, f"group {p.name!r}")
-            if m.active:
-                via = path_names(directory, fm.path)
-                rows.append(_row(ws, m.name, p.name, fm.member.kind, member_source, via, run_id, collected_at))
+        for name, kind, via in members_of(ref.id, p.name):
+            rows.append(_row(ws, name, p.name, kind, member_source, via, run_id, collected_at))
         return rows
 
     admins: list[tables.AccessRow] = []

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from rls.sql.structs import schema_ddl, to_row
+from rls.sql.structs import row_converter, schema_ddl
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,8 @@ class SqlBackend(ABC):
     ) -> None:
         """Write dataclass rows to a table whose schema is derived from ``klass`` (atomic overwrite on Delta)."""
         start = time.perf_counter()
-        self._save(full_name, [to_row(r) for r in rows], schema_ddl(klass), mode)
+        convert = row_converter(klass)
+        self._save(full_name, [convert(r) for r in rows], schema_ddl(klass), mode)
         self._record(f"-- save_table {full_name} ({len(rows)} rows, {mode})", "write", start)
 
     def table_exists(self, full_name: str) -> bool:
