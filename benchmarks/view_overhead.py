@@ -27,6 +27,7 @@ from rls.sql import quote_name
 from rls.tables import ADMINS
 
 IDENTITY = "Bench.Reader@Example.com"  # mixed case: current_user() is matched case-insensitively
+LOOKUP = "bench_reader_workspaces"  # the reader's admin workspace ids as a table (decomposition only)
 TOP, LEAF = "bench-admins", "bench-admins-emea"  # LEAF is nested in TOP; TOP is assigned ADMIN
 FIRST_WS = 1_000_000
 DAYS = 30
@@ -43,9 +44,21 @@ def _today() -> dt.date:
     return dt.date(2025, 6, 30)
 
 
-def build_audit(backend: Any, catalog: str, rows: int, workspaces: int, email_sql: str | None = None) -> SystemTable:
+LAYOUTS = {"workspace": ("event_date", "workspace_id"), "time": ("event_date", "event_time")}
+
+
+def build_audit(
+    backend: Any,
+    catalog: str,
+    rows: int,
+    workspaces: int,
+    email_sql: str | None = None,
+    layout: str = "workspace",
+) -> SystemTable:
     """``<catalog>.access.audit`` with ``rows`` rows over ``workspaces`` workspaces plus '0' and NULL rows.
-    ``email_sql``: the SQL expression (over ``id``) of ``user_identity.email`` (default 10,000 synthetic users)."""
+    ``email_sql``: the SQL expression (over ``id``) of ``user_identity.email`` (default 10,000 synthetic users).
+    ``layout``: the order inside each date partition: ``workspace`` (clustered by workspace_id: parquet page
+    statistics let a literal list skip most pages) or ``time`` (as events arrive: every page holds every workspace)."""
     spark = backend.spark
     backend.create_catalog(catalog)
     backend.run(f"CREATE SCHEMA IF NOT EXISTS `{catalog}`.`access`")
@@ -72,7 +85,7 @@ def build_audit(backend: Any, catalog: str, rows: int, workspaces: int, email_sq
     df = df.withColumn("event_date", df["event_time"].cast("date"))
     (
         df.repartition("event_date")
-        .sortWithinPartitions("event_date", "workspace_id")
+        .sortWithinPartitions(*LAYOUTS[layout])
         .write.format("parquet")
         .mode("overwrite")
         .partitionBy("event_date")
@@ -139,6 +152,10 @@ def build_identity(
         )
     )
     admins.coalesce(1).write.format("parquet").mode("overwrite").saveAsTable(ref.spark_name)
+    lookup = backend.names.table(cfg.catalog, cfg.schema, LOOKUP)
+    spark.sql(f"SELECT CAST(w AS BIGINT) AS workspace_id FROM (SELECT explode(array({ws_list})) AS w)").coalesce(
+        1
+    ).write.format("parquet").mode("overwrite").saveAsTable(lookup.spark_name)
     if not memberships:
         return
     # Platform memberships (what is_account_group_member reads): the reader is in LEAF, LEAF in TOP (flattened).
@@ -196,6 +213,26 @@ def shapes(cfg: Any, source: SystemTable, admin_ws: list[int]) -> dict[str, str]
             "WHERE array_contains((SELECT collect_set(workspace_id) FROM admin_groups_users), x.workspace_id)"
         ),
         "literal_floor": f"SELECT x.* FROM {src} AS x WHERE x.workspace_id IN ({literal})",
+    }
+
+
+# Where the generated view's time goes: the same semi-join with less and less work on the small side. They answer
+# like the floor for the benchmark's reader only (who reaches every admin workspace both ways).
+DECOMPOSITION = ("lookup_tiny_table", "user_branch_only", "group_branch_only")
+
+
+def decomposition_shapes(cfg: Any, source: SystemTable) -> dict[str, str]:
+    src = quote_name(cfg.system_catalog, source.schema, source.table)
+    admins = quote_name(*cfg.table(ADMINS))
+    semi = f"SELECT x.* FROM {src} AS x WHERE x.workspace_id IN (SELECT CAST(a.workspace_id AS STRING) FROM "
+    return {
+        # any lookup at query time: a 5-row table of the reader's workspace ids, no filter
+        "lookup_tiny_table": semi + f"{quote_name(cfg.catalog, cfg.schema, LOOKUP)} AS a)",
+        # the direct way in only: the admins table filtered on current_user()
+        "user_branch_only": semi + f"{admins} AS a WHERE lower(a.user_name) = lower(current_user()))",
+        # the group way in only: is_account_group_member on every group row (locally a SQL function over a table)
+        "group_branch_only": semi
+        + f"{admins} AS a WHERE a.principal_type = 'GROUP' AND is_account_group_member(a.group_name))",
     }
 
 
@@ -262,15 +299,17 @@ def run(
     filler: int = 20000,
     repeats: int = 5,
     sweep: bool = False,
+    layout: str = "workspace",
+    decompose: bool = True,
     sweep_admin: list[int] | None = None,
     sweep_filler: list[int] | None = None,
     catalog: str = "bench_system",
 ) -> dict[str, Any]:
     cfg = load_config(None, {"catalog": "bench", "schema": "rls", "system_catalog": catalog})
-    build_sec, source = timed(lambda: build_audit(backend, catalog, rows, workspaces))
+    build_sec, source = timed(lambda: build_audit(backend, catalog, rows, workspaces, layout=layout))
     admin_ws = admin_workspace_ids(admin_workspaces, workspaces)
     build_identity(backend, cfg, admin_ws, workspaces, filler)
-    bodies = shapes(cfg, source, admin_ws)
+    bodies = shapes(cfg, source, admin_ws) | (decomposition_shapes(cfg, source) if decompose else {})
     views = create_views(backend, cfg, bodies)
     med = measure(backend, views, repeats)
     day = (_today() - dt.timedelta(days=3)).isoformat()
@@ -283,6 +322,7 @@ def run(
     out: dict[str, Any] = {
         "machine": machine(),
         "rows": rows,
+        "layout": layout,
         "workspaces": workspaces,
         "admin_workspaces": admin_workspaces,
         "filler_rows": filler,
@@ -383,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sweep", action="store_true", help="also the growth curves (admin workspaces, table sizes)")
     p.add_argument("--sweep-admin", type=lambda s: [int(x) for x in s.split(",")], default=None)
     p.add_argument("--sweep-filler", type=lambda s: [int(x) for x in s.split(",")], default=None)
+    p.add_argument("--layout", choices=sorted(LAYOUTS), default="workspace", help="row order inside a day")
     p.add_argument("--workdir", type=Path, default=Path(".rls-work/bench-view"))
     p.add_argument("--out", type=Path, default=None, help="results directory (default benchmarks/results)")
     p.add_argument("--name", default="view_overhead")
@@ -401,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
         admin_workspaces=a.admin_workspaces,
         filler=a.filler,
         repeats=a.repeats,
+        layout=a.layout,
         sweep=a.sweep,
         sweep_admin=a.sweep_admin,
         sweep_filler=a.sweep_filler,
@@ -415,7 +457,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print(doc: dict[str, Any]) -> None:
-    print(f"{doc['rows']:,} rows, {doc['workspaces']} workspaces, reader administers {doc['admin_workspaces']}")
+    print(
+        f"{doc['rows']:,} rows ({doc['layout']} layout), {doc['workspaces']} workspaces, "
+        f"reader administers {doc['admin_workspaces']}"
+    )
     for q, by in doc["median_seconds"].items():
         cells = "  ".join(f"{s}={t:.3f}s ({doc['ratio_to_floor'][q][s]:.2f}x)" for s, t in by.items())
         print(f"  {q:9s} {cells}")

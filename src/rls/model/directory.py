@@ -9,7 +9,7 @@ SERVICE_PRINCIPAL = "service_principal"
 GROUP = "group"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Principal:
     kind: str  # user | service_principal | group
     id: str  # account SCIM id
@@ -22,7 +22,7 @@ class Principal:
         return None if self.kind == GROUP else self.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MemberRef:
     kind: str
     id: str

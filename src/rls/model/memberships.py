@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from rls.model.directory import GROUP, Directory, MemberRef
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FlatMember:
     group_id: str
     member: MemberRef
