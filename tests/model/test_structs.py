@@ -53,10 +53,16 @@ def test_round_trip_through_dicts() -> None:
     row = row_converter(tables.WorkspacePerms)(p)
     as_dict = dict(zip([f.name for f in dataclasses.fields(p)], row, strict=True))
     for key, klass in (("admins", tables.Principal), ("users", tables.Principal), ("catalogs", tables.CatalogEntry)):
-        names = [f.name for f in dataclasses.fields(klass)]
+        names = getattr(klass, "_fields", None) or [f.name for f in dataclasses.fields(klass)]
         as_dict[key] = [dict(zip(names, v, strict=True)) for v in as_dict[key]]
     assert from_row(tables.WorkspacePerms, as_dict) == p
 
 
 def test_single_field_class_is_a_one_tuple() -> None:
     assert row_converter(_One)(_One("x")) == ("x",)
+
+
+def test_named_tuple_rows_are_stored_as_they_are() -> None:
+    row = tables.GroupMember("g1", "ops", "u1", "a@x.com", tables.USER, True, 2, "ops > inner", "run")
+    assert row_converter(tables.GroupMember)(row) == tuple(row)
+    assert "`depth` BIGINT NOT NULL, `path` STRING NOT NULL" in schema_ddl(tables.GroupMember)

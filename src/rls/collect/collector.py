@@ -23,13 +23,13 @@ from rls import tables
 from rls.collect.account_api import AccountApi
 from rls.collect.elevation import Elevator, Ledger, RestoreError
 from rls.collect.report import CollectReport
-from rls.collect.rows import build_snapshot
+from rls.collect.rows import Memberships, build_snapshot
 from rls.collect.snapshot import SnapshotStore
 from rls.config import RlsConfig
 from rls.errors import explain as one_line_error
 from rls.model.access import Grant, WorkspaceInfo
 from rls.model.directory import GROUP, SERVICE_PRINCIPAL, Directory, MemberRef
-from rls.model.memberships import FlatMember, flatten_all, reachable_groups
+from rls.model.memberships import reachable_groups
 from rls.parallel import describe, gather
 from rls.sql import SqlBackend
 
@@ -101,7 +101,7 @@ class Collector:
             collector = self._collector_ref()
             directory = background.submit(self._read_users_and_groups)
             running = [_Ws(w) for w in workspaces if w.status == "RUNNING"]
-            flat = self._read_workspaces(running, collector, background)
+            memberships = self._read_workspaces(running, collector, background)
             directory.result()
         except PermissionDenied as e:  # every call that can raise it here is an account API call
             self.report.errors.append(
@@ -115,13 +115,11 @@ class Collector:
         finally:
             background.shutdown(wait=True, cancel_futures=True)
         self._fetch_groups({m.id for w in running if not w.error for m in w.local_admins or [] if m.kind == GROUP})
-        flat.update(flatten_all(self.directory, set(self.directory.members) - set(flat)))
-        self._publish(workspaces, running, collector, flat)
+        memberships.add(set(self.directory.members))
+        self._publish(workspaces, running, collector, memberships)
 
-    def _read_workspaces(
-        self, running: list[_Ws], collector: MemberRef, background: ThreadPoolExecutor
-    ) -> dict[str, list[FlatMember]]:
-        """Every workspace's reads; returns the flattened memberships of the groups assigned anywhere."""
+    def _read_workspaces(self, running: list[_Ws], collector: MemberRef, background: ThreadPoolExecutor) -> Memberships:
+        """Every workspace's reads; returns the memberships of the groups assigned anywhere, flattened."""
         # Endpoint families have separate limits, so the phases overlap: elevations (write-bound) start as soon as a
         # workspace turns out to need one, while other workspaces are still read and groups are being fetched.
         elevator = Elevator(self.api, self.ledger, collector, self.run_id, self._backoff)
@@ -136,7 +134,8 @@ class Collector:
                 {g.principal.id for w in running if not w.error for g in w.grants if g.principal.kind == GROUP}
             )
             # Flattening is CPU work on what has been fetched so far: done while the elevations wait on the API.
-            flat = background.submit(flatten_all, self.directory, set(self.directory.members))
+            memberships = Memberships(self.directory, self.run_id)
+            flattened = background.submit(memberships.add, set(self.directory.members))
             by_id = {w.info.workspace_id: w for w in running}
             for i, (wid, fut) in enumerate(pending.items()):
                 try:
@@ -144,7 +143,8 @@ class Collector:
                 except Exception as e:  # this workspace fails, the others go on
                     by_id[wid].error = describe(e)
                 self.progress("elevated reads", i + 1, len(pending))
-        return flat.result()
+        flattened.result()
+        return memberships
 
     # ---- phases ---------------------------------------------------------------------------------------------------
     def _repair(self) -> None:
@@ -240,8 +240,10 @@ class Collector:
             by_id[wid].error = describe(e)
 
     # ---- compute and write ----------------------------------------------------------------------------------------
-    def _publish(self, workspaces: list[WorkspaceInfo], running: list[_Ws], collector: MemberRef, flat: dict) -> None:
-        snapshot = build_snapshot(self, workspaces, running, collector, self.failed_groups, flat)
+    def _publish(
+        self, workspaces: list[WorkspaceInfo], running: list[_Ws], collector: MemberRef, memberships: Memberships
+    ) -> None:
+        snapshot = build_snapshot(self, workspaces, running, collector, self.failed_groups, memberships)
         self.report.workspaces = snapshot.runs
         if self.dry_run:
             self.report.admin_rows = len(snapshot.admins)

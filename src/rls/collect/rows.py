@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from rls import tables
 from rls.model.access import effective_access
 from rls.model.directory import GROUP, SERVICE_PRINCIPAL, USER, Directory, MemberRef, UnknownPrincipalError
-from rls.model.memberships import FlatMember, path_names, reachable_groups
+from rls.model.memberships import FlatMember, flatten_all, path_names, reachable_groups
 
 if TYPE_CHECKING:
     from rls.collect.collector import Collector, _Ws
@@ -52,9 +52,10 @@ def build_snapshot(
     running: list[_Ws],
     collector: MemberRef,
     failed_groups: dict,
-    flat: dict[str, list[FlatMember]],
+    memberships: Memberships,
 ) -> Snapshot:
-    """``flat``: every fetched group flattened (:func:`rls.model.memberships.flatten_all`)."""
+    """``memberships``: every fetched group, flattened."""
+    flat = memberships.flat
     now = dt.datetime.now(dt.UTC)
     d = c.directory
     calls = c.api.clients.limiter.stats.by_workspace
@@ -117,7 +118,7 @@ def build_snapshot(
                     0,
                 )
             )
-    return Snapshot(admins, users, perms, _members(d, flat, c.run_id), runs)
+    return Snapshot(admins, users, perms, memberships.rows, runs)
 
 
 def _run(w: _Ws, outcome: str, admins: int, users: int, catalogs: int, calls: int) -> tables.WorkspaceRun:
@@ -158,22 +159,52 @@ def _perms(
     )
 
 
-def _members(d: Directory, flat: dict, run_id: str) -> list[tables.GroupMember]:
-    out = []
-    vias: dict[tuple[str, ...], str] = {}  # members of one nested group share its chain
-    for gid, members in flat.items():
-        group_name = d.groups[gid].name if gid in d.groups else gid
-        for fm in members:
-            try:
-                p = d.get(fm.member.kind, fm.member.id, "group membership")
-                name, active = p.name, p.active
-            except UnknownPrincipalError:
-                name, active = f"<unknown {fm.member.kind} {fm.member.id}>", False
-            if fm.path not in vias:
-                vias[fm.path] = path_names(d, fm.path)
-            out.append(
-                tables.GroupMember(
-                    gid, group_name, fm.member.id, name, _TYPE[fm.member.kind], active, fm.depth, vias[fm.path], run_id
+class Memberships:
+    """Groups flattened, and their ``group_members_flat`` rows, built as groups are fetched.
+
+    On a large account this is tens of millions of rows of CPU work: the collector does it while elevations wait on
+    the API, and only the groups fetched afterwards (local admins groups) are left for the end.
+    """
+
+    def __init__(self, directory: Directory, run_id: str) -> None:
+        self.directory = directory
+        self.run_id = run_id
+        self.flat: dict[str, list[FlatMember]] = {}
+        self.rows: list[tables.GroupMember] = []
+        self._vias: dict[tuple[str, ...], str] = {}  # members of one nested group share its chain
+        self._who: dict[MemberRef, tuple[str, str, bool]] = {}  # member -> (name, type, active), looked up once
+        self._missing: set[str] = set()  # groups reached by a flattened group but not fetched (yet)
+
+    def add(self, group_ids: set[str]) -> None:
+        """Flatten the groups not flattened yet, and again those flattened while a group they reach was missing (its
+        members could not be read then and have been read since)."""
+        d = self.directory
+        arrived = self._missing & set(d.members)
+        if arrived:
+            stale = {g for g in self.flat if reachable_groups({g}, d.members) & arrived}
+            for g in stale:
+                del self.flat[g]
+            self.rows = [r for r in self.rows if r.group_id not in stale]
+        new = flatten_all(d, group_ids - set(self.flat))
+        self.flat.update(new)
+        self._missing = (self._missing | reachable_groups(set(new), d.members)) - set(d.members)
+        for gid, members in new.items():
+            group_name = d.groups[gid].name if gid in d.groups else gid
+            for fm in members:
+                name, kind, active = self._member(fm.member)
+                if fm.path not in self._vias:
+                    self._vias[fm.path] = path_names(d, fm.path)
+                self.rows.append(
+                    tables.GroupMember(
+                        gid, group_name, fm.member.id, name, kind, active, fm.depth, self._vias[fm.path], self.run_id
+                    )
                 )
-            )
-    return out
+
+    def _member(self, m: MemberRef) -> tuple[str, str, bool]:
+        if m not in self._who:
+            try:
+                p = self.directory.get(m.kind, m.id, "group membership")
+                self._who[m] = (p.name, _TYPE[m.kind], p.active)
+            except UnknownPrincipalError:
+                self._who[m] = (f"<unknown {m.kind} {m.id}>", _TYPE[m.kind], False)
+        return self._who[m]

@@ -42,15 +42,21 @@ def sql_type(tp: Any) -> str:
     if origin is dict:
         k, v = typing.get_args(tp)
         return f"MAP<{sql_type(k)}, {sql_type(v)}>"
-    if dataclasses.is_dataclass(tp):
+    if is_row_class(tp):
         fields = ", ".join(f"`{n}`: {sql_type(t)}" for n, t in _field_types(tp))
         return f"STRUCT<{fields}>"
     raise TypeError(f"no SQL type for {tp!r}")
 
 
+def is_row_class(tp: Any) -> bool:
+    """A dataclass, or a NamedTuple (the tables with millions of rows: cheaper to build, already a tuple)."""
+    return isinstance(tp, type) and (dataclasses.is_dataclass(tp) or (issubclass(tp, tuple) and hasattr(tp, "_fields")))
+
+
 def _field_types(klass: type) -> list[tuple[str, Any]]:
     hints = typing.get_type_hints(klass)
-    return [(f.name, hints[f.name]) for f in dataclasses.fields(klass)]
+    names = klass._fields if issubclass(klass, tuple) else [f.name for f in dataclasses.fields(klass)]
+    return [(n, hints[n]) for n in names]
 
 
 def schema_ddl(klass: type) -> str:
@@ -71,9 +77,11 @@ def row_converter(klass: type) -> Callable[[Any], tuple]:
     and only fields that hold dataclasses are converted recursively.
     """
     fields = _field_types(klass)
-    get = operator.attrgetter(*(n for n, _ in fields))
     nested = [(i, _value_converter(tp)) for i, (_, tp) in enumerate(fields)]
     nested = [(i, conv) for i, conv in nested if conv is not None]
+    if issubclass(klass, tuple) and not nested:
+        return tuple  # a flat NamedTuple already is the row
+    get = operator.attrgetter(*(n for n, _ in fields))
     if len(fields) == 1:  # attrgetter of one name returns the value, not a tuple
         single = get
 
@@ -96,7 +104,7 @@ def row_converter(klass: type) -> Callable[[Any], tuple]:
 def _value_converter(tp: Any) -> Callable[[Any], Any] | None:
     """How to convert a field's value, or None when it is stored as it is."""
     tp, _ = _unwrap_optional(tp)
-    if dataclasses.is_dataclass(tp):
+    if is_row_class(tp):
         return row_converter(tp)
     origin = typing.get_origin(tp)
     if origin in (list, tuple):
@@ -120,7 +128,7 @@ def _from_value(tp: Any, value: Any) -> Any:
     tp, _ = _unwrap_optional(tp)
     if value is None:
         return None
-    if dataclasses.is_dataclass(tp):
+    if is_row_class(tp):
         return from_row(tp, value if isinstance(value, dict) else value.asDict(recursive=True))
     origin = typing.get_origin(tp)
     if origin in (list, tuple):
