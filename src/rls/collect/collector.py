@@ -244,6 +244,7 @@ class Collector:
         self, workspaces: list[WorkspaceInfo], running: list[_Ws], collector: MemberRef, memberships: Memberships
     ) -> None:
         snapshot = build_snapshot(self, workspaces, running, collector, self.failed_groups, memberships)
+        memberships.release()
         self.report.workspaces = snapshot.runs
         if self.dry_run:
             self.report.admin_rows = len(snapshot.admins)

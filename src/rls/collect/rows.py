@@ -200,6 +200,12 @@ class Memberships:
                     )
                 )
 
+    def release(self) -> None:
+        """Free the flattening and the lookups once the snapshot's rows are built (the rows stay)."""
+        self.flat = {}
+        self._vias.clear()
+        self._who.clear()
+
     def _member(self, m: MemberRef) -> tuple[str, str, bool]:
         if m not in self._who:
             try:

@@ -81,7 +81,7 @@ def effective_access(
                 if m.active:
                     if fm.path not in paths:
                         paths[fm.path] = path_names(directory, fm.path)
-                    out.append((m.name, fm.member.kind, paths[fm.path]))
+                    out.append((m.name, _PRINCIPAL_TYPE[fm.member.kind], paths[fm.path]))
             expanded[gid] = out
         return expanded[gid]
 
@@ -93,8 +93,12 @@ def effective_access(
             return [_row(ws, p.name, None, ref.kind, source, None, run_id, collected_at)] if p.active else []
         rows = [_row(ws, None, p.name, GROUP, source, None, run_id, collected_at)]
         member_source = tables.VIA_GROUP if source == tables.DIRECT else source
-        for name, kind, via in members_of(ref.id, p.name):
-            rows.append(_row(ws, name, p.name, kind, member_source, via, run_id, collected_at))
+        row, wid, wname, url, group = tables.AccessRow, ws.workspace_id, ws.workspace_name, ws.url, p.name
+        # positional and in one comprehension: this line builds millions of rows on a large account
+        rows += [
+            row(wid, wname, url, name, group, ptype, member_source, via, run_id, collected_at)
+            for name, ptype, via in members_of(ref.id, p.name)
+        ]
         return rows
 
     admins: list[tables.AccessRow] = []

@@ -68,6 +68,10 @@ def schema_ddl(klass: type) -> str:
     return ", ".join(cols)
 
 
+def _as_is(row: tuple) -> tuple:
+    return row
+
+
 @functools.cache
 def row_converter(klass: type) -> Callable[[Any], tuple]:
     """Instances of ``klass`` as nested tuples/lists in field order, ready for ``createDataFrame``; compiled once
@@ -80,7 +84,7 @@ def row_converter(klass: type) -> Callable[[Any], tuple]:
     nested = [(i, _value_converter(tp)) for i, (_, tp) in enumerate(fields)]
     nested = [(i, conv) for i, conv in nested if conv is not None]
     if issubclass(klass, tuple) and not nested:
-        return tuple  # a flat NamedTuple already is the row
+        return _as_is  # a flat NamedTuple already is the row: no copy of millions of rows
     get = operator.attrgetter(*(n for n, _ in fields))
     if len(fields) == 1:  # attrgetter of one name returns the value, not a tuple
         single = get
