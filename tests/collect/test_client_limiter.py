@@ -8,7 +8,7 @@ ACCOUNT = "http://h/api/2.0/accounts/a"
 
 
 def test_workspace_calls_are_paced_per_workspace_account_calls_per_account() -> None:
-    limiter = RateLimiter({"workspace": 2.0, "other": 2.0})  # burst of one token, then one every 0.5 s
+    limiter = RateLimiter({"workspace": 1.0, "other": 1.0})  # burst of one token, then one a second
     limiter.workspace_hosts = {"http://h/ws/1": 1, "http://h/ws/2": 2}
     limiter.before("GET", "http://h/ws/1/api/2.1/unity-catalog/catalogs")
     limiter.before("GET", "http://h/ws/2/api/2.1/unity-catalog/catalogs")
