@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from rls import tables
 from rls.model.access import effective_access
 from rls.model.directory import GROUP, SERVICE_PRINCIPAL, USER, Directory, MemberRef, UnknownPrincipalError
-from rls.model.memberships import FlatMember, flatten_all, path_names, reachable_groups
+from rls.model.memberships import FlatMember, PathNames, flatten_all, reachable_groups
 
 if TYPE_CHECKING:
     from rls.collect.collector import Collector, _Ws
@@ -171,7 +171,7 @@ class Memberships:
         self.run_id = run_id
         self.flat: dict[str, list[FlatMember]] = {}
         self.rows: list[tables.GroupMember] = []
-        self._vias: dict[tuple[str, ...], str] = {}  # members of one nested group share its chain
+        self._via = PathNames(directory)
         self._who: dict[MemberRef, tuple[str, str, bool]] = {}  # member -> (name, type, active), looked up once
         self._missing: set[str] = set()  # groups reached by a flattened group but not fetched (yet)
 
@@ -192,18 +192,16 @@ class Memberships:
             group_name = d.groups[gid].name if gid in d.groups else gid
             for fm in members:
                 name, kind, active = self._member(fm.member)
-                if fm.path not in self._vias:
-                    self._vias[fm.path] = path_names(d, fm.path)
                 self.rows.append(
                     tables.GroupMember(
-                        gid, group_name, fm.member.id, name, kind, active, fm.depth, self._vias[fm.path], self.run_id
+                        gid, group_name, fm.member.id, name, kind, active, fm.depth, self._via(fm.path), self.run_id
                     )
                 )
 
     def release(self) -> None:
         """Free the flattening and the lookups once the snapshot's rows are built (the rows stay)."""
         self.flat = {}
-        self._vias.clear()
+        self._via = PathNames(self.directory)
         self._who.clear()
 
     def _member(self, m: MemberRef) -> tuple[str, str, bool]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from rls import tables
 from rls.model.directory import GROUP, SERVICE_PRINCIPAL, USER, Directory, MemberRef
-from rls.model.memberships import FlatMember, path_names
+from rls.model.memberships import FlatMember, PathNames
 
 ADMIN_PERMISSION = "ADMIN"
 USER_PERMISSION = "USER"
@@ -69,19 +69,17 @@ def effective_access(
     once per collection, not once per workspace (millions of rows on a large account).
     """
     expanded = {} if expanded is None else expanded
+    via = PathNames(directory)
 
     def members_of(gid: str, group_name: str) -> list[tuple[str, str, str]]:
         if gid not in expanded:
-            paths: dict[tuple[str, ...], str] = {}
             out = []
             for fm in flat.get(gid, []):
                 if fm.member.kind == GROUP:
                     continue  # nested groups are expanded into their members below this one
                 m = directory.get(fm.member.kind, fm.member.id, f"group {group_name!r}")
                 if m.active:
-                    if fm.path not in paths:
-                        paths[fm.path] = path_names(directory, fm.path)
-                    out.append((m.name, _PRINCIPAL_TYPE[fm.member.kind], paths[fm.path]))
+                    out.append((m.name, _PRINCIPAL_TYPE[fm.member.kind], via(fm.path)))
             expanded[gid] = out
         return expanded[gid]
 

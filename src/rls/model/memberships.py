@@ -57,3 +57,17 @@ def flatten_all(directory: Directory, group_ids: set[str]) -> dict[str, list[Fla
 def path_names(directory: Directory, path: tuple[str, ...]) -> str:
     """Readable chain such as ``sales-admins > platform`` (outer group first)."""
     return " > ".join(directory.groups[g].name if g in directory.groups else g for g in path)
+
+
+class PathNames:
+    """:func:`path_names` remembered per path: the members of one nested group share its chain, and large accounts
+    have millions of members."""
+
+    def __init__(self, directory: Directory) -> None:
+        self._directory = directory
+        self._names: dict[tuple[str, ...], str] = {}
+
+    def __call__(self, path: tuple[str, ...]) -> str:
+        if path not in self._names:
+            self._names[path] = path_names(self._directory, path)
+        return self._names[path]
