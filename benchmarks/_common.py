@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,11 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
+
+
+def command_line(script: str, argv: list[str] | None) -> str:
+    """How to rerun a benchmark with the arguments it was given (recorded in its results)."""
+    return f"uv run --group bench python benchmarks/{Path(script).name} " + " ".join(argv or sys.argv[1:])
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:

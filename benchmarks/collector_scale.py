@@ -26,7 +26,7 @@ from typing import Any
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, save
+from _common import command_line, machine, save
 
 from rls import scenario_gen
 from rls.collect.elevation import Ledger
@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         elevation_concurrency=[int(x) for x in a.elevation_concurrency.split(",")],
         baseline=not a.no_baseline,
     )
-    doc["command"] = "uv run --group bench python benchmarks/collector_scale.py " + " ".join(argv or sys.argv[1:])
+    doc["command"] = command_line(__file__, argv)
     path = save(a.name, doc, a.out)
     for r in doc["rls"]:
         print(

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, median, save
+from _common import command_line, machine, median, save
 
 
 def one(workdir: Path) -> dict[str, float]:
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         "repeats": a.repeats,
         "runs": runs,
         "median_seconds": {k: median([r[k] for r in runs]) for k in keys},
-        "command": "uv run --group bench python benchmarks/demo_time.py " + " ".join(argv or sys.argv[1:]),
+        "command": command_line(__file__, argv),
     }
     path = save(a.name, doc, a.out)
     print(", ".join(f"{k} {v:.1f}s" for k, v in doc["median_seconds"].items()) + f"; results: {path}")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, median, save
+from _common import command_line, machine, median, save
 
 from rls.local import run_flow
 from rls.publish import publish
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     scenario = load_scenario(default_scenario())
     backend = prepare_warehouse(a.workdir, scenario)
     doc = run(backend, scenario, a.workdir, repeats=a.repeats)
-    doc["command"] = "uv run --group bench python benchmarks/publish_views.py " + " ".join(argv or sys.argv[1:])
+    doc["command"] = command_line(__file__, argv)
     path = save(a.name, doc, a.out)
     m, s, d = doc["median_wall_seconds"], doc["median_sql_seconds"], doc["ddl"]
     print(f"views: {doc['views']}")

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import view_overhead as vo
-from _common import machine, save, timed
+from _common import command_line, machine, save, timed
 
 from rls.config import load_config
 from rls.publish.discovery import SystemTable
@@ -241,13 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=None, help="results directory (default benchmarks/results)")
     p.add_argument("--name", default="self_level")
     a = p.parse_args(argv)
-    from rls.warehouse import open_warehouse
-
-    shutil.rmtree(a.workdir, ignore_errors=True)
-    backend = open_warehouse(a.workdir, create=True)
-    vo.install_bench_platform(backend)
     doc = run(
-        backend,
+        vo.fresh_bench_warehouse(a.workdir),
         rows=a.rows,
         workspaces=a.workspaces,
         admin_workspaces=a.admin_workspaces,
@@ -256,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         filler=a.filler,
         repeats=a.repeats,
     )
-    doc["command"] = "uv run --group bench python benchmarks/self_level.py " + " ".join(argv or sys.argv[1:])
+    doc["command"] = command_line(__file__, argv)
     path = save(a.name, doc, a.out)
     print(f"{doc['rows']:,} rows, build {doc['build_seconds']:.0f} s, correctness {doc['correctness']}")
     print(markdown_table(doc))

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, median, save, timed
+from _common import command_line, machine, median, save, timed
 
 from rls.config import load_config
 from rls.publish.discovery import Column, SystemTable
@@ -413,6 +413,18 @@ def install_bench_platform(backend: Any) -> None:
     ).collect()
 
 
+def fresh_bench_warehouse(workdir: Path) -> Any:
+    """A local warehouse in an emptied ``workdir`` with the benchmarks' membership platform installed."""
+    import shutil
+
+    from rls.warehouse import open_warehouse
+
+    shutil.rmtree(workdir, ignore_errors=True)
+    backend = open_warehouse(workdir, create=True)
+    install_bench_platform(backend)
+    return backend
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rows", type=int, default=20_000_000)
@@ -428,15 +440,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=None, help="results directory (default benchmarks/results)")
     p.add_argument("--name", default="view_overhead")
     a = p.parse_args(argv)
-    import shutil
-
-    from rls.warehouse import open_warehouse
-
-    shutil.rmtree(a.workdir, ignore_errors=True)
-    backend = open_warehouse(a.workdir, create=True)
-    install_bench_platform(backend)
     doc = run(
-        backend,
+        fresh_bench_warehouse(a.workdir),
         rows=a.rows,
         workspaces=a.workspaces,
         admin_workspaces=a.admin_workspaces,
@@ -447,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
         sweep_admin=a.sweep_admin,
         sweep_filler=a.sweep_filler,
     )
-    doc["command"] = "uv run --group bench python benchmarks/view_overhead.py " + " ".join(argv or sys.argv[1:])
+    doc["command"] = command_line(__file__, argv)
     path = save(a.name, doc, a.out)
     if a.sweep:
         plot(doc, path.with_suffix(".png"))

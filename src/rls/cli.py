@@ -90,6 +90,16 @@ def _emit(data: Any) -> None:
     out.print_json(json.dumps(data, default=str)) if sys.stdout.isatty() else print(json.dumps(data, default=str))
 
 
+def _report(result: Any, as_json: bool) -> None:
+    """A check's result (``as_dict``, ``lines``, ``exit_code``) as JSON or as lines; exits with its code."""
+    if as_json:
+        _emit(result.as_dict())
+    else:
+        for line in result.lines():
+            out.print(line, highlight=False)
+    raise typer.Exit(result.exit_code)
+
+
 @app.command()
 def demo(
     scenario: Annotated[Path | None, typer.Option(help="Scenario file (default: the shipped example).")] = None,
@@ -277,12 +287,7 @@ def verify(
         max_age_hours=max_age_hours,
         allowed_system_readers=allow_system_reader or [],
     )
-    if as_json:
-        _emit(report.as_dict())
-    else:
-        for line in report.lines():
-            out.print(line, highlight=False)
-    raise typer.Exit(report.exit_code)
+    _report(report, as_json)
 
 
 @app.command()
@@ -299,13 +304,7 @@ def explain(
     from rls.jobs import backend_for
 
     cfg = _config_for(config, catalog, schema, workdir)
-    result = run_explain(backend_for(cfg, workdir), cfg, user)
-    if as_json:
-        _emit(result.as_dict())
-    else:
-        for line in result.lines():
-            out.print(line, highlight=False)
-    raise typer.Exit(result.exit_code)
+    _report(run_explain(backend_for(cfg, workdir), cfg, user), as_json)
 
 
 def main(argv: list[str] | None = None) -> None:
