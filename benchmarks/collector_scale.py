@@ -53,8 +53,11 @@ class MemoryBackend(SqlBackend):
     def _fetch(self, sql: str) -> list[dict[str, Any]]:
         return []
 
-    def _save(self, full_name: str, rows: list[Any], schema: str, mode: str) -> None:
-        self.tables[full_name] = len(rows) + (self.tables.get(full_name, 0) if mode == "append" else 0)
+    def _stage(self, rows: list[Any], schema: str) -> Any:
+        return rows
+
+    def _write(self, full_name: str, staged: Any, mode: str) -> None:
+        self.tables[full_name] = len(staged) + (self.tables.get(full_name, 0) if mode == "append" else 0)
 
     def _table_exists(self, full_name: str) -> bool:
         return full_name in self.tables

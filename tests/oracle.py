@@ -39,15 +39,31 @@ def _expand(s: Scenario, ref: PrincipalRef) -> set[str]:
     return {i for r in refs if (i := _active_identity(s, r))}
 
 
+def collectable(s: Scenario) -> set[int]:
+    """RUNNING workspaces the collector can read: identity-federated ones, and the others where it is onboarded (its
+    own reference, or an account group containing it, is in the workspace's local admins)."""
+    me = s.collector
+    out = set()
+    for w in s.workspaces:
+        if w.workspace_status != "RUNNING":
+            continue
+        local = s.workspace_local_admins.get(w.workspace_id, [])
+        onboarded = me in local or any(r.type == "group" and me in _members_closure(s, r.id) for r in local)
+        if w.identity_federated or onboarded:
+            out.add(w.workspace_id)
+    return out
+
+
 def access(s: Scenario, permission: str, *, collected: set[int] | None = None) -> dict[str, set[int]]:
     """identity (lower-case) -> workspaces where its assignment level is ``permission`` (ADMIN or USER).
 
     An assignment listing both ADMIN and USER is an ADMIN assignment (ADMIN takes precedence, as in the API).
+    Members of a workspace's local admins group are its admins, on every workspace, federated or not.
 
-    ``collected``: the workspaces whose rows exist (default: every RUNNING workspace).
+    ``collected``: the workspaces whose rows exist (default: :func:`collectable`).
     """
     if collected is None:
-        collected = {w.workspace_id for w in s.workspaces if w.workspace_status == "RUNNING"}
+        collected = collectable(s)
     out: dict[str, set[int]] = {i: set() for i in identities(s)}
     for a in s.assignments:
         level = "ADMIN" if "ADMIN" in a.permissions else "USER"
@@ -56,7 +72,7 @@ def access(s: Scenario, permission: str, *, collected: set[int] | None = None) -
                 out[ident].add(a.workspace_id)
     if permission == "ADMIN":
         for wid, refs in s.workspace_local_admins.items():
-            if wid in collected and not s.workspace(wid).identity_federated:
+            if wid in collected:
                 for ref in refs:
                     for ident in _expand(s, ref):
                         out[ident].add(wid)

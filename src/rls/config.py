@@ -32,7 +32,12 @@ class CollectConfig:
     workspace_concurrency: int = 8
     """Workspaces collected at the same time."""
     collect_catalogs: bool = True
-    """Read every workspace's catalogs (needs workspace admin: elevates where the SP is not admin)."""
+    """Read the catalogs of every metastore (once per metastore, never through an elevation)."""
+    read_local_admins: bool = True
+    """Read every workspace's `admins` group (elevating on federated workspaces where the read is denied); false:
+    only on workspaces that are not identity-federated, where it is the only source of admins."""
+    propagation_timeout_s: float = 120.0
+    """After an elevation, retry reads the workspace still denies (the new assignment propagating) this long."""
     http_timeout_s: float = 60.0
     """Timeout of a single HTTP call."""
     retry_timeout_s: float = 300.0
@@ -49,7 +54,8 @@ class CollectConfig:
     restore_backoff_s: float = 1.0
     """First back-off between attempts to undo an elevation (doubles, 4 attempts)."""
     elevation_ledger: str | None = None
-    """Elevation ledger file (default: /Volumes/<catalog>/<schema>/rls_state/… on Databricks, <workdir>/… locally)."""
+    """Elevation ledger directory, one file per event (default: /Volumes/<catalog>/<schema>/rls_state/elevation-ledger
+    on Databricks, <workdir>/elevation-ledger locally)."""
     workspace_host_template: str | None = None
     """Workspace URL template with {deployment_name} / {workspace_id} (default: the cloud's URL scheme)."""
 

@@ -29,7 +29,7 @@ _OWNED = (
     "spark-tmp",
     local.SETTINGS_FILE,
     local.STATE_FILE,
-    local.LEDGER_FILE,
+    local.LEDGER_DIR,
 )
 
 

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 TASKS = ("collect", "publish", "run")
 VOLUME = "rls_state"
+LEDGER_DIR = "elevation-ledger"  # a directory: one immutable file per event (volumes refuse appends)
 
 
 class TaskFailed(RuntimeError):
@@ -112,7 +113,7 @@ def _run_local(
     if scenario_path is None:
         cfg = load_config(config, {"table_format": "parquet", **overrides})
         backend = open_warehouse(workdir)
-        ledger = Ledger(ledger_path(cfg, workdir))
+        ledger = local.local_ledger(cfg, workdir)
         return execute(
             task,
             cfg,
@@ -129,7 +130,7 @@ def _run_local(
     backend = prepare_warehouse(workdir, scenario) if fresh else open_warehouse(workdir)
     with Emulator(scenario) as emu:
         cfg = local.local_config(scenario, emu, workdir, config, overrides)
-        ledger = Ledger(ledger_path(cfg, workdir))
+        ledger = local.local_ledger(cfg, workdir)
         reports = execute(
             task,
             cfg,
@@ -176,13 +177,11 @@ def execute(
 
 def ledger_path(cfg: RlsConfig, workdir: Path | None) -> Path:
     """Where the elevation ledger lives: configured, in the local work directory, or in a UC volume."""
-    from rls.local import LEDGER_FILE
-
     if cfg.collect.elevation_ledger:
         return Path(cfg.collect.elevation_ledger)
     if workdir is not None:
-        return workdir / LEDGER_FILE
-    return Path("/Volumes") / cfg.catalog / cfg.schema / VOLUME / "elevation-ledger.jsonl"
+        return workdir / LEDGER_DIR
+    return Path("/Volumes") / cfg.catalog / cfg.schema / VOLUME / LEDGER_DIR
 
 
 def backend_for(cfg: RlsConfig, workdir: Path | None) -> SqlBackend:

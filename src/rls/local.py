@@ -19,7 +19,7 @@ from rls.collect.elevation import Ledger
 from rls.collect.report import CollectReport
 from rls.config import RlsConfig, load_config
 from rls.emulator import Emulator, EmulatorOptions
-from rls.jobs import execute, ledger_path
+from rls.jobs import LEDGER_DIR, execute, ledger_path
 from rls.scenario import Scenario
 from rls.sql import SqlBackend
 
@@ -27,7 +27,6 @@ logger = logging.getLogger(__name__)
 
 SETTINGS_FILE = "rls-local.json"  # what `rls sql --workdir` needs to know about a demo's warehouse
 STATE_FILE = "emulator-state.json"
-LEDGER_FILE = "elevation-ledger.jsonl"
 
 
 @dataclass
@@ -54,15 +53,24 @@ def local_config(
         "collect.account_id": scenario.account_id,
         "collect.collector_application_id": scenario.collector_identity,
         "collect.workspace_host_template": emu.workspace_host(0).rsplit("/", 1)[0] + "/{workspace_id}",
-        "collect.elevation_ledger": str(workdir / LEDGER_FILE),
+        "collect.elevation_ledger": str(workdir / LEDGER_DIR),
         "collect.retry_timeout_s": 120.0,
     }
     return load_config(config_path, {**local, **(overrides or {})})
 
 
 def clients_for(cfg: RlsConfig, emu: Emulator) -> Clients:
-    # The emulator's bearer token is generated at its start; nothing secret is stored anywhere.
-    return Clients(cfg.collect, token=emu.token, auth_type="pat")
+    """OAuth M2M exactly as in production: the emulator's client secret is generated at its start and lives in
+    memory only; the SDK obtains and refreshes account and workspace tokens from the emulator's OIDC endpoints."""
+    credentials = {"client_id": emu.client_id, "client_secret": emu.client_secret}
+    return Clients(cfg.collect, credentials, auth_type="oauth-m2m")
+
+
+def local_ledger(cfg: RlsConfig, workdir: Path) -> Ledger:
+    """The elevation ledger in a local directory with a volume's rules (no appends, no random writes)."""
+    from rls.warehouse.volume import StrictVolumeFiles
+
+    return Ledger(StrictVolumeFiles(ledger_path(cfg, workdir)))
 
 
 def run_flow(
@@ -82,7 +90,7 @@ def run_flow(
     seconds: dict[str, float] = {}
     with Emulator(scenario, emulator_options) as emu:
         cfg = local_config(scenario, emu, workdir, config_path, overrides)
-        ledger = Ledger(ledger_path(cfg, workdir))
+        ledger = local_ledger(cfg, workdir)
         t = time.perf_counter()
         reports = execute(
             "collect",

@@ -102,7 +102,7 @@ class WorkspaceRun:
     workspace_id: int
     workspace_name: str
     workspace_status: str
-    outcome: str  # collected | failed | not-running | kept-previous
+    outcome: str  # collected | failed | not-running | not-onboarded | would-elevate
     error: str | None
     admins: int
     users: int

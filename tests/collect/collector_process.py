@@ -7,6 +7,7 @@ kills it while it is elevated), so its SQL backend refuses any use instead of st
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
@@ -16,19 +17,23 @@ from rls.collect.collector import Collector
 from rls.collect.elevation import Ledger
 from rls.config import load_config
 from rls.sql.backend import SqlBackend
+from rls.warehouse.volume import StrictVolumeFiles
 
 
 class _NoSql(SqlBackend):
     def _execute(self, sql: str) -> bool:
         raise AssertionError("the killed collector must not reach SQL")
 
-    _fetch = _save = _table_exists = _execute  # type: ignore[assignment]
+    _fetch = _stage = _write = _table_exists = _execute  # type: ignore[assignment]
 
 
 def main(settings: dict[str, Any]) -> None:
     cfg = load_config(None, settings["overrides"])
-    clients = Clients(cfg.collect, token=settings["token"], auth_type="pat")
-    Collector(_NoSql("parquet"), cfg, AccountApi(clients), Ledger(cfg.collect.elevation_ledger)).run()
+    # OAuth M2M as in production; the secret comes through the environment, never the command line.
+    credentials = {"client_id": settings["client_id"], "client_secret": os.environ["RLS_TEST_CLIENT_SECRET"]}
+    clients = Clients(cfg.collect, credentials, auth_type="oauth-m2m")
+    ledger = Ledger(StrictVolumeFiles(cfg.collect.elevation_ledger))
+    Collector(_NoSql("parquet"), cfg, AccountApi(clients), ledger).run()
 
 
 if __name__ == "__main__":

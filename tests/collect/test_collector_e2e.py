@@ -94,7 +94,7 @@ def test_dry_run_elevates_nothing_and_writes_nothing(warehouse, tmp_path) -> Non
     assert result.collect.dry_run and sorted(result.collect.elevations) == [2001, 2002, 2003, 2005]
     assert not [r for r in result.emulator_state["requests"] if r["method"] != "GET"]
     assert not warehouse.table_exists(quote_name(result.cfg.catalog, schema, tables.ADMINS))
-    assert not (tmp_path / "elevation-ledger.jsonl").exists()
+    assert not (tmp_path / "elevation-ledger").exists()
     assert {w.workspace_id for w in result.collect.workspaces if w.outcome == "would-elevate"} == {
         2001,
         2002,

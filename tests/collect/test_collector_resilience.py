@@ -25,6 +25,7 @@ from rls.collect.elevation import Ledger
 from rls.emulator import Emulator, EmulatorOptions
 from rls.local import local_config
 from rls.sql import quote_name
+from rls.warehouse.volume import StrictVolumeFiles
 
 VIEW = "vw_system_access_audit"
 FAST = {"collect.retry_timeout_s": 3.0}
@@ -153,11 +154,12 @@ def _left_state(s, state):
 
 def test_killed_run_is_repaired_by_the_next(warehouse, tmp_path) -> None:
     s = load("tricky")
-    # Only the admins group's GET by id fails: it runs after the list call succeeded, i.e. while elevated.
+    # Only the admins group's GET by id fails: it runs after the list call succeeded, i.e. while elevated on 2001
+    # (federated, where the collector is a USER: the only kind of workspace the account can elevate it on).
     hold = with_changes(
-        s, faults=[{"workspace_id": 2002, "path_contains": "/ws/2002/api/2.0/preview/scim/v2/Groups/", "status": 503}]
+        s, faults=[{"workspace_id": 2001, "path_contains": "/ws/2001/api/2.0/preview/scim/v2/Groups/", "status": 503}]
     )
-    ledger_path = tmp_path / "ledger.jsonl"
+    ledger_path = tmp_path / "ledger"
     with Emulator(hold, EmulatorOptions()) as emu:
         cfg = local_config(hold, emu, tmp_path)
         overrides = {
@@ -171,27 +173,30 @@ def test_killed_run_is_repaired_by_the_next(warehouse, tmp_path) -> None:
         }
         script = Path(__file__).with_name("collector_process.py")
         proc = subprocess.Popen(
-            [sys.executable, str(script), json.dumps({"overrides": overrides, "token": emu.token})],
-            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+            [sys.executable, str(script), json.dumps({"overrides": overrides, "client_id": emu.client_id})],
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "RLS_TEST_CLIENT_SECRET": emu.client_secret},
         )
         try:
-            # The run is elevated on 2002 and stuck retrying a workspace call: kill it there.
-            emu.wait_for_request(lambda r: "/ws/2002/" in r["path"] and r["status"] == 503, timeout=120)
+            # The run is elevated on 2001 and stuck retrying a workspace call: kill it there.
+            emu.wait_for_request(lambda r: "/ws/2001/" in r["path"] and r["status"] == 503, timeout=120)
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)
         left = emu.state()
     collector = next(
-        a for a in left["assignments"] if a["workspace_id"] == 2002 and a["principal"]["id"] == s.collector.id
+        a for a in left["assignments"] if a["workspace_id"] == 2001 and a["principal"]["id"] == s.collector.id
     )
-    assert collector["permissions"] == ["ADMIN"]  # the kill left an elevation behind
-    assert [e.workspace_id for e in Ledger(ledger_path).open_entries()] == [2002]
+    assert collector["permissions"] == ["ADMIN"]  # the kill left an elevation behind (it was USER)
+    # On volume semantics: every event its own whole file, so the kill left a readable "elevate" record.
+    assert [(e.workspace_id, e.previous) for e in Ledger(StrictVolumeFiles(ledger_path)).open_entries()] == [
+        (2001, ["USER"])
+    ]
 
     account = _left_state(s, left)
     result = flow(
         warehouse, account, tmp_path, fresh_schema(), overrides={"collect.elevation_ledger": str(ledger_path)}
     )
-    assert any(line.startswith("workspace 2002: restored") for line in result.collect.repaired)
+    assert any(line.startswith("workspace 2001: restored") for line in result.collect.repaired)
     assert Ledger(ledger_path).open_entries() == []
     assert assignments_key(result.emulator_state["assignments"]) == initial_assignments(s)
     assert result.collect.exit_code == exitcodes.OK
@@ -211,7 +216,7 @@ def test_failed_restore_is_reported_and_repaired_next_run(warehouse, tmp_path) -
         if a["principal"]["id"] == s.collector.id and a["permissions"] == ["ADMIN"]
     ]
     assert len(elevated) == 1
-    ledger = tmp_path / "elevation-ledger.jsonl"
+    ledger = tmp_path / "elevation-ledger"
     assert len(Ledger(ledger).open_entries()) == 1
 
     account = _left_state(s, first.emulator_state)

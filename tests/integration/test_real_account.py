@@ -63,7 +63,7 @@ def _cloud(host: str) -> str:
 
 def _ledger_path() -> Path:
     # Persistent across runs on purpose: an elevation left open by a killed run is repaired by the next run.
-    return Path(os.environ.get("RLS_IT_LEDGER") or Path.home() / ".rls-it" / "elevation-ledger.jsonl")
+    return Path(os.environ.get("RLS_IT_LEDGER") or Path.home() / ".rls-it" / "elevation-ledger")
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,11 @@
 
 Constructing an SDK ``Config`` performs network discovery, so it never happens in a loop: workspace clients are
 derived from the account client's configuration (same credentials, another host) and cached.
+
+Authentication is the SDK's unified auth; in production OAuth M2M with the service principal's client id and secret.
+An account token is obtained from the account's OIDC endpoint and a workspace token from that **workspace's** own
+endpoint (``{workspace}/oidc/.well-known/oauth-authorization-server``, facts file "OAuth M2M in the SDK"); a copied
+account configuration would keep the account's discovery URL, so it is pointed at the workspace's.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import Any
 from databricks.sdk import AccountClient, WorkspaceClient
 from databricks.sdk.config import Config
 
+from rls import __version__
 from rls.collect.ratelimit import LimitedAdapter, RateLimiter
 from rls.config import CollectConfig
 
@@ -53,6 +59,9 @@ class Clients:
             "retry_timeout_seconds": cfg.retry_timeout_s,
             "max_connection_pools": _POOL,
             "max_connections_per_pool": _POOL,
+            # Identify the product in the User-Agent, as Databricks Labs tools do.
+            "product": "rls",
+            "product_version": __version__,
         }
         if cfg.account_id:
             kwargs["account_id"] = cfg.account_id
@@ -90,6 +99,9 @@ class Clients:
                 config = self._account_config.deep_copy()
                 config.host = host
                 config.account_id = None
+                config.workspace_id = str(workspace_id)
+                if config.discovery_url:
+                    config.discovery_url = f"{host.rstrip('/')}/oidc/.well-known/oauth-authorization-server"
                 config.init_auth()
                 client = WorkspaceClient(config=config)
                 self._limit(client)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,7 +22,8 @@ from databricks.sdk.errors import PermissionDenied
 
 from rls import tables
 from rls.collect.account_api import AccountApi
-from rls.collect.elevation import Elevator, Ledger, RestoreError
+from rls.collect.catalogs import read_metastore
+from rls.collect.elevation import Elevator, Ledger, LedgerError, RestoreError
 from rls.collect.report import CollectReport
 from rls.collect.rows import Memberships, build_snapshot
 from rls.collect.snapshot import SnapshotStore
@@ -42,11 +44,22 @@ class _Ws:
     info: WorkspaceInfo
     grants: list[Grant] = field(default_factory=list)
     federated: bool = True
+    metastore_id: str | None = None
     local_admins: list[MemberRef] | None = None
     catalogs: list[tuple[str, str | None]] = field(default_factory=list)
     elevated: bool = False
     would_elevate: bool = False  # dry run: elevation needed, so workspace-level data was not read
+    not_onboarded: bool = False  # not federated and the collector is not in its admins group: nothing to read
     error: str | None = None
+
+
+def onboarding_step(app_id: str) -> str:
+    """What a workspace admin of a workspace without identity federation does once, so the collector can read it."""
+    return (
+        "the workspace is not identity-federated, so the account cannot assign the collector there: a workspace "
+        f"admin must add the service principal {app_id} to the workspace (Settings > Identity and access > Service "
+        "principals > Add) and to its `admins` group (Groups > admins > Add members), once"
+    )
 
 
 class Collector:
@@ -70,6 +83,8 @@ class Collector:
         self.progress = progress or (lambda phase, done, total: None)
         self.directory = Directory()
         self.failed_groups: dict[str, str] = {}  # group id -> why its members could not be read
+        self.ledger_error: str | None = None
+        self.collector_app_id = ""
         run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
         self.report = CollectReport(run_id, dt.datetime.now(dt.UTC), dry_run=dry_run, forced=force)
 
@@ -82,15 +97,31 @@ class Collector:
         return self.report.run_id
 
     def run(self) -> CollectReport:
+        self._run_row_written = False
         try:
             self._run()
         finally:
             self.report.ended_at = dt.datetime.now(dt.UTC)
             self.report.api_calls_by_family = dict(self.api.clients.limiter.stats.by_family)
+        if self.report.outcome == "failed" and not self.dry_run and not self._run_row_written:
+            self._record_failed_run()
         return self.report
 
+    def _record_failed_run(self) -> None:
+        """A run that failed before writing still leaves its row: the run table tells what happened every day."""
+        try:
+            self.store.ensure_schema()
+            self.store.append_run(self.report.to_run_row())
+        except Exception as e:  # the report already says why the run failed; this is secondary
+            logger.warning("could not record the failed run in %s: %s", tables.RUNS, one_line_error(e))
+
     def _run(self) -> None:
-        self._repair()
+        try:
+            self._repair()
+        except LedgerError as e:
+            # A storage failure never aborts the run; without a readable ledger nothing may be elevated this time.
+            self.ledger_error = f"{e}: no elevation in this run"
+            self.report.errors.append(self.ledger_error)
         # Account-wide reads first: a failure there stops the run before anything is written. Only the workspace
         # list and the collector's own identity gate the per-workspace work; the (long, paged) user and group
         # listings go on in the background, since only the rows computed at the end need them.
@@ -103,20 +134,30 @@ class Collector:
             running = [_Ws(w) for w in workspaces if w.status == "RUNNING"]
             memberships = self._read_workspaces(running, collector, background)
             directory.result()
+            if self.cfg.collect.collect_catalogs:
+                self._read_catalogs(running, collector)
         except PermissionDenied as e:  # every call that can raise it here is an account API call
+            self.report.aborted = True
             self.report.errors.append(
                 f"the collector is not an account admin ({describe(e).split('. Config:')[0]}): "
                 "grant its service principal the account admin role"
             )
             return
         except Exception as e:
+            self.report.aborted = True
             self.report.errors.append(one_line_error(e))
             return
         finally:
             background.shutdown(wait=True, cancel_futures=True)
         self._fetch_groups({m.id for w in running if not w.error for m in w.local_admins or [] if m.kind == GROUP})
         memberships.add(set(self.directory.members))
-        self._publish(workspaces, running, collector, memberships)
+        try:
+            self._publish(workspaces, running, collector, memberships)
+        except Exception as e:
+            # Rows are checked before the first write (SqlBackend.save_tables), so a value the tables cannot hold
+            # changes nothing; only a storage failure between two table overwrites can leave them apart.
+            self.report.aborted = True
+            self.report.errors.append(f"snapshot not written: {one_line_error(e)}")
 
     def _read_workspaces(self, running: list[_Ws], collector: MemberRef, background: ThreadPoolExecutor) -> Memberships:
         """Every workspace's reads; returns the memberships of the groups assigned anywhere, flattened."""
@@ -156,6 +197,25 @@ class Collector:
             line = f"workspace {r.workspace_id}: {r.outcome}" + (f" ({r.detail})" if r.detail else "")
             (self.report.unrestored if r.outcome == "failed" else self.report.repaired).append(line)
 
+    def _read_catalogs(self, running: list[_Ws], collector: MemberRef) -> None:
+        """Each metastore's catalogs once, through a workspace where the collector already is a member."""
+        by_metastore: dict[str, list[_Ws]] = {}
+        for w in running:
+            if w.metastore_id and not w.error:
+                by_metastore.setdefault(w.metastore_id, []).append(w)
+
+        def likely_member(w: _Ws) -> int:
+            if any(g.principal == collector for g in w.grants) or w.local_admins is not None:
+                return 0
+            return 1
+
+        for mid, members in by_metastore.items():
+            candidates = [w.info for w in sorted(members, key=likely_member)]
+            found = read_metastore(self.api, mid, candidates)
+            self.report.notes.extend(found.notes)
+            for w in members:
+                w.catalogs = [(c.name, c.owner) for c in found.of_workspace(w.info.workspace_id)]
+
     def _read_users_and_groups(self) -> None:
         if not self.directory.users:
             self.directory.users = {p.id: p for p in self.api.users()}
@@ -167,6 +227,7 @@ class Collector:
             raise ValueError(
                 "collector identity unknown: set collect.collector_application_id (the SP's application id)"
             )
+        self.collector_app_id = app_id
         me = self.directory.by_identity(app_id)
         if me is None and not self.directory.users:  # not a service principal: a user (a local run, say)
             self.directory.users = {p.id: p for p in self.api.users()}
@@ -190,16 +251,25 @@ class Collector:
     def _read_workspace(
         self, w: _Ws, collector: MemberRef, elevator: Elevator, pool: ThreadPoolExecutor, pending: dict
     ) -> None:
-        """Assignments, federation, then workspace-level data: as the collector if it already is workspace admin
-        (the workspace answers; whichever way it is admin), else queued for an elevation."""
-        w.grants = self.api.grants(w.info.workspace_id)
-        w.federated = self.api.is_identity_federated(w.info.workspace_id)
-        if w.federated and not self.cfg.collect.collect_catalogs:
-            return  # no workspace-level data needed: never elevate here
+        """Assignments (None: not identity-federated), metastore, then the `admins` group: as the collector where it
+        may read it, else through an elevation (federated workspaces only), else reported not onboarded."""
+        grants = self.api.grants(w.info.workspace_id)
+        w.federated = grants is not None
+        w.grants = grants or []
+        if self.cfg.collect.collect_catalogs:
+            w.metastore_id = self.api.metastore_of(w.info.workspace_id)
+        if w.federated and not self.cfg.collect.read_local_admins:
+            return
         try:
             self._read_one(w)
         except PermissionDenied:
-            if self.dry_run:
+            if not w.federated:
+                w.not_onboarded = True
+                w.error = onboarding_step(self.collector_app_id)
+            elif any(g.principal == collector and "ADMIN" in g.permissions for g in w.grants):
+                # Already ADMIN: a denial is transient (or propagating); an elevation would change nothing.
+                self._read_denied_retry(w)
+            elif self.dry_run:
                 w.would_elevate = True
                 self.report.elevations.append(w.info.workspace_id)
             else:
@@ -209,21 +279,45 @@ class Collector:
     def _elevate_and_read(self, w: _Ws, collector: MemberRef, elevator: Elevator) -> None:
         if self.report.unrestored:  # stop elevating anywhere once one elevation could not be undone
             raise RuntimeError("not collected: an earlier elevation could not be undone")
+        if self.ledger_error:
+            raise RuntimeError(f"not collected: needs an elevation and {self.ledger_error}")
         previous = next((g for g in w.grants if g.principal == collector), None)
         try:
             with elevator.elevated(w.info.workspace_id, previous):
                 w.elevated = True
                 self.report.elevations.append(w.info.workspace_id)
-                self._read_one(w)
+                self._read_denied_retry(w)
         except RestoreError as e:
             self.report.unrestored.append(str(e))
             raise
+        except LedgerError as e:
+            self.ledger_error = f"{e}: no further elevation in this run"
+            raise
+        # The elevation put the collector in the admins group; its temporary right is not recorded.
+        w.local_admins = [m for m in w.local_admins or [] if m != collector]
+
+    def _read_denied_retry(self, w: _Ws) -> None:
+        """Read, retrying a denial with back-off within ``propagation_timeout_s``: a new assignment takes seconds to
+        minutes to reach a workspace ("principal not in workspace" right after a PUT is a known report)."""
+        deadline = time.monotonic() + self.cfg.collect.propagation_timeout_s
+        backoff = 0.25
+        while True:
+            try:
+                self._read_one(w)
+                return
+            except PermissionDenied as e:
+                if time.monotonic() + backoff > deadline:
+                    raise PermissionDenied(
+                        f"still denied {self.cfg.collect.propagation_timeout_s:g}s after being made admin: {e}"
+                    ) from None
+                time.sleep(backoff)  # back-off while the assignment propagates, not synchronisation
+                backoff = min(backoff * 2, 8.0)
 
     def _read_one(self, w: _Ws) -> None:
-        if not w.federated:
-            w.local_admins = self.api.local_admins(w.info)
-        if self.cfg.collect.collect_catalogs and w.federated:
-            w.catalogs = self.api.catalogs(w.info)
+        members = self.api.local_admins(w.info)
+        # Principals assigned ADMIN through the account are in the admins group too; they are recorded as direct.
+        assigned = {g.principal for g in w.grants if "ADMIN" in g.permissions}
+        w.local_admins = [m for m in members if m not in assigned]
 
     def _fan_out(self, phase: str, fn: Callable[[_Ws], None], items: list[_Ws], workers: int | None = None) -> None:
         done = 0
@@ -270,3 +364,4 @@ class Collector:
         self.report.ended_at = dt.datetime.now(dt.UTC)
         self.report.api_calls_by_family = dict(self.api.clients.limiter.stats.by_family)
         self.store.append_run(self.report.to_run_row())
+        self._run_row_written = True

@@ -1,28 +1,25 @@
 """Temporary workspace-admin elevation of the collector, always undone, with a durable ledger.
 
-Before each PUT the ledger records what the collector's assignment was; after the restore it records that the
-restore happened. An entry without its restore marks an elevation a killed or cut-off run left behind; every run
-starts by repairing those. A PUT replaces the principal's permissions, so the previous state is restored exactly:
-no assignment -> DELETE, USER -> PUT USER.
+Before each PUT the ledger (:mod:`rls.collect.ledger`) durably records what the collector's assignment was; no PUT
+happens unless that record was written. After the restore it records that the restore happened. An entry without
+its restore marks an elevation a killed or cut-off run left behind; every run starts by repairing those. A PUT
+replaces the principal's permissions, so the previous state is restored exactly: no assignment -> DELETE,
+USER -> PUT USER. Elevation goes through the account API, so it exists on identity-federated workspaces only.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import json
 import logging
-import os
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 
-from databricks.sdk.errors import DatabricksError, NotFound
+from databricks.sdk.errors import NotFound
 
 from rls.collect.account_api import AccountApi
+from rls.collect.ledger import Ledger, LedgerEntry, LedgerError, now_iso
 from rls.model.access import Grant
 from rls.model.directory import MemberRef
 from rls.parallel import describe
@@ -31,68 +28,11 @@ logger = logging.getLogger(__name__)
 
 _RESTORE_ATTEMPTS = 4
 
+__all__ = ["Elevator", "Ledger", "LedgerEntry", "LedgerError", "Repair", "RestoreError"]
+
 
 class RestoreError(RuntimeError):
     """An elevation could not be undone; the ledger keeps it open for the next run to repair."""
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    run_id: str
-    workspace_id: int
-    principal_id: str
-    previous: list[str] | None  # None: the principal had no assignment
-    at: str
-
-
-class Ledger:
-    """Append-only JSON-lines file, flushed and fsynced per line so a killed process leaves a readable trail."""
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._lock = threading.Lock()
-
-    def _append(self, record: dict) -> None:
-        with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as f:
-                f.write(json.dumps(record, sort_keys=True) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-
-    def elevating(self, entry: LedgerEntry) -> None:
-        self._append({"event": "elevate", **asdict(entry)})
-
-    def restored(self, entry: LedgerEntry, how: str) -> None:
-        self._append(
-            {
-                "event": "restored",
-                "run_id": entry.run_id,
-                "workspace_id": entry.workspace_id,
-                "principal_id": entry.principal_id,
-                "how": how,
-                "at": _now(),
-            }
-        )
-
-    def open_entries(self) -> list[LedgerEntry]:
-        if not self.path.exists():
-            return []
-        open_: dict[tuple[str, int, str], LedgerEntry] = {}
-        for n, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-                key = (rec["run_id"], int(rec["workspace_id"]), str(rec["principal_id"]))
-                if rec["event"] == "elevate":
-                    open_[key] = LedgerEntry(key[0], key[1], key[2], rec["previous"], rec["at"])
-                elif rec["event"] == "restored":
-                    open_.pop(key, None)
-            except (ValueError, KeyError, TypeError):
-                # A line cut by a kill mid-write: the elevation it announced may have happened. Refuse to guess.
-                raise RuntimeError(f"elevation ledger {self.path} line {n} is unreadable: repair it by hand") from None
-        return list(open_.values())
 
 
 @dataclass
@@ -116,7 +56,7 @@ class Elevator:
     def elevated(self, workspace_id: int, previous: Grant | None) -> Iterator[None]:
         """Collector is workspace ADMIN inside the block; outside it has exactly its previous assignment."""
         entry = LedgerEntry(
-            self.run_id, workspace_id, self.collector.id, list(previous.permissions) if previous else None, _now()
+            self.run_id, workspace_id, self.collector.id, list(previous.permissions) if previous else None, now_iso()
         )
         self.ledger.elevating(entry)
         try:
@@ -141,9 +81,13 @@ class Elevator:
                 self.ledger.restored(entry, how)
                 logger.info("restored workspace %s (%s)", entry.workspace_id, how)
                 return
-            except DatabricksError as e:
+            except LedgerError as e:
+                # The restore itself happened; only its record is missing: the next run finds it already restored.
+                logger.warning("workspace %s restored, but %s", entry.workspace_id, e)
+                return
+            except Exception as e:  # the SDK ends its retries with a plain TimeoutError, not an API error
                 last = e
-                time.sleep(self.backoff_s * 2**attempt)  # back-off between attempts, not synchronisation
+                time.sleep(max(self.backoff_s, 0.0) * 2**attempt)  # back-off between attempts, not synchronisation
         raise RestoreError(
             f"could not restore the collector's assignment on workspace {entry.workspace_id} "
             f"(previous: {entry.previous or 'none'}): {describe(last) if last else 'unknown'}; "
@@ -154,9 +98,13 @@ class Elevator:
         """Undo elevations that an earlier run left behind."""
         out = []
         for entry in self.ledger.open_entries():
+            if not entry.readable:
+                out.append(self._repair_unreadable(entry))
+                continue
             try:
                 current = next(
-                    (g for g in self.api.grants(entry.workspace_id) if g.principal.id == entry.principal_id), None
+                    (g for g in self.api.grants(entry.workspace_id) or [] if g.principal.id == entry.principal_id),
+                    None,
                 )
                 now = sorted(current.permissions) if current else None
                 if now == sorted(entry.previous or []) or (now is None and entry.previous is None):
@@ -168,10 +116,25 @@ class Elevator:
                 else:
                     self.ledger.restored(entry, f"left as found: {now}")
                     out.append(Repair(entry.workspace_id, "changed-by-someone-else", f"found {now}"))
-            except (DatabricksError, RestoreError) as e:
+            except Exception as e:  # one failed repair is reported; the run and the others go on
                 out.append(Repair(entry.workspace_id, "failed", describe(e)))
         return out
 
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat()
+    def _repair_unreadable(self, entry: LedgerEntry) -> Repair:
+        """An elevate record cut short: the PUT it announced never happened (the PUT waits for the record), unless the
+        storage damaged it later. Never guess a previous state: an ADMIN found there is left for a human."""
+        try:
+            current = next(
+                (g for g in self.api.grants(entry.workspace_id) or [] if g.principal.id == entry.principal_id), None
+            )
+            if current is not None and "ADMIN" in current.permissions:
+                return Repair(
+                    entry.workspace_id,
+                    "failed",
+                    f"ledger record of principal {entry.principal_id} is unreadable and it is ADMIN there: check the "
+                    "workspace's assignments by hand, then delete the record from the ledger",
+                )
+            self.ledger.restored(entry, "unreadable record; no elevation found")
+            return Repair(entry.workspace_id, "already-restored", "unreadable record, no elevation found")
+        except Exception as e:
+            return Repair(entry.workspace_id, "failed", describe(e))

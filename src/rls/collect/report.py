@@ -21,7 +21,9 @@ class CollectReport:
     repaired: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     unrestored: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what could not be read but fails nothing (e.g. catalogs)
     refused: bool = False
+    aborted: bool = False  # stopped before the snapshot was written: nothing changed
     admin_rows: int = 0
     previous_admin_rows: int | None = None
     api_calls_by_family: dict[str, int] = field(default_factory=dict)
@@ -38,7 +40,7 @@ class CollectReport:
             return "refused"
         if self.dry_run:
             return "dry-run"
-        if self.errors and not self.workspaces:
+        if self.aborted or (self.errors and not self.workspaces):
             return "failed"
         return "partial" if self.failed else "ok"
 
@@ -75,6 +77,7 @@ class CollectReport:
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self.to_run_row())
         d["dry_run"] = self.dry_run
+        d["notes"] = list(self.notes)
         d["exit_code"] = self.exit_code
         for k in ("started_at", "ended_at"):
             d[k] = d[k].isoformat()

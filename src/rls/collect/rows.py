@@ -83,7 +83,7 @@ def build_snapshot(
                     w.local_admins,
                     d,
                     flat,
-                    exclude=collector if w.elevated else None,
+                    exclude=None,  # the collector's temporary admin right was filtered out when it was read
                     run_id=c.run_id,
                     collected_at=now,
                     expanded=expanded,
@@ -93,6 +93,9 @@ def build_snapshot(
         wid = w.info.workspace_id
         if w.would_elevate:
             runs.append(_run(w, "would-elevate", 0, 0, 0, calls[wid]))
+            continue
+        if w.not_onboarded:
+            runs.append(_run(w, "not-onboarded", 0, 0, 0, calls[wid]))
             continue
         if access is None:
             runs.append(_run(w, "failed", 0, 0, 0, calls[wid]))

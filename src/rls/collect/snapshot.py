@@ -60,11 +60,16 @@ class SnapshotStore:
         perms: list[tables.WorkspacePerms],
         members: list[tables.GroupMember],
     ) -> None:
-        # The admins table is what the views read: written last, once everything else is in place.
-        self.backend.save_table(self.name(tables.GROUP_MEMBERS), members, tables.GroupMember)
-        self.backend.save_table(self.name(tables.USERS), users, tables.AccessRow)
-        self.backend.save_table(self.name(tables.PERMS), perms, tables.WorkspacePerms)
-        self.backend.save_table(self.name(tables.ADMINS), admins, tables.AccessRow)
+        # Every row of every table is checked before the first write (a bad value changes nothing); the admins table
+        # is what the views read: written last, once everything else is in place.
+        self.backend.save_tables(
+            [
+                (self.name(tables.GROUP_MEMBERS), members, tables.GroupMember),
+                (self.name(tables.USERS), users, tables.AccessRow),
+                (self.name(tables.PERMS), perms, tables.WorkspacePerms),
+                (self.name(tables.ADMINS), admins, tables.AccessRow),
+            ]
+        )
 
     def append_run(self, run: tables.CollectionRun) -> None:
         self.backend.save_table(self.name(tables.RUNS), [run], tables.CollectionRun, mode="append")

@@ -63,6 +63,19 @@ class SqlBackend(ABC):
         self._save(full_name, [convert(r) for r in rows], schema_ddl(klass), mode)
         self._record(f"-- save_table {full_name} ({len(rows)} rows, {mode})", "write", start)
 
+    def save_tables(self, batch: Sequence[tuple[str, Sequence[Any], type]]) -> None:
+        """Overwrite several tables as one snapshot: every row of every table is converted and checked against its
+        table's schema before the first write, so a value the tables cannot hold changes nothing."""
+        start = time.perf_counter()
+        staged = []
+        for full_name, rows, klass in batch:
+            convert = row_converter(klass)
+            staged.append((full_name, self._stage([convert(r) for r in rows], schema_ddl(klass)), len(rows)))
+        for full_name, frame, n in staged:
+            self._write(full_name, frame, "overwrite")
+            self._record(f"-- save_table {full_name} ({n} rows, overwrite)", "write", start)
+            start = time.perf_counter()
+
     def table_exists(self, full_name: str) -> bool:
         return self._table_exists(full_name)
 
@@ -74,8 +87,15 @@ class SqlBackend(ABC):
     @abstractmethod
     def _fetch(self, sql: str) -> list[dict[str, Any]]: ...
 
+    def _save(self, full_name: str, rows: list[Any], schema: str, mode: str) -> None:
+        self._write(full_name, self._stage(rows, schema), mode)
+
     @abstractmethod
-    def _save(self, full_name: str, rows: list[Any], schema: str, mode: str) -> None: ...
+    def _stage(self, rows: list[Any], schema: str) -> Any:
+        """Rows checked against ``schema`` and ready to write (raises on a value the schema cannot hold)."""
+
+    @abstractmethod
+    def _write(self, full_name: str, staged: Any, mode: str) -> None: ...
 
     @abstractmethod
     def _table_exists(self, full_name: str) -> bool: ...
@@ -105,10 +125,13 @@ class SparkBackend(SqlBackend):
     def _fetch(self, sql: str) -> list[dict[str, Any]]:
         return [r.asDict(recursive=True) for r in self.spark.sql(self._prepare(sql)).collect()]
 
-    def _save(self, full_name: str, rows: list[Any], schema: str, mode: str) -> None:
-        df = self.spark.createDataFrame(rows, schema)
+    def _stage(self, rows: list[Any], schema: str) -> Any:
+        # createDataFrame over local rows converts and verifies every row eagerly (verifySchema defaults to true).
+        return self.spark.createDataFrame(rows, schema)
+
+    def _write(self, full_name: str, staged: Any, mode: str) -> None:
         (
-            df.write.format(self.table_format)
+            staged.write.format(self.table_format)
             .mode(mode)
             .option("overwriteSchema", "true" if mode == "overwrite" else "false")
             .saveAsTable(self._table_name(full_name))

@@ -1,0 +1,136 @@
+"""The elevation ledger: one immutable file per event, so it can live on a Unity Catalog volume.
+
+Volumes support neither direct appends nor random writes (Databricks docs, "Work with files in Unity Catalog
+volumes" — limitations of the FUSE paths under ``/Volumes``): a file there is written whole, sequentially, once.
+So every event is its own small file, created exclusively and written in one go:
+
+    <run_id>__<workspace_id>__<principal_id>__elevate.json     before the PUT that elevates
+    <run_id>__<workspace_id>__<principal_id>__restored.json    after the restore (or a repair) succeeded
+
+An ``elevate`` file without its ``restored`` twin is an elevation a killed or cut-off run may have left behind. The
+name alone says which workspace and principal it concerns, so even a file cut short by a kill mid-write can be
+repaired (its content is then unknown, but the PUT it announced never happened: the PUT waits for the file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+_NAME = re.compile(r"^(?P<run>[^_]+(?:_[^_]+)*?)__(?P<wid>\d+)__(?P<pid>[^_]+)__(?P<event>elevate|restored)\.json$")
+
+
+class LedgerError(RuntimeError):
+    """The ledger's storage could not be read or written; the message names the path and the reason."""
+
+
+class VolumeFiles:
+    """Files of one directory, used the only way a Unity Catalog volume allows: each created once and written whole.
+
+    Everything the ledger stores goes through :meth:`write_new`, :meth:`read` and :meth:`names`; the local stack
+    substitutes a subclass that also *refuses* appends and seeks, as a volume does, so a regression fails locally.
+    """
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def _open(self, path: Path, mode: str) -> Any:
+        return path.open(mode)
+
+    def write_new(self, name: str, data: bytes) -> None:
+        """Create ``name`` (it must not exist) and write ``data`` sequentially; durable when this returns."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._open(self.root / name, "xb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+
+    def read(self, name: str) -> bytes:
+        with self._open(self.root / name, "rb") as f:
+            return f.read()
+
+    def names(self) -> list[str]:
+        if not self.root.exists():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if p.is_file())
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    run_id: str
+    workspace_id: int
+    principal_id: str
+    previous: list[str] | None  # None: the principal had no assignment
+    at: str
+    readable: bool = True  # False: the elevate file could not be parsed (cut short): ``previous`` is unknown
+
+
+class Ledger:
+    def __init__(self, files: VolumeFiles | str | Path) -> None:
+        self.files = files if isinstance(files, VolumeFiles) else VolumeFiles(files)
+        self._lock = threading.Lock()
+
+    @property
+    def location(self) -> Path:
+        return self.files.root
+
+    def _write(self, entry: LedgerEntry, event: str, record: dict) -> None:
+        name = f"{entry.run_id}__{entry.workspace_id}__{entry.principal_id}__{event}.json"
+        data = json.dumps({"event": event, **record}, sort_keys=True).encode()
+        try:
+            with self._lock:
+                self.files.write_new(name, data)
+        except FileExistsError:
+            if event == "elevate":  # one elevation per (run, workspace, principal): never twice
+                raise LedgerError(f"elevation ledger {self.location}: {name} exists already") from None
+            # a second "restored" for the same entry (a repair after a restore): the first one says it already
+        except OSError as e:
+            raise LedgerError(f"elevation ledger {self.location}: cannot write {name}: {e.strerror or e}") from None
+
+    def elevating(self, entry: LedgerEntry) -> None:
+        """Durably record an elevation before it happens; raises LedgerError (and then nothing may be elevated)."""
+        self._write(entry, "elevate", asdict(entry))
+
+    def restored(self, entry: LedgerEntry, how: str) -> None:
+        record = {"run_id": entry.run_id, "workspace_id": entry.workspace_id, "principal_id": entry.principal_id}
+        self._write(entry, "restored", {**record, "how": how, "at": now_iso()})
+
+    def open_entries(self) -> list[LedgerEntry]:
+        """Elevations recorded without their restore; raises LedgerError when the storage cannot be listed."""
+        try:
+            names = self.files.names()
+        except OSError as e:
+            raise LedgerError(f"elevation ledger {self.location} cannot be listed: {e.strerror or e}") from None
+        parsed = [(m, n) for n in names if (m := _NAME.match(n))]
+        restored = {(m["run"], m["wid"], m["pid"]) for m, _ in parsed if m["event"] == "restored"}
+        out = []
+        for m, name in parsed:
+            if m["event"] != "elevate" or (m["run"], m["wid"], m["pid"]) in restored:
+                continue
+            out.append(self._entry(m, name))
+        return out
+
+    def _entry(self, m: re.Match, name: str) -> LedgerEntry:
+        run_id, wid, pid = m["run"], int(m["wid"]), m["pid"]
+        try:
+            rec = json.loads(self.files.read(name))
+            previous = rec["previous"]
+            if previous is not None and not (isinstance(previous, list) and all(isinstance(p, str) for p in previous)):
+                raise TypeError("previous is not a list of permissions")
+            return LedgerEntry(run_id, wid, pid, previous, str(rec.get("at", "")))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            logger.warning("elevation ledger %s: %s is unreadable (%s)", self.location, name, e)
+            return LedgerEntry(run_id, wid, pid, None, "", readable=False)
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()

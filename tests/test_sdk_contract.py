@@ -1,0 +1,48 @@
+"""What the collector relies on inside databricks-sdk, beyond its public API: fails when an SDK release changes it.
+
+pyproject.toml bounds databricks-sdk to the release these tests pass with; widening the bound starts here.
+"""
+
+from __future__ import annotations
+
+import requests
+from databricks.sdk import AccountClient
+from databricks.sdk.config import Config
+
+from rls.collect.clients import Clients
+from rls.collect.ratelimit import LimitedAdapter
+from rls.config import CollectConfig
+
+
+def _offline_config() -> Config:
+    # Port 9 (discard) on loopback: the host-metadata probe fails at once and the SDK falls back to this config.
+    return Config(host="http://127.0.0.1:9", account_id="acc", token="t", auth_type="pat", retry_timeout_seconds=1)
+
+
+def test_the_requests_session_every_call_passes_through_is_where_the_limiter_mounts():
+    client = AccountClient(config=_offline_config())
+    session = client.api_client._api_client._session
+    assert isinstance(session, requests.Session)
+
+
+def test_clients_mount_the_rate_limiter_on_account_and_workspace_clients():
+    cfg = CollectConfig(account_host="http://127.0.0.1:9", account_id="acc", retry_timeout_s=1)
+    clients = Clients(cfg, token="t", auth_type="pat", retry_timeout_seconds=1)
+    for client in (clients.account, clients.workspace(7, "ws7")):
+        adapter = client.api_client._api_client._session.get_adapter("http://127.0.0.1:9/api")
+        assert isinstance(adapter, LimitedAdapter)
+
+
+def test_config_knows_the_attributes_the_collector_sets():
+    names = {a.name for a in Config.attributes()}
+    # discovery_url: repointed at each workspace's own OIDC endpoint; product: the User-Agent names rls.
+    assert {"discovery_url", "workspace_id", "account_id", "client_id", "client_secret"} <= names
+    cfg = Config(
+        host="http://127.0.0.1:9",
+        token="t",
+        auth_type="pat",
+        retry_timeout_seconds=1,
+        product="rls",
+        product_version="1",
+    )
+    assert "rls/1" in cfg.user_agent
