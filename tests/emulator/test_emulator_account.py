@@ -50,6 +50,7 @@ def test_metastores_and_their_assignments(acct):
         "us-east-1",
         "11111111-aaaa-bbbb-cccc-000000000000",
     )
+    assert acct.metastores.get("ms-west").metastore_info.owner is None  # no metastore admin in the scenario
     with pytest.raises(NotFound):
         acct.metastores.get("ms-nowhere")
     assert list(acct.metastore_assignments.list("ms-west")) == [1003, 1004]

@@ -126,3 +126,18 @@ def test_workspace_rate_limit_is_per_workspace(start_emulator, example_doc):
     # (403 on 1001 when let through: the collector is no member there; the limit is checked first either way)
     throttled = [status(w) == 429 for w in (1001, 1001, 1002, 1002)]
     assert throttled == [False, True, False, True]
+
+
+def test_oauth_endpoints_are_never_faulted(start_emulator, example_doc, workspace_client):
+    # A fault on every request of workspace 1002 hits its APIs, not its discovery or token endpoints:
+    # the client is built and authenticates, then the API call fails as injected.
+    example_doc["faults"] = [{"workspace_id": 1002, "status": 500}]
+    emu = start_emulator(example_doc)
+    with pytest.raises(InternalError):
+        workspace_client(emu, 1002).current_user.me()
+    assert [(r["path"], r["status"]) for r in emu.state()["requests"]] == [
+        ("/ws/1002/.well-known/databricks-config", 200),
+        ("/ws/1002/oidc/.well-known/oauth-authorization-server", 200),
+        ("/ws/1002/oidc/v1/token", 200),
+        ("/ws/1002/api/2.0/preview/scim/v2/Me", 500),
+    ]

@@ -83,25 +83,24 @@ def no_metastore(workspace_id: int) -> ApiError:
 
 def metastore_json(ctx: Context, m: Metastore) -> dict[str, Any]:
     state = ctx.state
-    owner = state.scenario.identity_of(m.admin) if m.admin else None
-    if m.admin is not None and owner is None:
-        owner = state.groups[m.admin.id].display_name
     created = 1_600_000_000_000 + sum(m.metastore_id.encode())
-    return {
+    out: dict[str, Any] = {
         "metastore_id": m.metastore_id,
         "name": m.metastore_id,
         "region": m.region,
         "cloud": state.scenario.cloud,
-        # The metastore admin is the metastore's owner on Databricks; without one, the account admins own it.
-        "owner": owner or "account users",
         "global_metastore_id": f"{state.scenario.cloud}:{m.region}:{m.metastore_id}",
         "privilege_model_version": "1.0",
         "delta_sharing_scope": "INTERNAL",
         "created_at": created,
-        "created_by": state.scenario.collector_identity,
         "updated_at": created,
-        "updated_by": state.scenario.collector_identity,
     }
+    if m.admin is not None:
+        # On Databricks the metastore's owner is its admin. Without a scenario admin the owner is left out rather
+        # than invented: any made-up principal could wrongly make the collector look like a metastore admin.
+        ident = state.scenario.identity_of(m.admin)
+        out["owner"] = ident if ident is not None else state.groups[m.admin.id].display_name
+    return out
 
 
 def _metastore_or_404(ctx: Context, mid: str) -> Metastore:
