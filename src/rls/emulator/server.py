@@ -22,6 +22,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import requests
+
 from rls.emulator.auth import ACCOUNT, OAuthServer, is_auth_path
 from rls.emulator.faults import FaultInjector, fault_response
 from rls.emulator.ids import PrincipalIds
@@ -144,8 +146,6 @@ class Emulator:
     def access_token(self, workspace_id: int | None = None) -> str:
         """A token from the real token endpoint over HTTP (account scope, or workspace ``workspace_id``): for tests
         that speak raw HTTP. The request is logged like any other."""
-        import requests
-
         base = self.url if workspace_id is None else self.workspace_host(workspace_id)
         path = f"/oidc/accounts/{self.account_id}/v1/token" if workspace_id is None else "/oidc/v1/token"
         resp = requests.post(
