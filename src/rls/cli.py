@@ -150,6 +150,9 @@ def emulator(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 8765,
     latency_ms: Annotated[str, typer.Option(help="Added latency per request, LO,HI in ms.")] = "0,0",
     rate_limits: Annotated[str | None, typer.Option(help="Per-family limits, e.g. scim_get=20,write=5.")] = None,
+    credentials_file: Annotated[
+        Path | None, typer.Option(help="Where to write the OAuth client credentials (mode 0600; default: a temp dir).")
+    ] = None,
 ) -> None:
     """Serve a scenario over the Databricks REST paths until Ctrl-C (see GET /_emulator/state)."""
     from rls.emulator import EmulatorOptions, run_standalone
@@ -159,7 +162,7 @@ def emulator(
     if rate_limits:
         limits = {k.strip(): float(v) for k, v in (p.split("=", 1) for p in rate_limits.split(",") if p.strip())}
     opts = EmulatorOptions(port=port, latency_ms=(float(lo or 0), float(hi or lo or 0)), rate_limits=limits)
-    run_standalone(scenario, port, opts)
+    run_standalone(scenario, port, opts, credentials_file)
     raise typer.Exit(exitcodes.OK)
 
 

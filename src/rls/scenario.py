@@ -1,170 +1,77 @@
 """The account-scenario file: one JSON document that describes a whole Databricks account.
 
-Format: ``shared/spec/scenario.md``. The emulator serves it, the demo builds synthetic system tables for its
-workspaces and the tests derive their oracle from it. Loading validates every key and raises
-:class:`ScenarioError` with a message naming the key and the problem.
+Format: ``shared/spec/scenario.md`` (version 2: ``metastores``, ``assignment_propagation_s``). The emulator serves
+it, the demo builds synthetic system tables for its workspaces and the tests derive their oracle from it. Loading
+validates every key and raises :class:`ScenarioError` with a one-line message naming the key and the problem.
+The model lives in :mod:`rls.scenario_model`, the v2 metastore keys in :mod:`rls.scenario_metastores`; everything
+is importable from here.
+
+Rules beyond the shape of each key
+    - An ``assignments`` entry on a workspace whose ``identity_federated`` is false is malformed: account-level
+      assignment APIs do not exist there (the platform answers 400 "Permission assignment APIs are not available
+      for this workspace."); its admins come from ``workspace_local_admins``.
+    - Identities must stay distinguishable by ``current_user()``, which compares case-insensitively downstream:
+      two users whose ``user_name`` differ only by case, two service principals likewise, or a user whose
+      ``user_name`` equals a service principal's ``application_id`` (ignoring case) are rejected.
+    - A workspace belongs to at most one metastore; catalog names are unique per metastore (ignoring case);
+      ``isolation_mode`` is OPEN or ISOLATED; ``bindings`` name workspaces of the catalog's own metastore.
+    - Strict JSON: ``NaN`` / ``Infinity`` are refused, and a document nested too deeply is a ScenarioError, not a
+      RecursionError. Numbers such as ``retry_after_s`` and ``assignment_propagation_s`` are finite and >= 0.
+
+Files without ``metastores`` (format v1)
+    The old per-workspace ``catalogs`` key (``{"1001": [{"name", "owner"}]}``) maps onto metastores like this:
+    every identity-federated workspace gets its own implicit metastore, id ``ms-<workspace_id>``, region the
+    cloud's default (aws ``us-west-2``, azure ``westeurope``, gcp ``us-central1``), no metastore admin, holding
+    that workspace's catalogs as ``OPEN`` catalogs with the owners given. Non-federated workspaces get no
+    metastore (so per-workspace ``catalogs`` on one is rejected). A file with both ``metastores`` and
+    per-workspace ``catalogs`` is rejected. :meth:`Scenario.to_json` always writes the v2 form.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-PRINCIPAL_TYPES = ("user", "group", "service_principal")
-PERMISSIONS = ("USER", "ADMIN")
-CLOUDS = ("aws", "azure", "gcp")
+from rls.scenario_metastores import check_metastore_refs, parse_metastores
+from rls.scenario_model import (
+    CLOUDS,
+    DEFAULT_REGION,
+    ISOLATION_MODES,
+    PERMISSIONS,
+    PRINCIPAL_TYPES,
+    Assignment,
+    Catalog,
+    Fault,
+    Group,
+    Metastore,
+    PrincipalRef,
+    Scenario,
+    ServicePrincipal,
+    User,
+    Workspace,
+)
+from rls.scenario_reader import Reader, ScenarioError, loads
 
-
-class ScenarioError(ValueError):
-    """A scenario file that does not follow the format; the message names the key."""
-
-
-@dataclass(frozen=True)
-class PrincipalRef:
-    type: str  # user | group | service_principal
-    id: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"type": self.type, "id": self.id}
-
-
-@dataclass(frozen=True)
-class Workspace:
-    workspace_id: int
-    workspace_name: str
-    deployment_name: str
-    workspace_status: str = "RUNNING"
-    identity_federated: bool = True
-
-
-@dataclass(frozen=True)
-class User:
-    id: str
-    user_name: str
-    active: bool = True
-
-
-@dataclass(frozen=True)
-class ServicePrincipal:
-    id: str
-    application_id: str
-    display_name: str
-    active: bool = True
-
-
-@dataclass(frozen=True)
-class Group:
-    id: str
-    display_name: str
-    members: tuple[PrincipalRef, ...] = ()
-
-
-@dataclass(frozen=True)
-class Assignment:
-    workspace_id: int
-    principal: PrincipalRef
-    permissions: tuple[str, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "workspace_id": self.workspace_id,
-            "principal": self.principal.to_json(),
-            "permissions": list(self.permissions),
-        }
-
-
-@dataclass(frozen=True)
-class Catalog:
-    name: str
-    owner: str
-
-
-@dataclass(frozen=True)
-class Fault:
-    status: int
-    path_contains: str | None = None
-    workspace_id: int | None = None
-    method: str | None = None
-    times: int | None = None  # None: every matching request
-    retry_after_s: float | None = None
-    body: str | None = None  # raw body to answer instead of a JSON error (malformed answers)
-
-
-@dataclass
-class Scenario:
-    account_id: str
-    cloud: str
-    workspaces: list[Workspace]
-    users: list[User]
-    service_principals: list[ServicePrincipal]
-    groups: list[Group]
-    assignments: list[Assignment]
-    workspace_local_admins: dict[int, list[PrincipalRef]]
-    catalogs: dict[int, list[Catalog]]
-    collector: PrincipalRef
-    faults: list[Fault] = field(default_factory=list)
-
-    # ---- lookups -------------------------------------------------------------------------------------------------
-    def user(self, uid: str) -> User:
-        return {u.id: u for u in self.users}[uid]
-
-    def service_principal(self, sid: str) -> ServicePrincipal:
-        return {s.id: s for s in self.service_principals}[sid]
-
-    def group(self, gid: str) -> Group:
-        return {g.id: g for g in self.groups}[gid]
-
-    def workspace(self, wid: int) -> Workspace:
-        return {w.workspace_id: w for w in self.workspaces}[wid]
-
-    def identity_of(self, ref: PrincipalRef) -> str | None:
-        """What ``current_user()`` returns for a principal on Databricks (None for groups)."""
-        if ref.type == "user":
-            return self.user(ref.id).user_name
-        if ref.type == "service_principal":
-            return self.service_principal(ref.id).application_id
-        return None
-
-    @property
-    def collector_identity(self) -> str:
-        ident = self.identity_of(self.collector)
-        assert ident is not None  # validated: the collector is a user or a service principal
-        return ident
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "account_id": self.account_id,
-            "cloud": self.cloud,
-            "workspaces": [
-                {
-                    "workspace_id": w.workspace_id,
-                    "workspace_name": w.workspace_name,
-                    "deployment_name": w.deployment_name,
-                    "workspace_status": w.workspace_status,
-                    "identity_federated": w.identity_federated,
-                }
-                for w in self.workspaces
-            ],
-            "users": [{"id": u.id, "user_name": u.user_name, "active": u.active} for u in self.users],
-            "service_principals": [
-                {"id": s.id, "application_id": s.application_id, "display_name": s.display_name, "active": s.active}
-                for s in self.service_principals
-            ],
-            "groups": [
-                {"id": g.id, "display_name": g.display_name, "members": [m.to_json() for m in g.members]}
-                for g in self.groups
-            ],
-            "assignments": [a.to_json() for a in self.assignments],
-            "workspace_local_admins": {
-                str(k): [m.to_json() for m in v] for k, v in self.workspace_local_admins.items()
-            },
-            "catalogs": {str(k): [{"name": c.name, "owner": c.owner} for c in v] for k, v in self.catalogs.items()},
-            "collector": self.collector.to_json(),
-            "faults": [{k: v for k, v in vars(f).items() if v is not None} for f in self.faults],
-        }
-
+__all__ = [
+    "CLOUDS",
+    "DEFAULT_REGION",
+    "ISOLATION_MODES",
+    "PERMISSIONS",
+    "PRINCIPAL_TYPES",
+    "Assignment",
+    "Catalog",
+    "Fault",
+    "Group",
+    "Metastore",
+    "PrincipalRef",
+    "Scenario",
+    "ScenarioError",
+    "ServicePrincipal",
+    "User",
+    "Workspace",
+    "load_scenario",
+    "parse_scenario",
+]
 
 # ---- loading and validation --------------------------------------------------------------------------------------
 
@@ -175,18 +82,25 @@ def load_scenario(path: str | Path) -> Scenario:
         text = p.read_text(encoding="utf-8")
     except OSError as e:
         raise ScenarioError(f"scenario file {p}: cannot read it ({e.strerror})") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"scenario file {p}: not UTF-8 text") from None
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ScenarioError(f"scenario file {p}: not valid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
-    try:
-        return parse_scenario(doc)
+        return parse_scenario(loads(text))
     except ScenarioError as e:
         raise ScenarioError(f"scenario file {p}: {e}") from None
 
 
 def parse_scenario(doc: Any) -> Scenario:
-    r = _Reader(doc, "")
+    """Validate a JSON document (already parsed; strict parsing: :func:`rls.scenario_reader.loads`)."""
+    try:
+        return _parse(doc)
+    except RecursionError:
+        # Only reachable with a hand-built, absurdly deep Python structure; the file path fails earlier in loads().
+        raise ScenarioError("key '<top level>': nested too deeply") from None
+
+
+def _parse(doc: Any) -> Scenario:
+    r = Reader(doc, "")
     r.require_type(dict)
     account_id = r.str("account_id")
     cloud = r.str("cloud", default="aws")
@@ -202,24 +116,46 @@ def parse_scenario(doc: Any) -> Scenario:
         _ws_key(k, "workspace_local_admins"): [_ref(m) for m in v.list_items()]
         for k, v in r.mapping("workspace_local_admins").items()
     }
-    catalogs = {_ws_key(k, "catalogs"): [_catalog(c) for c in v.list_items()] for k, v in r.mapping("catalogs").items()}
     collector = _ref(r.child("collector"))
     faults = [_fault(f) for f in r.list("faults", default=[])]
+    _unique("workspaces", [w.workspace_id for w in workspaces], "workspace_id")
+    metastores = parse_metastores(r, workspaces, cloud, _ref)
+    propagation = r.number("assignment_propagation_s", default=0.0)
 
     s = Scenario(
-        account_id, cloud, workspaces, users, sps, groups, assignments, local_admins, catalogs, collector, faults
+        account_id,
+        cloud,
+        workspaces,
+        users,
+        sps,
+        groups,
+        assignments,
+        local_admins,
+        collector,
+        metastores=metastores,
+        faults=faults,
+        assignment_propagation_s=propagation,
     )
     _check_references(s)
     return s
 
 
 def _check_references(s: Scenario) -> None:
-    _unique("workspaces", [w.workspace_id for w in s.workspaces], "workspace_id")
     _unique("users", [u.id for u in s.users], "id")
     _unique("service_principals", [p.id for p in s.service_principals], "id")
     _unique("groups", [g.id for g in s.groups], "id")
     _unique("users", [u.user_name.lower() for u in s.users], "user_name (case-insensitive)")
     _unique("service_principals", [p.application_id.lower() for p in s.service_principals], "application_id")
+    # current_user() is a user's user_name or a service principal's application id, compared case-insensitively
+    # downstream: a user and a service principal with the same identity could not be told apart.
+    sp_identities = {p.application_id.lower(): i for i, p in enumerate(s.service_principals)}
+    for ui, u in enumerate(s.users):
+        if u.user_name.lower() in sp_identities:
+            si = sp_identities[u.user_name.lower()]
+            raise ScenarioError(
+                f"key 'users[{ui}].user_name': {u.user_name!r} equals the application_id of service_principals[{si}] "
+                "(ignoring case); current_user() could not tell them apart"
+            )
     _unique("groups", [g.display_name for g in s.groups], "display_name")
     known = {
         "user": {u.id for u in s.users},
@@ -227,6 +163,7 @@ def _check_references(s: Scenario) -> None:
         "service_principal": {p.id for p in s.service_principals},
     }
     ws_ids = {w.workspace_id for w in s.workspaces}
+    federated = {w.workspace_id: w.identity_federated for w in s.workspaces}
 
     def check(ref: PrincipalRef, where: str) -> None:
         if ref.id not in known[ref.type]:
@@ -239,6 +176,14 @@ def _check_references(s: Scenario) -> None:
     for ai, a in enumerate(s.assignments):
         if a.workspace_id not in ws_ids:
             raise ScenarioError(f"key 'assignments[{ai}].workspace_id': unknown workspace {a.workspace_id}")
+        if not federated[a.workspace_id]:
+            # Account-level assignment APIs exist only on identity-federated workspaces (facts file); the platform
+            # answers 400 "Permission assignment APIs are not available for this workspace." to any attempt.
+            raise ScenarioError(
+                f"key 'assignments[{ai}].workspace_id': workspace {a.workspace_id} is not identity-federated "
+                "(identity_federated: false), so it cannot hold account-level assignments; "
+                "list its admins under 'workspace_local_admins'"
+            )
         check(a.principal, f"assignments[{ai}].principal")
         if (a.workspace_id, a.principal) in seen:
             raise ScenarioError(
@@ -251,9 +196,7 @@ def _check_references(s: Scenario) -> None:
             raise ScenarioError(f"key 'workspace_local_admins.{wid}': unknown workspace {wid}")
         for mi, m in enumerate(members):
             check(m, f"workspace_local_admins.{wid}[{mi}]")
-    for wid in s.catalogs:
-        if wid not in ws_ids:
-            raise ScenarioError(f"key 'catalogs.{wid}': unknown workspace {wid}")
+    check_metastore_refs(s.metastores, check)
     if s.collector.type == "group":
         raise ScenarioError("key 'collector': must be a user or a service_principal, not a group")
     check(s.collector, "collector")
@@ -277,7 +220,7 @@ def _ws_key(k: str, key: str) -> int:
         raise ScenarioError(f"key '{key}.{k}': workspace ids must be integers") from None
 
 
-def _workspace(r: _Reader) -> Workspace:
+def _workspace(r: Reader) -> Workspace:
     r.require_type(dict)
     return Workspace(
         workspace_id=r.int("workspace_id"),
@@ -288,12 +231,12 @@ def _workspace(r: _Reader) -> Workspace:
     )
 
 
-def _user(r: _Reader) -> User:
+def _user(r: Reader) -> User:
     r.require_type(dict)
     return User(id=r.str("id"), user_name=r.str("user_name"), active=r.bool("active", default=True))
 
 
-def _service_principal(r: _Reader) -> ServicePrincipal:
+def _service_principal(r: Reader) -> ServicePrincipal:
     r.require_type(dict)
     app_id = r.str("application_id")
     return ServicePrincipal(
@@ -304,7 +247,7 @@ def _service_principal(r: _Reader) -> ServicePrincipal:
     )
 
 
-def _group(r: _Reader) -> Group:
+def _group(r: Reader) -> Group:
     r.require_type(dict)
     return Group(
         id=r.str("id"),
@@ -313,7 +256,7 @@ def _group(r: _Reader) -> Group:
     )
 
 
-def _ref(r: _Reader) -> PrincipalRef:
+def _ref(r: Reader) -> PrincipalRef:
     r.require_type(dict)
     t = r.str("type")
     if t not in PRINCIPAL_TYPES:
@@ -321,7 +264,7 @@ def _ref(r: _Reader) -> PrincipalRef:
     return PrincipalRef(t, r.str("id"))
 
 
-def _assignment(r: _Reader) -> Assignment:
+def _assignment(r: Reader) -> Assignment:
     r.require_type(dict)
     perms = tuple(p.value_str() for p in r.list("permissions"))
     for p in perms:
@@ -332,12 +275,7 @@ def _assignment(r: _Reader) -> Assignment:
     return Assignment(r.int("workspace_id"), _ref(r.child("principal")), perms)
 
 
-def _catalog(r: _Reader) -> Catalog:
-    r.require_type(dict)
-    return Catalog(name=r.str("name"), owner=r.str("owner", default=""))
-
-
-def _fault(r: _Reader) -> Fault:
+def _fault(r: Reader) -> Fault:
     r.require_type(dict)
     status = r.int("status")
     if not 100 <= status <= 599:
@@ -354,98 +292,3 @@ def _fault(r: _Reader) -> Fault:
         retry_after_s=r.number("retry_after_s", default=None),
         body=r.str("body", default=None),
     )
-
-
-_MISSING = object()
-
-
-class _Reader:
-    """Typed access to a JSON node that knows its own key path, so every error names the key."""
-
-    def __init__(self, node: Any, where: str):
-        self.node = node
-        self.where = where
-
-    def path(self, key: str | int) -> str:
-        if isinstance(key, int):
-            return f"{self.where}[{key}]"
-        return f"{self.where}.{key}" if self.where else key
-
-    def require_type(self, t: type) -> None:
-        if not isinstance(self.node, t):
-            name = {dict: "an object", list: "a list"}.get(t, t.__name__)
-            raise ScenarioError(f"key '{self.where or '<top level>'}': must be {name}, got {_kind(self.node)}")
-
-    def _get(self, key: str, default: Any) -> Any:
-        if key in self.node and self.node[key] is not None:
-            return self.node[key]
-        if default is _MISSING:
-            raise ScenarioError(f"key '{self.path(key)}': missing")
-        return default
-
-    def child(self, key: str) -> _Reader:
-        return _Reader(self._get(key, _MISSING), self.path(key))
-
-    def str(self, key: str, default: Any = _MISSING) -> Any:
-        v = self._get(key, default)
-        if v is default:
-            return v
-        if not isinstance(v, str) or not v:
-            raise ScenarioError(f"key '{self.path(key)}': must be a non-empty string, got {_kind(v)}")
-        return v
-
-    def int(self, key: str, default: Any = _MISSING) -> Any:
-        v = self._get(key, default)
-        if v is default:
-            return v
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise ScenarioError(f"key '{self.path(key)}': must be an integer, got {_kind(v)}")
-        return v
-
-    def number(self, key: str, default: Any = _MISSING) -> Any:
-        v = self._get(key, default)
-        if v is default:
-            return v
-        if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-            raise ScenarioError(f"key '{self.path(key)}': must be a non-negative number, got {_kind(v)}")
-        return float(v)
-
-    def bool(self, key: str, default: Any = _MISSING) -> Any:
-        v = self._get(key, default)
-        if not isinstance(v, bool):
-            raise ScenarioError(f"key '{self.path(key)}': must be true or false, got {_kind(v)}")
-        return v
-
-    def list(self, key: str, default: Any = _MISSING) -> list[_Reader]:
-        v = self._get(key, default)
-        if not isinstance(v, list):
-            raise ScenarioError(f"key '{self.path(key)}': must be a list, got {_kind(v)}")
-        return [_Reader(x, f"{self.path(key)}[{i}]") for i, x in enumerate(v)]
-
-    def list_items(self) -> list[_Reader]:
-        self.require_type(list)
-        return [_Reader(x, f"{self.where}[{i}]") for i, x in enumerate(self.node)]
-
-    def mapping(self, key: str) -> dict[str, _Reader]:
-        v = self._get(key, {})
-        if not isinstance(v, dict):
-            raise ScenarioError(f"key '{self.path(key)}': must be an object, got {_kind(v)}")
-        return {k: _Reader(x, f"{self.path(key)}.{k}") for k, x in v.items()}
-
-    def value_str(self) -> str:
-        if not isinstance(self.node, str):
-            raise ScenarioError(f"key '{self.where}': must be a string, got {_kind(self.node)}")
-        return self.node
-
-
-def _kind(v: Any) -> str:
-    if v is None:
-        return "null"
-    return {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "an object",
-    }.get(type(v), type(v).__name__)

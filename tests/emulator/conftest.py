@@ -7,12 +7,12 @@ How the real SDK (databricks-sdk 0.162) is pointed at the emulator -- ``sdk_conf
 - ``account_id``: ``emu.account_id``, account clients only. The SDK only recognises ``https://accounts.*`` as an
   account host by name, but ``AccountClient`` does not need that: it builds ``/api/2.0/accounts/{account_id}/…``
   from this value, so a plain 127.0.0.1 host works.
-- ``token``: ``emu.token``, with ``auth_type="pat"``: pins the credential strategy, so no other strategy is probed
-  and stray ``DATABRICKS_*`` variables cannot win or trip "more than one authorization method configured"
-  (the fixtures also clear them).
-- Discovery: every ``Config()`` GETs ``{host}/.well-known/databricks-config`` and this cannot be turned off in
-  0.162; the emulator answers 404 and the SDK logs one warning and keeps the explicit values. With PAT auth
-  there is no other discovery (no OIDC).
+- ``client_id`` / ``client_secret``: ``emu.client_id`` / ``emu.client_secret`` with ``auth_type="oauth-m2m"``: OAuth
+  M2M as in production, and pinning the strategy means no other one is probed and stray ``DATABRICKS_*`` variables
+  cannot win (the fixtures also clear them).
+- Discovery: every ``Config()`` GETs ``{host}/.well-known/databricks-config``; the emulator answers the host
+  metadata, the SDK follows ``oidc_endpoint`` to the discovery document and its ``token_endpoint``, then POSTs
+  client credentials there (Basic auth) before the first API call and whenever its token is (nearly) expired.
 - ``retry_timeout_seconds``: small where a test expects the SDK to give up; it retries 429/503 for 300 s by default.
 - ``clock``: a ``databricks.sdk.clock.Clock``; ``RecordingClock`` keeps real time and records the SDK's retry sleeps.
 
@@ -56,7 +56,11 @@ class RecordingClock(Clock):
 
 def sdk_config_kwargs(emu: Emulator, workspace_id: int | None = None, **extra: Any) -> dict[str, Any]:
     """The ``Config`` kwargs that make the real SDK talk to the emulator (see the module docstring)."""
-    kwargs: dict[str, Any] = {"token": emu.token, "auth_type": "pat"}
+    kwargs: dict[str, Any] = {
+        "client_id": emu.client_id,
+        "client_secret": emu.client_secret,
+        "auth_type": "oauth-m2m",
+    }
     if workspace_id is None:
         kwargs.update(host=emu.url, account_id=emu.account_id)
     else:
@@ -78,8 +82,31 @@ def _no_databricks_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture
 def example_doc() -> dict[str, Any]:
-    """The shipped example scenario as a fresh, mutable JSON document."""
-    return copy.deepcopy(json.loads(EXAMPLE_SCENARIO.read_text()))
+    """The shipped example scenario as a fresh, mutable JSON document, without propagation delay.
+
+    (The shipped file delays new assignments by 1 s; the propagation tests set their own delay and clock.)
+    """
+    doc = copy.deepcopy(json.loads(EXAMPLE_SCENARIO.read_text()))
+    doc["assignment_propagation_s"] = 0
+    return doc
+
+
+class FakeClock:
+    """A monotonic clock advanced by hand (``EmulatorOptions.clock``): token expiry and propagation, no sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture

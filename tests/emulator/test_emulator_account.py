@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from databricks.sdk.errors import BadRequest, NotFound, Unauthenticated
+from databricks.sdk.errors import BadRequest, NotFound
 from databricks.sdk.service.iam import WorkspacePermission
 from databricks.sdk.service.provisioning import WorkspaceStatus
 
@@ -16,6 +18,7 @@ from rls.scenario import PrincipalRef
 pytestmark = pytest.mark.timeout(60)
 
 ACC = "00000000-0000-0000-0000-000000000001"
+V1_EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "example.json"
 
 
 def test_workspaces_list_and_get(acct):
@@ -26,21 +29,63 @@ def test_workspaces_list_and_get(acct):
         (1003, "ml-dev", WorkspaceStatus.RUNNING),
         (1004, "new-ws", WorkspaceStatus.PROVISIONING),
     ]
-    assert all(w.aws_region == "us-west-2" and w.deployment_name == w.workspace_name for w in workspaces)
+    # A workspace's region is its metastore's.
+    assert [w.aws_region for w in workspaces] == ["us-east-1", "us-east-1", "us-west-2", "us-west-2"]
+    assert all(w.deployment_name == w.workspace_name for w in workspaces)
     assert workspaces[3].workspace_status_message
     assert acct.workspaces.get(1003).workspace_name == "ml-dev"
     with pytest.raises(NotFound):
         acct.workspaces.get(4242)
 
 
-def test_metastore_assignment_tells_federation(acct):
-    assignment = acct.metastore_assignments.get(1001).metastore_assignment
-    assert assignment.workspace_id == 1001
-    assert assignment.metastore_id
-    assert acct.metastore_assignments.get(1003).metastore_assignment.metastore_id != assignment.metastore_id
+def test_metastores_and_their_assignments(acct):
+    metastores = list(acct.metastores.list())
+    assert [(m.metastore_id, m.name, m.region) for m in metastores] == [
+        ("ms-east", "ms-east", "us-east-1"),
+        ("ms-west", "ms-west", "us-west-2"),
+    ]
+    info = acct.metastores.get("ms-east").metastore_info
+    assert (info.metastore_id, info.region, info.owner) == (
+        "ms-east",
+        "us-east-1",
+        "11111111-aaaa-bbbb-cccc-000000000000",
+    )
+    assert acct.metastores.get("ms-west").metastore_info.owner is None  # no metastore admin in the scenario
+    with pytest.raises(NotFound):
+        acct.metastores.get("ms-nowhere")
+    assert list(acct.metastore_assignments.list("ms-west")) == [1003, 1004]
+    # Federated or not, a workspace in a metastore has an assignment (non-federated 1002 is in ms-east).
+    for wid, mid in [(1001, "ms-east"), (1002, "ms-east"), (1003, "ms-west")]:
+        assignment = acct.metastore_assignments.get(wid).metastore_assignment
+        assert (assignment.workspace_id, assignment.metastore_id) == (wid, mid)
+
+
+def test_no_metastore_is_404(start_emulator, account_client):
+    v1 = json.loads(V1_EXAMPLE.read_text())  # format v1: non-federated 1002 has no metastore
+    emu = start_emulator(v1)
+    acct = account_client(emu)
     with pytest.raises(NotFound) as err:
-        acct.metastore_assignments.get(1002)  # identity_federated: false
+        acct.metastore_assignments.get(1002)
     assert err.value.error_code == "METASTORE_DOES_NOT_EXIST"
+    assert acct.metastore_assignments.get(1001).metastore_assignment.metastore_id == "ms-1001"
+
+
+def test_non_federated_workspace_refuses_assignment_apis(acct, emu):
+    pid = emu.principal_id(PrincipalRef("service_principal", "sp0"))
+    calls = [
+        lambda: list(acct.workspace_assignment.list(1002)),
+        lambda: acct.workspace_assignment.update(1002, pid, permissions=[WorkspacePermission.ADMIN]),
+        lambda: acct.workspace_assignment.delete(1002, pid),
+        lambda: acct.workspace_assignment.get(1002),
+    ]
+    for call in calls:
+        with pytest.raises(BadRequest) as err:
+            call()
+        assert err.value.error_code == "BAD_REQUEST"
+        assert str(err.value) == "Permission assignment APIs are not available for this workspace."
+    assert [a for a in emu.state()["assignments"] if a["workspace_id"] == 1002] == []
+    writes = [r for r in emu.state()["requests"] if "/workspaces/1002/permissionassignments" in r["path"]]
+    assert [r["status"] for r in writes] == [400, 400, 400, 400]
 
 
 def test_scim_paging_across_pages(start_emulator, example_doc, with_users, account_client):
@@ -182,15 +227,14 @@ def test_assignment_errors(acct, emu):
     assert len(emu.state()["assignments"]) == initial_len - 1
 
 
-def test_token_is_required(emu, account_client):
-    with pytest.raises(Unauthenticated):
-        list(account_client(emu, token="not-the-token").workspaces.list())
-    assert emu.state()["requests"][-1]["status"] == 401
-
-
 def test_wrong_account_id_is_not_found(emu, account_client):
-    with pytest.raises(NotFound):
-        list(account_client(emu, account_id="ffffffff-0000-0000-0000-000000000000").workspaces.list())
+    # The account's OIDC discovery is per account id: a wrong one fails before any API call.
+    with pytest.raises(ValueError):
+        account_client(emu, account_id="ffffffff-0000-0000-0000-000000000000")
+    assert any(
+        r["status"] == 404 and "/oidc/accounts/ffffffff-0000-0000-0000-000000000000/" in r["path"]
+        for r in emu.state()["requests"]
+    )
 
 
 def test_principal_ids_are_stable_and_distinct(start_emulator, example_doc):

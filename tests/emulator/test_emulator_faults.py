@@ -20,13 +20,15 @@ def _statuses(emu, fragment: str) -> list[int]:
 
 
 def test_transient_503_is_retried(start_emulator, example_doc, account_client, workspace_client):
-    # The example scenario's own fault: 503 twice on 1003's catalogs.
+    # The example scenario's own fault: 503 twice on 1003's workspace SCIM groups.
     emu = start_emulator(example_doc)
     account_client(emu).workspace_assignment.update(
         1003, emu.principal_id(SP0), permissions=[WorkspacePermission.ADMIN]
     )
-    assert [c.name for c in workspace_client(emu, 1003).catalogs.list()] == ["ml"]
-    assert _statuses(emu, "/ws/1003/api/2.1/unity-catalog/catalogs") == [503, 503, 200]
+    assert [g.display_name for g in workspace_client(emu, 1003).groups.list(filter='displayName eq "admins"')] == [
+        "admins"
+    ]
+    assert _statuses(emu, "/ws/1003/api/2.0/preview/scim/v2/Groups")[:3] == [503, 503, 200]
 
 
 def test_persistent_503_makes_the_sdk_give_up(start_emulator, example_doc, account_client):
@@ -106,19 +108,36 @@ def test_rate_limit_answers_429_and_the_sdk_completes(
     assert statuses.count(200) == 3  # startIndex 1, 126, 251 (empty)
     assert 429 in statuses
     assert recording_clock.sleeps and all(2 <= s < 3 for s in recording_clock.sleeps)
-    # Other families are not limited.
-    assert _statuses(emu, "/.well-known") == [404]
+    # Other families, and the OAuth endpoints, are not limited.
+    assert _statuses(emu, "/.well-known") == [200, 200]
+    assert _statuses(emu, "/v1/token") == [200]
     assert len(list(acct.workspaces.list())) == 4
 
 
 def test_workspace_rate_limit_is_per_workspace(start_emulator, example_doc):
     # As on Databricks: one workspace at its limit does not throttle another.
     emu = start_emulator(example_doc, rate_limits={"workspace": 0.2})  # one token, the next in 5 s
-    headers = {"Authorization": f"Bearer {emu.token}"}
+    tokens = {wid: emu.access_token(wid) for wid in (1001, 1002)}  # token endpoints are never limited
 
     def status(wid: int) -> int:
+        headers = {"Authorization": f"Bearer {tokens[wid]}"}
         return requests.get(f"{emu.workspace_host(wid)}/api/2.0/preview/scim/v2/Groups", headers=headers).status_code
 
-    # (403 when let through: the token's principal is not admin there; the limit is checked first either way)
+    # (403 on 1001 when let through: the collector is no member there; the limit is checked first either way)
     throttled = [status(w) == 429 for w in (1001, 1001, 1002, 1002)]
     assert throttled == [False, True, False, True]
+
+
+def test_oauth_endpoints_are_never_faulted(start_emulator, example_doc, workspace_client):
+    # A fault on every request of workspace 1002 hits its APIs, not its discovery or token endpoints:
+    # the client is built and authenticates, then the API call fails as injected.
+    example_doc["faults"] = [{"workspace_id": 1002, "status": 500}]
+    emu = start_emulator(example_doc)
+    with pytest.raises(InternalError):
+        workspace_client(emu, 1002).current_user.me()
+    assert [(r["path"], r["status"]) for r in emu.state()["requests"]] == [
+        ("/ws/1002/.well-known/databricks-config", 200),
+        ("/ws/1002/oidc/.well-known/oauth-authorization-server", 200),
+        ("/ws/1002/oidc/v1/token", 200),
+        ("/ws/1002/api/2.0/preview/scim/v2/Me", 500),
+    ]

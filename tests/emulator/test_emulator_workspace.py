@@ -1,9 +1,17 @@
-"""Workspace APIs of the emulator (``/ws/{id}/…``) and their admin gate, driven through the real databricks-sdk."""
+"""Workspace APIs of the emulator (``/ws/{id}/…``): membership and admin gates, Unity Catalog, driven through the SDK.
+
+The example scenario: sp0 (the collector) is metastore admin of ms-east (1001, 1002), a local admin of non-federated
+1002, USER on 1003 (ms-west, no metastore admin), and nothing on 1001.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from databricks.sdk.errors import BadRequest, NotFound, PermissionDenied
+from databricks.sdk.service.catalog import CatalogIsolationMode, WorkspaceBindingBindingType
 from databricks.sdk.service.iam import WorkspacePermission
 
 from rls.scenario import PrincipalRef
@@ -12,104 +20,159 @@ from rls.scenario import PrincipalRef
 pytestmark = pytest.mark.timeout(60)
 
 SP0 = PrincipalRef("service_principal", "sp0")
+SP0_APP = "11111111-aaaa-bbbb-cccc-000000000000"
 ADMINS_FILTER = 'displayName eq "admins"'
+V1_EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "example.json"
 
 
-def test_forbidden_until_elevated(emu, acct, workspace_client):
+def test_membership_then_admin(emu, acct, workspace_client):
     ws = workspace_client(emu, 1001)
-    with pytest.raises(PermissionDenied):
-        list(ws.catalogs.list())
+    with pytest.raises(PermissionDenied) as err:
+        ws.current_user.me()  # not a member: no assignment, not a local admin
+    assert "member of workspace 1001" in str(err.value)
+    acct.workspace_assignment.update(1001, emu.principal_id(SP0), permissions=[WorkspacePermission.USER])
+    assert ws.current_user.me().user_name == SP0_APP
+    with pytest.raises(PermissionDenied):  # members may not read workspace groups, admins may
+        list(ws.groups.list(filter=ADMINS_FILTER))
     acct.workspace_assignment.update(1001, emu.principal_id(SP0), permissions=[WorkspacePermission.ADMIN])
-    assert [c.name for c in ws.catalogs.list()] == ["main"]
+    assert [g.display_name for g in ws.groups.list(filter=ADMINS_FILTER)] == ["admins"]
     acct.workspace_assignment.delete(1001, emu.principal_id(SP0))
     with pytest.raises(PermissionDenied):
-        list(ws.groups.list(filter=ADMINS_FILTER))
+        ws.current_user.me()
     statuses = [r["status"] for r in emu.state()["requests"] if r["path"].startswith("/ws/1001/api/")]
-    assert statuses == [403, 200, 403]
+    assert statuses == [403, 200, 403, 200, 200, 403]  # the group list is two pages (the second empty)
 
 
-def test_user_permission_is_not_admin(emu, acct, workspace_client):
-    # sp0 has USER on 1003: still forbidden, until that assignment becomes ADMIN.
+def test_workspace_admin_does_not_widen_catalogs(emu, acct, workspace_client):
+    # sp0 is USER on 1003; ms-west has no metastore admin and its only catalog is bob's.
     ws = workspace_client(emu, 1003)
+    assert list(ws.catalogs.list()) == []
     with pytest.raises(PermissionDenied):
-        list(ws.catalogs.list())
+        list(ws.groups.list(filter=ADMINS_FILTER))
     acct.workspace_assignment.update(1003, emu.principal_id(SP0), permissions=[WorkspacePermission.ADMIN])
-    assert [c.name for c in ws.catalogs.list()] == ["ml"]
+    assert [g.display_name for g in ws.groups.list(filter=ADMINS_FILTER)] == ["admins"]
+    assert list(ws.catalogs.list()) == []  # still nothing: workspace admin changes nothing in Unity Catalog
+    with pytest.raises(PermissionDenied):
+        ws.catalogs.get("ml")
+    with pytest.raises(NotFound):
+        ws.catalogs.get("nope")
 
 
-def test_admin_through_nested_groups_with_cycle(start_emulator, example_doc, workspace_client):
+def test_member_through_nested_groups_with_cycle(start_emulator, example_doc, workspace_client):
     # g1 (ADMIN on 1001) contains g2, g2 contains g1 back: sp0 placed in g2 is an admin through the cycle.
     example_doc["faults"] = []
     example_doc["groups"][1]["members"].append({"type": "service_principal", "id": "sp0"})
     emu = start_emulator(example_doc)
-    assert [c.owner for c in workspace_client(emu, 1001).catalogs.list()] == ["sales-admins"]
+    (admins,) = workspace_client(emu, 1001).groups.list(filter=ADMINS_FILTER)
+    assert {emu.principal_ref(m.value) for m in admins.members} == {PrincipalRef("group", "g1")}
 
 
-def test_inactive_collector_is_never_admin(start_emulator, example_doc, workspace_client):
+def test_member_through_a_user_group_assignment(start_emulator, example_doc, workspace_client):
+    # g3 "analysts" has USER on 1001: a member of g3 may call, but is no admin.
+    example_doc["faults"] = []
+    example_doc["groups"][2]["members"].append({"type": "service_principal", "id": "sp0"})
+    emu = start_emulator(example_doc)
+    ws = workspace_client(emu, 1001)
+    assert ws.current_user.me().user_name == SP0_APP
+    with pytest.raises(PermissionDenied):
+        list(ws.groups.list(filter=ADMINS_FILTER))
+
+
+def test_inactive_collector_is_never_a_member(start_emulator, example_doc, workspace_client):
     example_doc["faults"] = []
     example_doc["service_principals"][0]["active"] = False
-    example_doc["assignments"].append(
-        {"workspace_id": 1001, "principal": {"type": "service_principal", "id": "sp0"}, "permissions": ["ADMIN"]}
-    )
+    emu = start_emulator(example_doc)  # still a local admin of 1002 and USER on 1003
+    for wid in (1002, 1003):
+        with pytest.raises(PermissionDenied):
+            workspace_client(emu, wid).current_user.me()
+
+
+def test_non_federated_workspace_needs_onboarding(start_emulator, example_doc, workspace_client):
+    example_doc["faults"] = []
+    example_doc["workspace_local_admins"]["1002"] = [{"type": "user", "id": "u3"}]  # sp0 not onboarded
     emu = start_emulator(example_doc)
     with pytest.raises(PermissionDenied):
-        list(workspace_client(emu, 1001).catalogs.list())
+        workspace_client(emu, 1002).current_user.me()
 
 
-def test_local_admins_group(start_emulator, example_doc, account_client, workspace_client):
-    # The collector is a local admin of non-federated 1002 through an account group listed there.
+def test_local_admins_through_an_account_group(start_emulator, example_doc, workspace_client):
     example_doc["faults"] = []
     example_doc["groups"].append(
         {"id": "ops", "display_name": "ops", "members": [{"type": "service_principal", "id": "sp0"}]}
     )
-    example_doc["workspace_local_admins"]["1002"].append({"type": "group", "id": "ops"})
+    example_doc["workspace_local_admins"]["1002"] = [{"type": "user", "id": "u3"}, {"type": "group", "id": "ops"}]
     emu = start_emulator(example_doc)
-    acct, ws = account_client(emu), workspace_client(emu, 1002)
-
+    ws = workspace_client(emu, 1002)
     (admins,) = ws.groups.list(filter=ADMINS_FILTER)
-    assert admins.display_name == "admins"
     members = {(emu.principal_ref(m.value), m.ref.split("/")[0]) for m in admins.members}
     assert members == {(PrincipalRef("user", "u3"), "Users"), (PrincipalRef("group", "ops"), "Groups")}
-
-    # An ADMIN assignment through the account API joins the group; USER does not.
-    acct.workspace_assignment.update(
-        1002, emu.principal_id(PrincipalRef("user", "u1")), permissions=[WorkspacePermission.ADMIN]
-    )
-    acct.workspace_assignment.update(
-        1002, emu.principal_id(PrincipalRef("user", "u2")), permissions=[WorkspacePermission.USER]
-    )
-    again = ws.groups.get(admins.id)
-    assert {emu.principal_ref(m.value) for m in again.members} == {
-        PrincipalRef("user", "u3"),
-        PrincipalRef("group", "ops"),
-        PrincipalRef("user", "u1"),
-    }
+    assert ws.groups.get(admins.id).display_name == "admins"
     assert list(ws.groups.list(filter='displayName eq "users"')) == []
     with pytest.raises(NotFound):
         ws.groups.get("42")
 
 
-def test_elevated_collector_shows_in_admins_group(emu, acct, workspace_client):
-    acct.workspace_assignment.update(1001, emu.principal_id(SP0), permissions=[WorkspacePermission.ADMIN])
-    (admins,) = workspace_client(emu, 1001).groups.list(filter=ADMINS_FILTER)
-    assert {emu.principal_ref(m.value) for m in admins.members} == {PrincipalRef("group", "g1"), SP0}
-    assert {m.display for m in admins.members} == {"sales-admins", "rls-collector"}
+def test_admin_assignments_join_the_admins_group(emu, acct, workspace_client):
+    acct.workspace_assignment.update(1003, emu.principal_id(SP0), permissions=[WorkspacePermission.ADMIN])
+    acct.workspace_assignment.update(
+        1003, emu.principal_id(PrincipalRef("user", "u3")), permissions=[WorkspacePermission.USER]
+    )
+    (admins,) = workspace_client(emu, 1003).groups.list(filter=ADMINS_FILTER)
+    # u1: local admin; u2: ADMIN in the scenario; sp0: elevated; u3 (USER) is not there.
+    assert {emu.principal_ref(m.value) for m in admins.members} == {
+        PrincipalRef("user", "u1"),
+        PrincipalRef("user", "u2"),
+        SP0,
+    }
+    assert {m.display for m in admins.members} == {"Alice@Example.com", "bob@example.com", "rls-collector"}
 
 
-def test_catalogs_paging(start_emulator, example_doc, account_client, workspace_client):
+def test_metastore_admin_lists_every_catalog(emu, workspace_client):
+    # sp0 administers ms-east: both its catalogs, the ISOLATED one bound to 1002 only included (metastore-wide).
+    catalogs = list(workspace_client(emu, 1002).catalogs.list())
+    assert [(c.name, c.owner, c.isolation_mode, c.metastore_id) for c in catalogs] == [
+        ("main", "sales-admins", CatalogIsolationMode.OPEN, "ms-east"),
+        ("hr", "carol@example.com", CatalogIsolationMode.ISOLATED, "ms-east"),
+    ]
+
+
+def test_metastore_admin_through_a_group(start_emulator, example_doc, workspace_client):
+    example_doc["faults"] = []
+    example_doc["metastores"][1]["admin"] = {"type": "group", "id": "g1"}
+    example_doc["groups"][1]["members"].append({"type": "service_principal", "id": "sp0"})  # sp0 in g2 in g1
+    emu = start_emulator(example_doc)
+    assert [c.name for c in workspace_client(emu, 1003).catalogs.list()] == ["ml"]
+
+
+def test_catalogs_owned_or_usable(start_emulator, example_doc, workspace_client):
+    example_doc["faults"] = []
+    example_doc["groups"][1]["members"].append({"type": "service_principal", "id": "sp0"})  # sp0 in g2, g2 in g1
+    example_doc["metastores"][1]["catalogs"] = [
+        {"name": "mine", "owner": SP0_APP.upper(), "isolation_mode": "OPEN"},  # owner compared ignoring case
+        {"name": "teams", "owner": "SALES-ADMINS", "isolation_mode": "OPEN"},  # g1, reached through g2 -> g1
+        {"name": "granted", "owner": "x@example.com", "use_catalog": [{"type": "service_principal", "id": "sp0"}]},
+        {"name": "via_group", "owner": "x@example.com", "use_catalog": [{"type": "group", "id": "g2"}]},
+        {"name": "other", "owner": "x@example.com", "use_catalog": [{"type": "group", "id": "g3"}]},
+        {"name": "iso", "owner": "platform", "isolation_mode": "ISOLATED", "bindings": [1004]},
+    ]
+    emu = start_emulator(example_doc)
+    ws = workspace_client(emu, 1003)
+    assert [c.name for c in ws.catalogs.list()] == ["mine", "teams", "granted", "via_group", "iso"]
+    assert ws.catalogs.get("GRANTED").name == "granted"
+    with pytest.raises(PermissionDenied):
+        ws.catalogs.get("other")
+
+
+def test_catalogs_paging(start_emulator, example_doc, workspace_client):
     example_doc["faults"] = []
     names = [f"cat{i:02d}" for i in range(7)]
-    example_doc["catalogs"]["1001"] = [{"name": n, "owner": "sales-admins"} for n in names]
+    example_doc["metastores"][0]["catalogs"] = [{"name": n, "owner": "sales-admins"} for n in names]
     emu = start_emulator(example_doc, page_size=3)
-    account_client(emu).workspace_assignment.update(
-        1001, emu.principal_id(SP0), permissions=[WorkspacePermission.ADMIN]
-    )
-    ws = workspace_client(emu, 1001)
+    ws = workspace_client(emu, 1002)
 
     catalogs = list(ws.catalogs.list())
     assert [c.name for c in catalogs] == names
-    metastore = account_client(emu).metastore_assignments.get(1001).metastore_assignment.metastore_id
-    assert {c.metastore_id for c in catalogs} == {metastore}
+    assert {c.metastore_id for c in catalogs} == {"ms-east"}
     assert all(c.full_name == c.name and c.catalog_type.value == "MANAGED_CATALOG" for c in catalogs)
     pages = [r["path"] for r in emu.state()["requests"] if "unity-catalog/catalogs" in r["path"]]
     assert len(pages) == 3  # 3 + 3 + 1 with a server page of 3
@@ -119,13 +182,48 @@ def test_catalogs_paging(start_emulator, example_doc, account_client, workspace_
     assert ws.catalogs.get("cat03").name == "cat03"
 
 
-def test_catalogs_on_non_federated_workspace(start_emulator, example_doc, workspace_client):
+def test_catalog_bindings(start_emulator, example_doc, workspace_client):
     example_doc["faults"] = []
-    example_doc["workspace_local_admins"]["1002"].append({"type": "service_principal", "id": "sp0"})
+    example_doc["metastores"][1]["catalogs"].append(
+        {"name": "lab", "owner": SP0_APP, "isolation_mode": "ISOLATED", "bindings": [1003, 1004]}
+    )
     emu = start_emulator(example_doc)
+    east, west = workspace_client(emu, 1002), workspace_client(emu, 1003)
+    # Metastore admin of ms-east: may read any of its catalogs' bindings.
+    assert [(b.workspace_id, b.binding_type) for b in east.workspace_bindings.get_bindings("catalog", "hr")] == [
+        (1002, WorkspaceBindingBindingType.BINDING_TYPE_READ_WRITE)
+    ]
+    assert east.workspace_bindings.get("hr").workspaces == [1002]
+    assert list(east.workspace_bindings.get_bindings("catalog", "main")) == []
+    # ms-west: no metastore admin; sp0 owns lab, not bob's ml.
+    assert [b.workspace_id for b in west.workspace_bindings.get_bindings("catalog", "lab")] == [1003, 1004]
+    assert west.workspace_bindings.get("lab").workspaces == [1003, 1004]
+    with pytest.raises(PermissionDenied):
+        list(west.workspace_bindings.get_bindings("catalog", "ml"))
+    with pytest.raises(PermissionDenied):
+        west.workspace_bindings.get("ml")
+    with pytest.raises(NotFound):
+        west.workspace_bindings.get("nope")
+
+
+def test_current_metastore_assignment(emu, workspace_client):
+    current = workspace_client(emu, 1002).metastores.current()
+    assert (current.metastore_id, current.workspace_id) == ("ms-east", 1002)
+    assert workspace_client(emu, 1003).metastores.current().metastore_id == "ms-west"
+
+
+def test_workspace_without_metastore(start_emulator, workspace_client):
+    # Format v1: a non-federated workspace has no metastore at all.
+    v1 = json.loads(V1_EXAMPLE.read_text())
+    v1["faults"] = []
+    v1["workspace_local_admins"]["1002"].append({"type": "service_principal", "id": "sp0"})
+    emu = start_emulator(v1)
+    ws = workspace_client(emu, 1002)
     with pytest.raises(NotFound) as err:
-        list(workspace_client(emu, 1002).catalogs.list())
+        list(ws.catalogs.list())
     assert err.value.error_code == "METASTORE_DOES_NOT_EXIST"
+    with pytest.raises(NotFound):
+        ws.metastores.current()
 
 
 def test_not_running_and_unknown_workspaces(emu, acct, workspace_client):
@@ -133,14 +231,12 @@ def test_not_running_and_unknown_workspaces(emu, acct, workspace_client):
     with pytest.raises(BadRequest) as err:
         list(workspace_client(emu, 1004).catalogs.list())
     assert err.value.error_code == "INVALID_STATE"
-    with pytest.raises(NotFound):
-        list(workspace_client(emu, 4242).catalogs.list())
+    # An unknown workspace has no host metadata and no token endpoint: the client cannot even authenticate.
+    with pytest.raises(ValueError):
+        workspace_client(emu, 4242, retry_timeout_seconds=1)
 
 
-def test_me_is_the_collector(start_emulator, example_doc, workspace_client):
-    example_doc["faults"] = []
-    example_doc["workspace_local_admins"]["1002"].append({"type": "service_principal", "id": "sp0"})
-    emu = start_emulator(example_doc)
+def test_me_is_the_collector(emu, workspace_client):
     me = workspace_client(emu, 1002).current_user.me()
-    assert me.user_name == "11111111-aaaa-bbbb-cccc-000000000000"
+    assert me.user_name == SP0_APP
     assert me.id == str(emu.principal_id(SP0))

@@ -32,6 +32,8 @@ class Request:
     raw_path: str
     """Path with the query string, exactly as received (what the request log and fault matching see)."""
     body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Request headers, names lower-cased."""
     path: str = field(init=False)
     query: dict[str, str] = field(init=False)
     workspace_id: int | None = field(init=False)

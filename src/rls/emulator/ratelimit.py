@@ -2,7 +2,9 @@
 
 Each family (the workspace family: each workspace) is a token bucket refilled at ``rate`` tokens/second holding at
 most one second's worth (and at least one token), so a client keeping under the rate never sees a 429 and a burst
-above it does.
+above it does. OAuth discovery and token endpoints are in no family: the pipeline answers them before faults and
+rate limits (the SDK would otherwise fail client construction rather than retry; Databricks publishes no limit for
+them).
 """
 
 from __future__ import annotations

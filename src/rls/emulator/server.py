@@ -1,19 +1,18 @@
 """The emulator process: a ThreadingHTTPServer on 127.0.0.1 and the per-request pipeline.
 
 Pipeline of one request (each step may answer instead of the next):
-latency -> discovery 404 (``/.well-known/…``, no auth) -> bearer token (401) -> scenario faults -> rate limits (429)
--> workspace gate for ``/ws/{id}/…`` (404 / 400 not running / 403 not admin) -> route handler.
-Every request except ``GET /_emulator/state`` is logged.
+latency -> OAuth discovery and token endpoints (no bearer token; see :mod:`rls.emulator.auth`; never faulted or
+rate-limited) -> bearer token valid for the path's scope (401) -> scenario faults -> rate limits (429)
+-> workspace gate for ``/ws/{id}/…`` (404 / 400 not running / 403 not a member) -> route handler.
+Every request except ``GET /_emulator/state`` is logged, token requests included (never their body).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hmac
 import json
 import logging
 import random
-import secrets
 import socket
 import threading
 import time
@@ -23,6 +22,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import requests
+
+from rls.emulator.auth import ACCOUNT, OAuthServer, is_auth_path
 from rls.emulator.faults import FaultInjector, fault_response
 from rls.emulator.ids import PrincipalIds
 from rls.emulator.options import EmulatorOptions
@@ -53,7 +55,10 @@ class Emulator:
         self.scenario = scenario
         self.options = options or EmulatorOptions()
         self._ids = PrincipalIds(scenario)
-        self._state = AccountState(scenario, self._ids)
+        propagation = self.options.assignment_propagation_s
+        if propagation is None:
+            propagation = scenario.assignment_propagation_s
+        self._state = AccountState(scenario, self._ids, propagation, self.options.clock)
         self._ctx = Context(self._state, self.options)
         self._router = build_router()
         self._faults = FaultInjector(scenario.faults)
@@ -61,7 +66,7 @@ class Emulator:
         self._log = RequestLog()
         self._rng = random.Random(self.options.seed)  # latency jitter only: reproducible, not secret
         self._rng_lock = threading.Lock()
-        self._token: str | None = None
+        self._oauth: OAuthServer | None = None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -69,7 +74,14 @@ class Emulator:
     def start(self) -> Emulator:
         if self._server is not None:
             raise RuntimeError("emulator already started")
-        self._token = secrets.token_urlsafe(24)
+        # A fresh client secret per start (secrets.token_urlsafe); never printed nor logged.
+        self._oauth = OAuthServer(
+            self.scenario.account_id,
+            self.scenario.collector_identity,
+            self.options.token_ttl_s,
+            self.options.clock,
+            lambda wid: wid in self._state.workspaces,
+        )
         self._server = _Server(("127.0.0.1", self.options.port), _Handler, self)
         # A short poll interval: stop() waits for the serve loop to notice shutdown, up to one interval.
         self._thread = threading.Thread(
@@ -111,11 +123,39 @@ class Emulator:
     def account_id(self) -> str:
         return self.scenario.account_id
 
-    @property
-    def token(self) -> str:
-        if self._token is None:
+    def _auth(self) -> OAuthServer:
+        if self._oauth is None:
             raise RuntimeError("emulator not started")
-        return self._token
+        return self._oauth
+
+    @property
+    def client_id(self) -> str:
+        """OAuth client id: the collector's application id (a user collector: its user name)."""
+        return self.scenario.collector_identity
+
+    @property
+    def client_secret(self) -> str:
+        """OAuth client secret, made at ``start()``; never print or log it."""
+        return self._auth().client_secret
+
+    def rotate_secret(self) -> str:
+        """Replace the client secret: issued tokens live on until they expire, but clients holding the old secret
+        can no longer get new ones (an expired token that cannot be refreshed). Returns the new secret."""
+        return self._auth().rotate_secret()
+
+    def access_token(self, workspace_id: int | None = None) -> str:
+        """A token from the real token endpoint over HTTP (account scope, or workspace ``workspace_id``): for tests
+        that speak raw HTTP. The request is logged like any other."""
+        base = self.url if workspace_id is None else self.workspace_host(workspace_id)
+        path = f"/oidc/accounts/{self.account_id}/v1/token" if workspace_id is None else "/oidc/v1/token"
+        resp = requests.post(
+            base + path,
+            data={"grant_type": "client_credentials", "scope": "all-apis"},
+            auth=(self.client_id, self.client_secret),
+            timeout=10,
+        )
+        resp.raise_for_status()
+        return resp.json()["access_token"]
 
     def workspace_host(self, workspace_id: int) -> str:
         return f"{self.url}/ws/{workspace_id}"
@@ -141,13 +181,13 @@ class Emulator:
         return self._log.wait_for(predicate, timeout, start_index)
 
     # ---- request pipeline ------------------------------------------------------------------------------------------
-    def handle(self, method: str, raw_path: str, authorization: str | None, body: bytes) -> Response:
-        req = Request(method, raw_path, body)
+    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Response:
+        req = Request(method, raw_path, body, {k.lower(): v for k, v in headers.items()})
         if req.path == STATE_PATH and method == "GET":
             return Response.json(self.state())
         started, t0 = time.time(), time.monotonic()
         self._delay()
-        resp = self._answer(req, authorization)
+        resp = self._answer(req)
         duration_ms = round((time.monotonic() - t0) * 1000, 3)
         self._log.append(LoggedRequest(method, raw_path, resp.status, req.workspace_id, started, duration_ms))
         logger.debug("%s %s -> %d (%.1f ms)", method, raw_path, resp.status, duration_ms)
@@ -161,12 +201,18 @@ class Emulator:
             ms = self._rng.uniform(lo, hi)
         time.sleep(ms / 1000)
 
-    def _answer(self, req: Request, authorization: str | None) -> Response:
-        if "/.well-known/" in req.path:
-            # Host-metadata discovery: Databricks hosts without it answer 404 and the SDK falls back to its config.
-            return ApiError(404, "NOT_FOUND", f"No API found for '{req.method} {req.path}'").to_response()
-        if not self._authorized(authorization):
-            return ApiError(401, "UNAUTHENTICATED", "Invalid access token.").to_response()
+    def _answer(self, req: Request) -> Response:
+        oauth = self._auth()
+        try:
+            if is_auth_path(req.path):
+                return oauth.answer(req, self.url)
+            if req.path.startswith("/ws/") and req.workspace_id is None:
+                raise ApiError(404, "RESOURCE_DOES_NOT_EXIST", f"No workspace in path {req.path}")
+            # Scoped tokens: an account token on account paths only, a workspace token on its own workspace only.
+            scope = req.workspace_id if req.path.startswith("/ws/") and req.workspace_id is not None else ACCOUNT
+            oauth.check(req.headers.get("authorization"), scope)
+        except ApiError as e:
+            return e.to_response()
         fault = self._faults.take(req)
         if fault is not None:
             return fault_response(fault)
@@ -180,8 +226,7 @@ class Emulator:
             ).to_response()
         try:
             if req.path.startswith("/ws/"):
-                if req.workspace_id is None:
-                    raise ApiError(404, "RESOURCE_DOES_NOT_EXIST", f"No workspace in path {req.path}")
+                assert req.workspace_id is not None
                 check_access(self._ctx, req.workspace_id)
             return self._router.dispatch(self._ctx, req)
         except ApiError as e:
@@ -189,11 +234,6 @@ class Emulator:
         except Exception:
             logger.exception("emulator failed on %s %s", req.method, req.raw_path)
             return ApiError(500, "INTERNAL_ERROR", "Emulator internal error").to_response()
-
-    def _authorized(self, authorization: str | None) -> bool:
-        if not authorization or not authorization.startswith("Bearer "):
-            return False
-        return hmac.compare_digest(authorization[len("Bearer ") :].encode(), self.token.encode())
 
 
 class _Server(ThreadingHTTPServer):
@@ -235,7 +275,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         try:
-            resp = self.server.emulator.handle(self.command, self.path, self.headers.get("Authorization"), body)
+            resp = self.server.emulator.handle(self.command, self.path, dict(self.headers.items()), body)
         except Exception:  # a bug must not kill the connection thread silently
             logger.exception("emulator pipeline failed")
             resp = Response(500, json.dumps({"error_code": "INTERNAL_ERROR", "message": "emulator bug"}).encode())

@@ -1,13 +1,12 @@
-"""Account API: workspaces, metastore assignments, workspace permission assignments."""
+"""Account API: workspaces, metastores and their assignments, workspace permission assignments."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from rls.emulator.protocol import ApiError, Request, Response
 from rls.emulator.routes import Context, Router
-from rls.scenario import PERMISSIONS, PrincipalRef, Workspace
+from rls.scenario import PERMISSIONS, Metastore, PrincipalRef, Workspace
 
 _ACC = "/api/2.0/accounts/{acc}"
 _WS = _ACC + "/workspaces/{wid}"
@@ -20,17 +19,17 @@ _STATUS_MESSAGES = {
     "CANCELLING": "Workspace is being cancelled.",
     "NOT_PROVISIONED": "Workspace has not been provisioned.",
 }
-_CLOUD_FIELDS: dict[str, dict[str, str]] = {
-    "aws": {"cloud": "aws", "aws_region": "us-west-2"},
-    "azure": {"cloud": "azure", "location": "westeurope"},
-    "gcp": {"cloud": "gcp", "location": "us-central1"},
-}
+# Where each cloud's workspace object carries its region (provisioning.Workspace: aws_region / location).
+_REGION_FIELD = {"aws": "aws_region", "azure": "location", "gcp": "location"}
 
 
 def register(router: Router) -> None:
     router.add("GET", _ACC + "/workspaces", list_workspaces)
     router.add("GET", _WS, get_workspace)
     router.add("GET", _WS + "/metastore", get_metastore_assignment)
+    router.add("GET", _ACC + "/metastores", list_metastores)
+    router.add("GET", _ACC + "/metastores/{mid}", get_metastore)
+    router.add("GET", _ACC + "/metastores/{mid}/workspaces", list_metastore_workspaces)
     router.add("GET", _WS + "/permissionassignments", list_assignments)
     router.add("GET", _WS + "/permissionassignments/permissions", list_permission_levels)
     router.add("PUT", _WS + "/permissionassignments/principals/{pid}", put_assignment)
@@ -59,7 +58,9 @@ def workspace_json(ctx: Context, ws: Workspace) -> dict[str, Any]:
         "pricing_tier": "ENTERPRISE" if ctx.state.scenario.cloud == "aws" else "PREMIUM",
         # Deterministic, so that two runs over one scenario produce identical output.
         "creation_time": 1_700_000_000_000 + ws.workspace_id * 1000,
-        **_CLOUD_FIELDS[ctx.state.scenario.cloud],
+        "cloud": ctx.state.scenario.cloud,
+        # A workspace's region is its metastore's (one metastore per region); outside any, the cloud default.
+        _REGION_FIELD[ctx.state.scenario.cloud]: ctx.state.scenario.region_of(ws.workspace_id),
     }
 
 
@@ -72,28 +73,71 @@ def get_workspace(ctx: Context, req: Request) -> Response:
     return Response.json(workspace_json(ctx, workspace_or_404(ctx, req.params["wid"])))
 
 
-# ---- metastore -----------------------------------------------------------------------------------------------------
-def metastore_id(ctx: Context, workspace_id: int) -> str:
-    """One metastore per federated workspace: the scenario's catalogs are per workspace, so are metastores."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"rls-emulator/{ctx.account_id}/metastore/{workspace_id}"))
-
-
+# ---- metastores ----------------------------------------------------------------------------------------------------
+# Paths and shapes: databricks-sdk 0.162 AccountMetastoresAPI (list -> {"metastores": [MetastoreInfo]}, get ->
+# {"metastore_info": MetastoreInfo}) and AccountMetastoreAssignmentsAPI (get -> {"metastore_assignment": …},
+# list -> {"workspace_ids": […]}). Metastore ids are the scenario's (real ones are UUIDs; nothing parses them).
 def no_metastore(workspace_id: int) -> ApiError:
     return ApiError(404, "METASTORE_DOES_NOT_EXIST", f"No metastore assigned for workspace {workspace_id}.")
 
 
-def get_metastore_assignment(ctx: Context, req: Request) -> Response:
-    """How a client learns identity federation: federated workspaces have a Unity Catalog metastore, others 404."""
-    ws = workspace_or_404(ctx, req.params["wid"])
-    if not ws.identity_federated:
-        raise no_metastore(ws.workspace_id)
-    catalogs = ctx.state.scenario.catalogs.get(ws.workspace_id, [])
-    assignment = {
-        "workspace_id": ws.workspace_id,
-        "metastore_id": metastore_id(ctx, ws.workspace_id),
+def metastore_json(ctx: Context, m: Metastore) -> dict[str, Any]:
+    state = ctx.state
+    created = 1_600_000_000_000 + sum(m.metastore_id.encode())
+    out: dict[str, Any] = {
+        "metastore_id": m.metastore_id,
+        "name": m.metastore_id,
+        "region": m.region,
+        "cloud": state.scenario.cloud,
+        "global_metastore_id": f"{state.scenario.cloud}:{m.region}:{m.metastore_id}",
+        "privilege_model_version": "1.0",
+        "delta_sharing_scope": "INTERNAL",
+        "created_at": created,
+        "updated_at": created,
+    }
+    if m.admin is not None:
+        # On Databricks the metastore's owner is its admin. Without a scenario admin the owner is left out rather
+        # than invented: any made-up principal could wrongly make the collector look like a metastore admin.
+        ident = state.scenario.identity_of(m.admin)
+        out["owner"] = ident if ident is not None else state.groups[m.admin.id].display_name
+    return out
+
+
+def _metastore_or_404(ctx: Context, mid: str) -> Metastore:
+    m = ctx.state.metastores.get(mid)
+    if m is None:
+        raise ApiError(404, "METASTORE_DOES_NOT_EXIST", f"Metastore '{mid}' does not exist.")
+    return m
+
+
+def list_metastores(ctx: Context, req: Request) -> Response:
+    return Response.json({"metastores": [metastore_json(ctx, m) for m in ctx.state.scenario.metastores]})
+
+
+def get_metastore(ctx: Context, req: Request) -> Response:
+    return Response.json({"metastore_info": metastore_json(ctx, _metastore_or_404(ctx, req.params["mid"]))})
+
+
+def list_metastore_workspaces(ctx: Context, req: Request) -> Response:
+    return Response.json({"workspace_ids": list(_metastore_or_404(ctx, req.params["mid"]).workspace_ids)})
+
+
+def metastore_assignment_json(ctx: Context, workspace_id: int, m: Metastore) -> dict[str, Any]:
+    catalogs = m.catalogs_of(workspace_id)
+    return {
+        "workspace_id": workspace_id,
+        "metastore_id": m.metastore_id,
         "default_catalog_name": catalogs[0].name if catalogs else "main",
     }
-    return Response.json({"metastore_assignment": assignment})
+
+
+def get_metastore_assignment(ctx: Context, req: Request) -> Response:
+    """The workspace's metastore, federated or not (v2 puts non-federated workspaces in metastores too); else 404."""
+    ws = workspace_or_404(ctx, req.params["wid"])
+    m = ctx.state.metastore_of(ws.workspace_id)
+    if m is None:
+        raise no_metastore(ws.workspace_id)
+    return Response.json({"metastore_assignment": metastore_assignment_json(ctx, ws.workspace_id, m)})
 
 
 # ---- permission assignments --------------------------------------------------------------------------------------
@@ -113,14 +157,29 @@ def assignment_json(ctx: Context, ref: PrincipalRef, permissions: tuple[str, ...
     return {"principal": principal_json(ctx, ref), "permissions": list(permissions)}
 
 
+def federated_or_400(ctx: Context, raw_id: str) -> Workspace:
+    """Account-level assignment APIs exist only on identity-federated workspaces (facts file).
+
+    The platform's answer elsewhere is HTTP 400 with exactly this message. Seen in public code that handles it (a
+    Databricks connector built on ConductorOne's baton SDK matches 400 + "Permission assignment APIs are not
+    available for this workspace" when listing workspace members, and skips the workspace) and in Terraform
+    reports (equinor/terraform-azurerm-databricks CHANGELOG 4.2.1, issue #56: the error on a workspace whose
+    metastore assignment / identity federation is not in place yet).
+    """
+    ws = workspace_or_404(ctx, raw_id)
+    if not ws.identity_federated:
+        raise ApiError(400, "BAD_REQUEST", "Permission assignment APIs are not available for this workspace.")
+    return ws
+
+
 def list_assignments(ctx: Context, req: Request) -> Response:
-    ws = workspace_or_404(ctx, req.params["wid"])
+    ws = federated_or_400(ctx, req.params["wid"])
     items = [assignment_json(ctx, ref, perms) for ref, perms in ctx.state.assignments_on(ws.workspace_id)]
     return Response.json({"permission_assignments": items})
 
 
 def list_permission_levels(ctx: Context, req: Request) -> Response:
-    workspace_or_404(ctx, req.params["wid"])
+    federated_or_400(ctx, req.params["wid"])
     levels = [
         {"permission_level": "USER", "description": "Can access the workspace."},
         {"permission_level": "ADMIN", "description": "Can access the workspace and has workspace admin privileges."},
@@ -136,8 +195,12 @@ def _principal_or_404(ctx: Context, raw_id: str) -> PrincipalRef:
 
 
 def put_assignment(ctx: Context, req: Request) -> Response:
-    """Replaces the principal's permissions on the workspace (the SDK reads back a PermissionAssignment)."""
-    ws = workspace_or_404(ctx, req.params["wid"])
+    """Replaces the principal's permissions on the workspace (the SDK reads back a PermissionAssignment).
+
+    The account's list shows the change at once; workspace access checks see a grant or raise only after the
+    propagation delay (see :mod:`rls.emulator.state`).
+    """
+    ws = federated_or_400(ctx, req.params["wid"])
     ref = _principal_or_404(ctx, req.params["pid"])
     body = req.json()
     raw = body.get("permissions", []) if isinstance(body, dict) else None
@@ -153,7 +216,7 @@ def put_assignment(ctx: Context, req: Request) -> Response:
 
 
 def delete_assignment(ctx: Context, req: Request) -> Response:
-    ws = workspace_or_404(ctx, req.params["wid"])
+    ws = federated_or_400(ctx, req.params["wid"])
     ref = _principal_or_404(ctx, req.params["pid"])
     if not ctx.state.remove(ws.workspace_id, ref):
         raise ApiError(
