@@ -217,10 +217,12 @@ class AccountApi:
     # ---- assignment writes (elevation) -------------------------------------------------------------------------------
     def set_permissions(self, workspace_id: int, principal_id: str, permissions: Iterable[str]) -> None:
         perms = [_PERMISSIONS[p] for p in permissions]
-        self.a.workspace_assignment.update(workspace_id, int(principal_id), permissions=perms)
+        what = f"PUT permission assignment on workspace {workspace_id}"
+        _call(what, lambda: self.a.workspace_assignment.update(workspace_id, int(principal_id), permissions=perms))
 
     def remove_assignment(self, workspace_id: int, principal_id: str) -> None:
-        self.a.workspace_assignment.delete(workspace_id, int(principal_id))
+        what = f"DELETE permission assignment on workspace {workspace_id}"
+        _call(what, lambda: self.a.workspace_assignment.delete(workspace_id, int(principal_id)))
 
     # ---- workspace-level reads ---------------------------------------------------------------------------------------
     def local_admins(self, ws: WorkspaceInfo) -> list[MemberRef]:

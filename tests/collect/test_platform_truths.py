@@ -1,0 +1,306 @@
+"""The collector on a platform as strict as Databricks (issue: platform truths, part 1).
+
+Every expectation comes from the scenario (tests/oracle.py, the spec's rules), never from the collector's code.
+"""
+
+from __future__ import annotations
+
+import oracle
+from flow import QUICK, assignments_key, flow, fresh_schema, initial_assignments, prepare, visible, with_changes
+from rls import exitcodes, tables
+from rls.collect.clients import Clients
+from rls.emulator import Emulator, EmulatorOptions
+from rls.jobs import execute
+from rls.local import local_config, local_ledger
+from rls.sql import quote_name
+
+VIEW = "vw_system_access_audit"
+
+
+def _writes(result) -> list[tuple[str, str]]:
+    """(method, workspace id) of every account assignment write the run made."""
+    return [
+        (r["method"], r["path"].split("/workspaces/")[1].split("/")[0])
+        for r in result.emulator_state["requests"]
+        if r["method"] in ("PUT", "DELETE") and "permissionassignments" in r["path"]
+    ]
+
+
+def _outcomes(result) -> dict[int, str]:
+    return {w.workspace_id: w.outcome for w in result.collect.workspaces}
+
+
+def _check_views(warehouse, s, cfg, collected=None) -> None:
+    case = oracle.original_case(s)
+    for ident, wids in oracle.admin_workspaces(s, collected=collected).items():
+        assert visible(warehouse, cfg, VIEW, case[ident]) == {str(w) for w in wids}, ident
+
+
+def test_example_account_is_collected_without_writing_to_non_federated_workspaces(
+    warehouse, tmp_path, example_scenario
+):
+    s = example_scenario  # v2: two metastores, collector onboarded on 1002, a local admin on federated 1003
+    result = flow(warehouse, s, tmp_path, fresh_schema())
+    assert result.collect.exit_code == exitcodes.OK, result.collect.as_dict()
+    non_federated = {str(w.workspace_id) for w in s.workspaces if not w.identity_federated}
+    assert non_federated and not [w for _, w in _writes(result) if w in non_federated]
+    # every elevation undone exactly
+    assert assignments_key(result.emulator_state["assignments"]) == initial_assignments(s)
+    _check_views(warehouse, s, result.cfg)
+
+
+def test_a_local_admin_of_a_federated_workspace_is_its_admin(warehouse, tmp_path, example_scenario):
+    s = example_scenario
+    local = {
+        (wid, ref)
+        for wid, refs in s.workspace_local_admins.items()
+        for ref in refs
+        if s.workspace(wid).identity_federated and ref.type == "user"
+    }
+    assert local, "the example scenario has a user in a federated workspace's local admins group"
+    result = flow(warehouse, s, tmp_path, fresh_schema())
+    for wid, ref in local:
+        assert str(wid) in visible(warehouse, result.cfg, VIEW, s.user(ref.id).user_name)
+
+
+def test_catalogs_are_read_once_per_metastore_without_elevation(warehouse, tmp_path, example_scenario):
+    s = example_scenario
+    result = flow(warehouse, s, tmp_path, fresh_schema())
+    requests = result.emulator_state["requests"]
+    lists = [r for r in requests if r["path"].split("?")[0].endswith("/unity-catalog/catalogs") and r["status"] == 200]
+    assert len(lists) == len(s.metastores)
+    # No catalog was listed while the collector was elevated on that workspace: every list came before or after.
+    elevated_windows = _elevation_windows(requests)
+    for r in lists:
+        wid = r["path"].split("/ws/")[1].split("/")[0]
+        assert not any(lo < requests.index(r) < hi for lo, hi in elevated_windows.get(wid, [])), r
+    perms = warehouse.fetch(
+        f"SELECT workspace_id, catalogs FROM {quote_name(result.cfg.catalog, result.cfg.schema, tables.PERMS)}"
+    )
+    got = {r["workspace_id"]: sorted(c["name"] for c in r["catalogs"]) for r in perms}
+    assert got == _visible_catalogs(s)
+
+
+def _visible_catalogs(s) -> dict[int, list[str]]:
+    """Per collected workspace: the catalogs of its metastore it sees (OPEN, or ISOLATED and bound to it) that the
+    collector may list (owner, USE CATALOG, or metastore admin) — the spec's rules, written out again."""
+    me = s.collector
+    my_names = {s.collector_identity.lower()} | {
+        g.display_name.lower() for g in s.groups if me in oracle._members_closure(s, g.id)
+    }
+
+    def in_ref(ref) -> bool:
+        return ref == me or (ref.type == "group" and me in oracle._members_closure(s, ref.id))
+
+    out = {}
+    for wid in oracle.collectable(s):
+        ms = s.metastore_of(wid)
+        names = []
+        if ms is not None:
+            admin = ms.admin is not None and in_ref(ms.admin)
+            for c in ms.catalogs:
+                may_list = admin or (c.owner or "").lower() in my_names or any(in_ref(r) for r in c.use_catalog)
+                sees = c.isolation_mode == "OPEN" or wid in c.bindings
+                if may_list and sees:
+                    names.append(c.name)
+        out[wid] = sorted(names)
+    return out
+
+
+def _elevation_windows(requests) -> dict[str, list[tuple[int, int]]]:
+    out: dict[str, list[tuple[int, int]]] = {}
+    start: dict[str, int] = {}
+    for i, r in enumerate(requests):
+        if "permissionassignments/principals/" not in r["path"] or r["status"] >= 300:
+            continue
+        wid = r["path"].split("/workspaces/")[1].split("/")[0]
+        if r["method"] == "PUT" and wid not in start:
+            start[wid] = i
+        elif wid in start:
+            out.setdefault(wid, []).append((start.pop(wid), i))
+    return out
+
+
+def test_a_non_federated_workspace_without_the_collector_is_not_onboarded(warehouse, tmp_path, example_scenario):
+    doc = example_scenario.to_json()
+    doc["workspace_local_admins"] = {
+        wid: [r for r in refs if r != example_scenario.collector.to_json()]
+        for wid, refs in doc["workspace_local_admins"].items()
+    }
+    s = with_changes(example_scenario, workspace_local_admins=doc["workspace_local_admins"])
+    wid = next(w.workspace_id for w in s.workspaces if not w.identity_federated)
+    result = flow(warehouse, s, tmp_path, fresh_schema())
+    assert _outcomes(result)[wid] == "not-onboarded"
+    why = next(w.error for w in result.collect.workspaces if w.workspace_id == wid)
+    assert s.collector_identity in why and "admins" in why  # says exactly what to do
+    assert result.collect.exit_code == exitcodes.OK  # a workspace waiting for onboarding fails nothing
+    assert not [w for _, w in _writes(result) if w == str(wid)]
+    _check_views(warehouse, s, result.cfg, collected=oracle.collectable(s))
+
+
+def test_a_new_assignment_is_waited_for_within_a_bound(warehouse, tmp_path, example_scenario):
+    s = with_changes(example_scenario, assignment_propagation_s=1.5)
+    result = flow(warehouse, s, tmp_path, fresh_schema())
+    assert result.collect.exit_code == exitcodes.OK, result.collect.as_dict()
+    denied_then_read = [r for r in result.emulator_state["requests"] if r["status"] == 403 and "/ws/" in r["path"]]
+    assert denied_then_read, "propagation was exercised: a read was denied right after an elevation"
+    _check_views(warehouse, s, result.cfg)
+
+
+def test_a_workspace_still_denying_after_elevation_fails_alone_and_is_restored(warehouse, tmp_path, example_scenario):
+    s = with_changes(example_scenario, assignment_propagation_s=60)
+    result = flow(warehouse, s, tmp_path, fresh_schema(), overrides={"collect.propagation_timeout_s": 1.0})
+    elevated = set(result.collect.elevations)
+    assert elevated
+    failed = {w.workspace_id: w.error for w in result.collect.workspaces if w.outcome == "failed"}
+    assert set(failed) == elevated and all("still denied" in e for e in failed.values())
+    assert result.collect.exit_code == exitcodes.PARTIAL
+    assert assignments_key(result.emulator_state["assignments"]) == initial_assignments(s)
+
+
+def _collect(warehouse, s, workdir, schema, *, options=None, secret=None, progress=None):
+    """The job's collect task against an emulated account, with the credentials given (default: the right ones)."""
+    system_catalog = prepare(warehouse, s)
+    with Emulator(s, options) as emu:
+        cfg = local_config(s, emu, workdir, overrides={"schema": schema, "system_catalog": system_catalog, **QUICK})
+        credentials = {"client_id": emu.client_id, "client_secret": secret or emu.client_secret}
+        reports = execute(
+            "collect",
+            cfg,
+            warehouse,
+            clients=lambda: Clients(cfg.collect, credentials, auth_type="oauth-m2m"),
+            ledger=local_ledger(cfg, workdir),
+            progress=(lambda *a: progress(emu, *a)) if progress else None,
+        )
+        return cfg, reports["collect"], emu.state()
+
+
+def test_wrong_client_secret_is_a_one_line_reason_and_writes_nothing(warehouse, tmp_path, example_scenario):
+    schema = fresh_schema()
+    cfg, report, state = _collect(warehouse, example_scenario, tmp_path, schema, secret="not-the-secret")
+    assert report.exit_code == exitcodes.ERROR
+    [error] = report.errors
+    assert error.startswith("authentication failed") and "client id and secret" in error and "\n" not in error
+    assert not warehouse.table_exists(quote_name(cfg.catalog, schema, tables.ADMINS))
+    assert not [r for r in state["requests"] if r["method"] != "GET" and "/oidc/" not in r["path"]]
+
+
+def test_an_expired_token_that_cannot_be_refreshed_fails_what_it_reaches(warehouse, tmp_path, example_scenario):
+    # Tokens live 1 s; the secret is rotated as soon as workspaces are being read, and the elevated reads wait for
+    # the new assignment to propagate (1.5 s): by then the token has expired and the old secret gets no new one.
+    s = with_changes(example_scenario, assignment_propagation_s=1.5)
+    rotated = []
+
+    def rotate(emu, phase, done, total):
+        if not rotated:
+            rotated.append(emu.rotate_secret())
+
+    schema = fresh_schema()
+    cfg, report, _ = _collect(warehouse, s, tmp_path, schema, options=EmulatorOptions(token_ttl_s=1), progress=rotate)
+    assert rotated and report.exit_code != exitcodes.OK
+    reasons = report.errors + report.unrestored + [w.error for w in report.workspaces if w.outcome == "failed"]
+    assert reasons and all("authentication failed" in r and "\n" not in r for r in reasons), reasons
+    # A restore needs a token too: if it could not get one, the ledger keeps the elevation for the next run.
+    assert report.exit_code == (exitcodes.UNRESTORED if report.unrestored else exitcodes.PARTIAL)
+    assert len(local_ledger(cfg, tmp_path).open_entries()) == len(report.unrestored)
+
+
+# ---- failure paths (reliability issue, items 2, 4, 5, 9) -------------------------------------------------------------
+def _with(s, **changes):
+    return with_changes(s, **changes)
+
+
+def test_a_restore_that_times_out_is_exit_5_and_stops_elevating(warehouse, tmp_path, example_scenario):
+    s = example_scenario
+    stuck = _with(
+        s,
+        faults=[{"method": "DELETE", "path_contains": "permissionassignments", "status": 503, "retry_after_s": 1}],
+    )
+    schema = fresh_schema()
+    first = flow(warehouse, stuck, tmp_path, schema, overrides={"collect.retry_timeout_s": 2.0})
+    assert first.collect.exit_code == exitcodes.UNRESTORED
+    [line] = first.collect.unrestored
+    assert "could not restore" in line and "next run repairs it" in line
+    left_admin = [
+        a
+        for a in first.emulator_state["assignments"]
+        if a["principal"] == s.collector.to_json() and a["permissions"] == ["ADMIN"]
+    ]
+    assert len(left_admin) == 1  # no elevation after the one that could not be undone
+    # The next run, with the fault still there: the failed repair is reported, not fatal, and the run row written.
+    again = flow(
+        warehouse,
+        _with(stuck, assignments=first.emulator_state["assignments"]),
+        tmp_path,
+        schema,
+        overrides={"collect.retry_timeout_s": 2.0},
+    )
+    assert again.collect.exit_code == exitcodes.UNRESTORED
+    assert any("failed" in u for u in again.collect.unrestored)
+    runs = warehouse.fetch(f"SELECT outcome FROM {quote_name(again.cfg.catalog, schema, tables.RUNS)}")
+    assert [r["outcome"] for r in runs] == ["unrestored", "unrestored"]
+    # Fault gone: repaired, the account exactly as it was.
+    healed = flow(warehouse, _with(s, assignments=again.emulator_state["assignments"]), tmp_path, schema)
+    assert healed.collect.exit_code == exitcodes.OK
+    assert assignments_key(healed.emulator_state["assignments"]) == initial_assignments(s)
+
+
+def test_an_admin_collector_denied_once_is_not_elevated_and_keeps_its_row(warehouse, tmp_path, example_scenario):
+    s = example_scenario
+    wid = next(
+        a.workspace_id
+        for a in s.assignments
+        if a.principal == s.collector and s.workspace(a.workspace_id).identity_federated
+    )
+    doc = s.to_json()
+    for a in doc["assignments"]:
+        if a["principal"] == s.collector.to_json() and a["workspace_id"] == wid:
+            a["permissions"] = ["ADMIN"]
+    doc["faults"] = [{"workspace_id": wid, "path_contains": "preview/scim/v2/Groups", "status": 403, "times": 1}]
+    admin = _with(s, assignments=doc["assignments"], faults=doc["faults"])
+    result = flow(warehouse, admin, tmp_path, fresh_schema())
+    assert result.collect.exit_code == exitcodes.OK, result.collect.as_dict()
+    assert not [w for _, w in _writes(result) if w == str(wid)]
+    rows = warehouse.fetch(
+        f"SELECT workspace_id FROM {quote_name(result.cfg.catalog, result.cfg.schema, tables.ADMINS)} "
+        f"WHERE lower(user_name) = lower('{s.collector_identity}') AND source = 'direct'"
+    )
+    assert {r["workspace_id"] for r in rows} == {wid}
+    _check_views(warehouse, admin, result.cfg)
+
+
+def test_a_single_500_on_a_workspace_read_is_retried(warehouse, tmp_path, example_scenario):
+    s = _with(
+        example_scenario,
+        faults=[{"workspace_id": 1003, "path_contains": "permissionassignments", "status": 500, "times": 1}],
+    )
+    result = flow(warehouse, s, tmp_path, fresh_schema())
+    assert result.collect.exit_code == exitcodes.OK, result.collect.as_dict()
+    assert [r["status"] for r in result.emulator_state["requests"]].count(500) == 1
+    _check_views(warehouse, s, result.cfg)
+
+
+def test_an_id_the_tables_cannot_hold_changes_nothing(warehouse, tmp_path, example_scenario):
+    s = example_scenario
+    schema = fresh_schema()
+    first = flow(warehouse, s, tmp_path, schema)
+    assert first.collect.exit_code == exitcodes.OK
+    name = {t: quote_name(first.cfg.catalog, schema, t) for t in (tables.ADMINS, tables.GROUP_MEMBERS, tables.RUNS)}
+    before = {
+        t: warehouse.fetch(f"SELECT DISTINCT run_id FROM {name[t]}") for t in (tables.ADMINS, tables.GROUP_MEMBERS)
+    }
+    doc = s.to_json()
+    doc["workspaces"].append(
+        {"workspace_id": 2**64, "workspace_name": "huge", "deployment_name": "huge", "workspace_status": "RUNNING"}
+    )
+    try:
+        huge = _with(s, workspaces=doc["workspaces"])
+    except ValueError:
+        return  # the scenario reader already refuses it: nothing can reach the collector
+    second = flow(warehouse, huge, tmp_path, schema)
+    assert second.collect.exit_code == exitcodes.ERROR
+    assert "out of the BIGINT range" in second.collect.errors[0]
+    after = {t: warehouse.fetch(f"SELECT DISTINCT run_id FROM {name[t]}") for t in before}
+    assert after == before  # every table still holds the first run, together
+    outcomes = [r["outcome"] for r in warehouse.fetch(f"SELECT outcome FROM {name[tables.RUNS]} ORDER BY started_at")]
+    assert outcomes == ["ok", "failed"]
