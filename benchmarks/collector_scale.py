@@ -68,8 +68,8 @@ def _family(method: str, path: str) -> str:
 
 
 def _needed(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The calls that did work: answered (not 429) and not the SDK's configuration probe."""
-    return [r for r in log if r["status"] != 429 and "/.well-known/" not in r["path"]]
+    """The calls that did work: answered (not 429), not the SDK's configuration probe nor OAuth token traffic."""
+    return [r for r in log if r["status"] != 429 and "/.well-known/" not in r["path"] and "/oidc/" not in r["path"]]
 
 
 def floor_seconds(calls: list[dict[str, Any]], limits: dict[str, float]) -> tuple[float, dict[str, int]]:
@@ -77,10 +77,16 @@ def floor_seconds(calls: list[dict[str, Any]], limits: dict[str, float]) -> tupl
     return max((n / limits[f] for f, n in by.items() if f in limits), default=0.0), dict(by)
 
 
-def run_rls(doc: dict[str, Any], opts: EmulatorOptions, elevation_concurrency: int, tmp: Path) -> dict[str, Any]:
+def run_rls(
+    doc: dict[str, Any], opts: EmulatorOptions, elevation_concurrency: int, tmp: Path, read_local_admins: bool = True
+) -> dict[str, Any]:
     scenario = parse_scenario(doc)
     with Emulator(scenario, opts) as emu:
-        overrides = {"collect.elevation_concurrency": elevation_concurrency, "collect.restore_backoff_s": 0.2}
+        overrides = {
+            "collect.elevation_concurrency": elevation_concurrency,
+            "collect.restore_backoff_s": 0.2,
+            "collect.read_local_admins": read_local_admins,
+        }
         cfg = local_config(scenario, emu, tmp, None, overrides)
         backend = MemoryBackend()
         phases: dict[str, float] = {}
@@ -89,7 +95,7 @@ def run_rls(doc: dict[str, Any], opts: EmulatorOptions, elevation_concurrency: i
         def progress(phase: str, done: int, total: int) -> None:
             phases[phase] = time.perf_counter() - t  # when the phase's last item finished
 
-        ledger = Ledger(tmp / f"ledger-{elevation_concurrency}.jsonl")
+        ledger = Ledger(tmp / f"ledger-{elevation_concurrency}-{read_local_admins}")
         rep = execute("collect", cfg, backend, clients=lambda: clients_for(cfg, emu), ledger=ledger, progress=progress)[
             "collect"
         ]
@@ -101,7 +107,11 @@ def run_rls(doc: dict[str, Any], opts: EmulatorOptions, elevation_concurrency: i
     api_end = max((r["start"] + r["duration_ms"] / 1000 for r in log), default=t_epoch) - t_epoch
     return {
         "elevation_concurrency": elevation_concurrency,
+        "read_local_admins": read_local_admins,
         "outcome": rep.outcome,
+        "account_writes": len(writes),
+        "token_requests": sum(1 for r in log if r["path"].endswith("/v1/token")),
+        "workspaces_by_outcome": dict(collections.Counter(w.outcome for w in rep.workspaces)),
         "wall_seconds": wall,
         "requests_total": len(log),
         "requests_429": sum(1 for r in log if r["status"] == 429),
@@ -128,11 +138,19 @@ def run_baseline(doc: dict[str, Any], opts: EmulatorOptions, calls: list[dict[st
     puts: collections.Counter[str] = collections.Counter()
     made = 0
     with Emulator(scenario, opts) as emu:
-        headers = {"Authorization": f"Bearer {emu.token}"}
+        tokens: dict[int | None, str] = {}  # OAuth tokens per scope (account, each workspace), obtained once
+
+        def headers_for(path: str) -> dict[str, str]:
+            wid = int(path.split("/")[2]) if path.startswith("/ws/") else None
+            if wid not in tokens:
+                tokens[wid] = emu.access_token(wid)
+            return {"Authorization": f"Bearer {tokens[wid]}"}
+
         t = time.perf_counter()
         for r in calls:
+            headers = headers_for(r["path"])
             with requests.Session() as s:  # a new client per call, as the original tool builds them
-                s.get(f"{emu.url}/.well-known/databricks-config", headers=headers, timeout=60)
+                s.get(f"{emu.url}/.well-known/databricks-config", timeout=60)
                 body = None
                 if r["method"] == "PUT":  # elevate, then restore: alternate ADMIN / USER per principal path
                     body = {"permissions": ["ADMIN"] if puts[r["path"]] % 2 == 0 else ["USER"]}
@@ -158,6 +176,7 @@ def run(
     elevation_concurrency: list[int] | None = None,
     baseline: bool = True,
     seed: int = 7,
+    read_local_admins: list[bool] | None = None,
 ) -> dict[str, Any]:
     t = time.perf_counter()
     doc = scenario_gen.generate(
@@ -174,10 +193,11 @@ def run(
         "rls": [],
     }
     with tempfile.TemporaryDirectory() as tmp:
-        for ec in elevation_concurrency or [1, 4]:
-            r = run_rls(doc, opts, ec, Path(tmp))
-            r["api_calls_per_workspace"] = r["requests_needed"] / workspaces
-            out["rls"].append(r)
+        for rla in read_local_admins or [True]:
+            for ec in elevation_concurrency or [1, 4]:
+                r = run_rls(doc, opts, ec, Path(tmp), rla)
+                r["api_calls_per_workspace"] = r["requests_needed"] / workspaces
+                out["rls"].append(r)
     needed = out["rls"][0].pop("_needed")
     for r in out["rls"][1:]:
         r.pop("_needed")
@@ -199,6 +219,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-depth", type=int, default=10)
     p.add_argument("--latency-ms", default="50,150")
     p.add_argument("--elevation-concurrency", default="1,4", help="comma-separated values to run")
+    p.add_argument(
+        "--read-local-admins",
+        default="true",
+        help="comma-separated true/false: read every workspace's admins group (true) or non-federated ones only",
+    )
     p.add_argument("--no-baseline", action="store_true")
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--name", default="collector_scale")
@@ -212,12 +237,14 @@ def main(argv: list[str] | None = None) -> int:
         latency_ms=(lo, hi),
         elevation_concurrency=[int(x) for x in a.elevation_concurrency.split(",")],
         baseline=not a.no_baseline,
+        read_local_admins=[x.strip().lower() == "true" for x in a.read_local_admins.split(",")],
     )
     doc["command"] = command_line(__file__, argv)
     path = save(a.name, doc, a.out)
     for r in doc["rls"]:
         print(
-            f"rls (elevation_concurrency={r['elevation_concurrency']}): {r['wall_seconds']:.1f}s, "
+            f"rls (elevation_concurrency={r['elevation_concurrency']}, read_local_admins={r['read_local_admins']}): "
+            f"{r['outcome']}, {r['wall_seconds']:.1f}s, {r['account_writes']} account writes, "
             f"{r['requests_needed']} calls ({r['api_calls_per_workspace']:.1f}/workspace), "
             f"floor {r['rate_limit_floor_seconds']:.1f}s, ratio {r['ratio_to_floor']:.2f}, 429s {r['requests_429']}"
         )

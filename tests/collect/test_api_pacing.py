@@ -43,7 +43,19 @@ def test_without_client_pacing_the_server_throttles_and_retry_after_still_gets_t
 def test_the_account_client_is_built_once_per_run(warehouse, tmp_path) -> None:
     s = load("tricky", faults=[])
     result = flow(warehouse, s, tmp_path, fresh_schema())
-    # Building an SDK client probes host metadata; workspace clients copy the account client's resolved config.
+    # Building the account client probes host metadata and the account's OIDC discovery document, once; each
+    # workspace client copies the account's config and only discovers its own token endpoint, once.
     probes = [r for r in result.emulator_state["requests"] if "/.well-known/" in r["path"]]
-    assert len(probes) == 1
-    assert sum(w.api_calls for w in result.collect.workspaces) > 10 * len(probes)
+    account = [r["path"] for r in probes if not r["path"].startswith("/ws/")]
+    assert sorted(account) == [
+        "/.well-known/databricks-config",
+        f"/oidc/accounts/{s.account_id}/.well-known/oauth-authorization-server",
+    ]
+    per_workspace = [r["path"].split("/")[2] for r in probes if r["path"].startswith("/ws/")]
+    assert per_workspace and len(per_workspace) == len(set(per_workspace))
+    assert all(
+        r["path"].endswith("/oidc/.well-known/oauth-authorization-server")
+        for r in probes
+        if r["path"].startswith("/ws/")
+    )
+    assert sum(w.api_calls for w in result.collect.workspaces) > 10 * len(account)

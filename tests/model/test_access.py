@@ -42,19 +42,18 @@ def model_access(s: Scenario) -> tuple[dict[str, set[int]], dict[str, set[int]]]
     flat = flatten_all(d, set(d.members))
     admins: dict[str, set[int]] = {i: set() for i in oracle.identities(s)}
     users: dict[str, set[int]] = {i: set() for i in oracle.identities(s)}
+    collectable = oracle.collectable(s)  # the others are not read at all (not running, or not onboarded)
     for w in s.workspaces:
-        if w.workspace_status != "RUNNING":
+        if w.workspace_id not in collectable:
             continue
         grants = [
             Grant(MemberRef(a.principal.type, a.principal.id), a.permissions)
             for a in s.assignments
             if a.workspace_id == w.workspace_id
         ]
-        local = (
-            None
-            if w.identity_federated
-            else [MemberRef(r.type, r.id) for r in s.workspace_local_admins.get(w.workspace_id, [])]
-        )
+        # The admins group is read on every workspace; principals assigned ADMIN through the account are left out of
+        # it by the collector (they are recorded as direct), so only the workspace's own additions are passed here.
+        local = [MemberRef(r.type, r.id) for r in s.workspace_local_admins.get(w.workspace_id, [])]
         info = WorkspaceInfo(w.workspace_id, w.workspace_name, w.deployment_name, "RUNNING", "https://x")
         acc = effective_access(info, grants, local, d, flat, exclude=None, run_id="r", collected_at=NOW)
         for rows, out in ((acc.admins, admins), (acc.users, users)):
