@@ -104,19 +104,37 @@ class RlsConfig:
         return (self.catalog, self.schema, name)
 
 
-def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> RlsConfig:
-    """Load YAML config (or defaults), then apply dotted overrides such as ``{"publish.parallelism": 4}``."""
-    doc: dict[str, Any] = {}
-    if path:
+@dataclass(frozen=True)
+class ConfigSource:
+    """A config file's content and where it came from: what a local workdir remembers (a copy, so that moving or
+    editing the original file does not change what the workdir runs with)."""
+
+    text: str | None  # the YAML; None: the defaults
+    origin: str | None = None  # the file it was read from, for messages
+
+    @classmethod
+    def read(cls, path: str | Path | None) -> ConfigSource:
+        if not path:
+            return cls(None)
         p = Path(path)
         try:
-            loaded = yaml.safe_load(p.read_text(encoding="utf-8"))
+            return cls(p.read_text(encoding="utf-8"), str(p.resolve()))
         except OSError as e:
             raise ConfigError(f"config file {p}: cannot read it ({e.strerror})") from None
+
+
+def load_config(path: str | Path | ConfigSource | None = None, overrides: dict[str, Any] | None = None) -> RlsConfig:
+    """Load YAML config (or defaults), then apply dotted overrides such as ``{"publish.parallelism": 4}``."""
+    source = path if isinstance(path, ConfigSource) else ConfigSource.read(path)
+    doc: dict[str, Any] = {}
+    if source.text is not None:
+        where = source.origin or "remembered"
+        try:
+            loaded = yaml.safe_load(source.text)
         except yaml.YAMLError as e:
-            raise ConfigError(f"config file {p}: not valid YAML ({str(e).splitlines()[0]})") from None
+            raise ConfigError(f"config file {where}: not valid YAML ({str(e).splitlines()[0]})") from None
         if loaded is not None and not isinstance(loaded, dict):
-            raise ConfigError(f"config file {p}: must be a mapping of keys, got {type(loaded).__name__}")
+            raise ConfigError(f"config file {where}: must be a mapping of keys, got {type(loaded).__name__}")
         doc = loaded or {}
     for dotted, value in (overrides or {}).items():
         if value is None:
