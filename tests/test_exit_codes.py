@@ -18,6 +18,7 @@ import pytest
 
 from rls import exitcodes
 
+pytestmark = pytest.mark.timeout(1200)  # each test starts Spark in a new process: minutes on a loaded machine
 EXAMPLE = Path(__file__).parent / "data" / "scenarios" / "example.json"
 
 

@@ -100,6 +100,7 @@ def assert_literal(proc: subprocess.CompletedProcess[str], *expected: str) -> No
         assert text in proc.stdout, proc.stdout[-3000:]
 
 
+@pytest.mark.timeout(1800)  # three Spark processes in a row: minutes each on a loaded machine
 def test_demo_collect_and_explain_print_hostile_names(hostile: tuple[Path, Path]) -> None:
     scenario, workdir = hostile
     assert_literal(rls("demo", "--scenario", str(scenario), "--workdir", str(workdir)), CLOSE, STYLED, USER)

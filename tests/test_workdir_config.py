@@ -105,6 +105,7 @@ def rls(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "rls", *args], capture_output=True, text=True, timeout=600, env=env)
 
 
+@pytest.mark.timeout(1800)  # three Spark processes in a row
 def test_publish_and_verify_without_config_keep_the_self_views(tmp_path: Path) -> None:
     config = tmp_path / "self.yml"
     config.write_text(SELF, encoding="utf-8")

@@ -90,3 +90,8 @@ def test_a_version_lives_while_a_statement_begun_before_the_swap_runs(tmp_path: 
     assert not old.exists()
     guard.retire(older)  # nobody running: deleted at once
     assert not older.exists()
+
+
+def test_every_backend_on_a_warehouse_shares_its_guard(tmp_path: Path) -> None:
+    # A second backend opened on the same workdir must not delete what the first one's readers still read.
+    assert ReadGuard.for_workdir(tmp_path / "w") is ReadGuard.for_workdir(tmp_path / "w" / ".." / "w")

@@ -42,8 +42,7 @@ class LocalWarehouseBackend(SparkBackend):
         self.names = NameRegistry.for_workdir(self.workdir)
         self._current_catalog: str | None = None
         self._state_lock = threading.Lock()
-        self._versions = ReadGuard()  # old table versions live until no statement can still read them
-        self._save_lock = threading.Lock()
+        self._versions = ReadGuard.for_workdir(self.workdir)  # old versions live while a statement may read them
         self._rewriter = Rewriter(
             is_catalog=self.names.is_catalog,
             table=lambda c, s, t: self.names.table(c, s, t).spark_name,
@@ -134,7 +133,7 @@ class LocalWarehouseBackend(SparkBackend):
         write), so a concurrent reader never sees a missing or half-written table."""
         name = self._table_name(full_name)
         df = self.spark.createDataFrame(rows, schema)
-        with self._save_lock, self._versions.statement():
+        with self._versions.writing, self._versions.statement():
             exists = bool(self.spark.catalog.tableExists(name))
             if exists and mode == "append":
                 df = self.spark.table(name).unionByName(df, allowMissingColumns=True)

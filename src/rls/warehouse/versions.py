@@ -32,7 +32,17 @@ _counter = itertools.count()
 class ReadGuard:
     """When an old table version may be deleted: epochs counted in swaps, statements registered by start epoch."""
 
+    _shared: dict[Path, ReadGuard] = {}
+    _shared_lock = threading.Lock()
+
+    @classmethod
+    def for_workdir(cls, workdir: Path) -> ReadGuard:
+        """One guard per warehouse: every backend opened on it in this process reads the same tables."""
+        with cls._shared_lock:
+            return cls._shared.setdefault(Path(workdir).resolve(), cls())
+
     def __init__(self) -> None:
+        self.writing = threading.Lock()  # one swap at a time
         self._lock = threading.Lock()
         self._epoch = 0
         self._running: Counter[int] = Counter()  # start epoch -> statements still running
