@@ -86,6 +86,10 @@ def _globals(
         logging.getLogger(noisy).setLevel(max(logging.WARNING, level))
 
 
+def _say(message: str) -> None:
+    err.print(message, markup=False, highlight=False)  # paths and names are data, never rich markup
+
+
 def _emit(data: Any) -> None:
     out.print_json(json.dumps(data, default=str)) if sys.stdout.isatty() else print(json.dumps(data, default=str))
 
@@ -96,7 +100,7 @@ def _report(result: Any, as_json: bool) -> None:
         _emit(result.as_dict())
     else:
         for line in result.lines():
-            out.print(line, highlight=False)
+            out.print(line, highlight=False, markup=False)  # names in the lines are data, never markup
     raise typer.Exit(result.exit_code)
 
 
@@ -113,7 +117,7 @@ def demo(
     from rls.render import progress_bars
 
     with progress_bars(err, not (G.quiet or as_json)) as progress:
-        result = run_demo(scenario, workdir, progress=progress, log=None if G.quiet or as_json else err.print)
+        result = run_demo(scenario, workdir, progress=progress, log=None if G.quiet or as_json else _say)
     if as_json:
         _emit(result.as_dict())
     else:
@@ -137,9 +141,13 @@ def sql_command(
     else:
         from rich.table import Table
 
-        t = Table(*(rows[0].keys() if rows else ["(no rows)"]))
+        from rls.render import plain
+
+        t = Table()
+        for name in rows[0].keys() if rows else ["(no rows)"]:
+            t.add_column(plain(name))
         for r in rows:
-            t.add_row(*(str(v) for v in r.values()))
+            t.add_row(*map(plain, r.values()))
         out.print(t)
     raise typer.Exit(exitcodes.OK)
 
@@ -166,7 +174,8 @@ def emulator(
     raise typer.Exit(exitcodes.OK)
 
 
-def _task(task: str, **kw: Any) -> int:
+def _task(task: str, **kw: Any) -> None:
+    """Run a job task and exit with its code: the shell (and the bundle task) must see what the report says."""
     from rls.jobs import run_cli_task
     from rls.render import progress_bars
 
@@ -182,7 +191,7 @@ def _task(task: str, **kw: Any) -> int:
             collect_summary(out, reports["collect"])
         if "publish" in reports:
             publish_summary(out, reports["publish"])
-    return max((r.exit_code for r in reports.values()), default=exitcodes.OK)
+    raise typer.Exit(max((r.exit_code for r in reports.values()), default=exitcodes.OK))
 
 
 @app.command(epilog=_config_epilog("collect"))
@@ -197,7 +206,7 @@ def collect(
     as_json: JsonOpt = False,
 ) -> None:
     """Step 1: read every workspace's admins and users into the collector's tables."""
-    return _task(
+    _task(
         "collect",
         config=config,
         catalog=catalog,
@@ -220,9 +229,7 @@ def publish(
     as_json: JsonOpt = False,
 ) -> None:
     """Step 2: create or update the filtered views over every system table with workspace_id."""
-    return _task(
-        "publish", config=config, catalog=catalog, schema=schema, workdir=workdir, prune=prune, as_json=as_json
-    )
+    _task("publish", config=config, catalog=catalog, schema=schema, workdir=workdir, prune=prune, as_json=as_json)
 
 
 @app.command(epilog=_config_epilog("collect", "publish"))
@@ -237,7 +244,7 @@ def run(
     as_json: JsonOpt = False,
 ) -> None:
     """Both steps, as the bundle job runs them."""
-    return _task(
+    _task(
         "run",
         config=config,
         catalog=catalog,
@@ -252,18 +259,18 @@ def run(
 
 def _config_for(config: Path | None, catalog: str | None, schema: str | None, workdir: Path | None) -> Any:
     from rls.config import load_config
-    from rls.local import read_settings
+    from rls.local import read_settings, workdir_config
 
     overrides: dict[str, Any] = {"catalog": catalog, "schema": schema}
-    if workdir is not None:
-        settings = read_settings(workdir)  # the demo's namespace and config, unless given explicitly
-        config = config or (Path(settings["config"]) if settings.get("config") else None)
-        overrides = {
-            "table_format": "parquet",
-            "catalog": catalog or settings["catalog"],
-            "schema": schema or settings["schema"],
-        }
-    return load_config(config, overrides)
+    if workdir is None:
+        return load_config(config, overrides)
+    settings = read_settings(workdir)  # the workdir's namespace and remembered config, unless given explicitly
+    overrides = {
+        "table_format": "parquet",
+        "catalog": catalog or settings["catalog"],
+        "schema": schema or settings["schema"],
+    }
+    return load_config(workdir_config(workdir, config, remember=False), overrides)
 
 
 @app.command()
@@ -321,5 +328,8 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as e:
         if debug:
             raise
-        err.print(f"[red]error[/]: {one_line_error(e)}", highlight=False, soft_wrap=True)
+        from rich.text import Text  # not rls.render: the handler must work whatever failed to import
+
+        # The message quotes names (workspaces, files, keys): literal text, never rich markup.
+        err.print(Text.assemble(("error", "red"), ": ", one_line_error(e)), highlight=False, soft_wrap=True)
         sys.exit(exitcodes.ERROR)

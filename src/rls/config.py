@@ -7,6 +7,7 @@ Bad configuration raises :class:`ConfigError` with a message naming the key.
 from __future__ import annotations
 
 import dataclasses
+import math
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,19 +110,37 @@ class RlsConfig:
         return (self.catalog, self.schema, name)
 
 
-def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> RlsConfig:
-    """Load YAML config (or defaults), then apply dotted overrides such as ``{"publish.parallelism": 4}``."""
-    doc: dict[str, Any] = {}
-    if path:
+@dataclass(frozen=True)
+class ConfigSource:
+    """A config file's content and where it came from: what a local workdir remembers (a copy, so that moving or
+    editing the original file does not change what the workdir runs with)."""
+
+    text: str | None  # the YAML; None: the defaults
+    origin: str | None = None  # the file it was read from, for messages
+
+    @classmethod
+    def read(cls, path: str | Path | None) -> ConfigSource:
+        if not path:
+            return cls(None)
         p = Path(path)
         try:
-            loaded = yaml.safe_load(p.read_text(encoding="utf-8"))
+            return cls(p.read_text(encoding="utf-8"), str(p.resolve()))
         except OSError as e:
             raise ConfigError(f"config file {p}: cannot read it ({e.strerror})") from None
+
+
+def load_config(path: str | Path | ConfigSource | None = None, overrides: dict[str, Any] | None = None) -> RlsConfig:
+    """Load YAML config (or defaults), then apply dotted overrides such as ``{"publish.parallelism": 4}``."""
+    source = path if isinstance(path, ConfigSource) else ConfigSource.read(path)
+    doc: dict[str, Any] = {}
+    if source.text is not None:
+        where = source.origin or "remembered"
+        try:
+            loaded = yaml.safe_load(source.text)
         except yaml.YAMLError as e:
-            raise ConfigError(f"config file {p}: not valid YAML ({str(e).splitlines()[0]})") from None
+            raise ConfigError(f"config file {where}: not valid YAML ({str(e).splitlines()[0]})") from None
         if loaded is not None and not isinstance(loaded, dict):
-            raise ConfigError(f"config file {p}: must be a mapping of keys, got {type(loaded).__name__}")
+            raise ConfigError(f"config file {where}: must be a mapping of keys, got {type(loaded).__name__}")
         doc = loaded or {}
     for dotted, value in (overrides or {}).items():
         if value is None:
@@ -171,14 +190,9 @@ def _coerce(tp: Any, value: Any, key: str) -> Any:
             return value.lower() == "true"
         raise ConfigError(f"config key '{key}': must be true or false, got {value!r}")
     if tp in (int, float):
-        try:
-            if isinstance(value, bool):
-                raise ValueError
-            return tp(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"config key '{key}': must be a number, got {value!r}") from None
+        return _number(tp, value, key)
     if tp is str:
-        if not isinstance(value, str | int) or value == "":
+        if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
             raise ConfigError(f"config key '{key}': must be a non-empty string, got {value!r}")
         return str(value)
     if origin is list:
@@ -194,31 +208,89 @@ def _coerce(tp: Any, value: Any, key: str) -> Any:
     raise ConfigError(f"config key '{key}': unsupported type {tp}")
 
 
+def _number(tp: type, value: Any, key: str) -> Any:
+    """A finite number; a whole one for integer keys (1.9 workers is a mistake to report, not to truncate)."""
+    whole = tp is int
+    try:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError
+        number = float(value)
+    except ValueError:
+        number = None
+    if number is None or not math.isfinite(number) or (whole and not number.is_integer()):
+        kind = "a whole number" if whole else "a finite number"
+        raise ConfigError(f"config key '{key}': must be {kind}, got {value!r}") from None
+    return int(number) if whole else number
+
+
 def _validate(cfg: RlsConfig) -> None:
-    if cfg.table_format not in ("delta", "parquet"):
-        raise ConfigError(f"config key 'table_format': must be delta or parquet, got {cfg.table_format!r}")
-    if cfg.collect.cloud not in ("aws", "azure", "gcp"):
-        raise ConfigError(f"config key 'collect.cloud': must be aws, azure or gcp, got {cfg.collect.cloud!r}")
+    """Every value checked now, naming its key: a bad value must not fail late, mid-run (e.g. while elevated)."""
+    from rls.collect.ratelimit import FAMILIES
+
+    c, p = cfg.collect, cfg.publish
+    _one_of("table_format", cfg.table_format, ("delta", "parquet"))
+    _one_of("collect.cloud", c.cloud, ("aws", "azure", "gcp"))
     for key, value in (
-        ("collect.workspace_concurrency", cfg.collect.workspace_concurrency),
-        ("publish.parallelism", cfg.publish.parallelism),
+        ("collect.workspace_concurrency", c.workspace_concurrency),
+        ("collect.elevation_concurrency", c.elevation_concurrency),
+        ("publish.parallelism", p.parallelism),
     ):
         if value < 1:
             raise ConfigError(f"config key '{key}': must be at least 1, got {value}")
-    if not 0 < cfg.collect.max_admin_drop <= 1:
-        raise ConfigError(f"config key 'collect.max_admin_drop': must be in (0, 1], got {cfg.collect.max_admin_drop}")
-    for family, rate in cfg.collect.rate_limits.items():
+    for key, value in (("collect.http_timeout_s", c.http_timeout_s), ("collect.retry_timeout_s", c.retry_timeout_s)):
+        if value <= 0:
+            raise ConfigError(f"config key '{key}': must be more than 0 seconds, got {value}")
+    if c.restore_backoff_s < 0:
+        raise ConfigError(
+            f"config key 'collect.restore_backoff_s': must be 0 or more seconds, got {c.restore_backoff_s}"
+        )
+    if not 0 < c.max_admin_drop <= 1:
+        raise ConfigError(f"config key 'collect.max_admin_drop': must be in (0, 1], got {c.max_admin_drop}")
+    for family, rate in c.rate_limits.items():
+        if family not in FAMILIES:
+            raise ConfigError(
+                f"config key 'collect.rate_limits.{family}': unknown family (known: {', '.join(FAMILIES)})"
+            )
         if rate <= 0:
             raise ConfigError(f"config key 'collect.rate_limits.{family}': must be positive, got {rate}")
-    for table, columns in cfg.publish.identity_columns.items():
+    for key, url in (
+        ("collect.account_host", c.account_host),
+        ("collect.workspace_host_template", c.workspace_host_template),
+    ):
+        if url is not None and not url.startswith(("https://", "http://")):
+            raise ConfigError(f"config key '{key}': must be a URL starting with https://, got {url!r}")
+    if c.workspace_host_template is not None:
+        try:
+            c.workspace_host_template.format(deployment_name="d", workspace_id=1)
+        except (KeyError, IndexError, ValueError):
+            raise ConfigError(
+                "config key 'collect.workspace_host_template': may use only {deployment_name} and {workspace_id}, "
+                f"got {c.workspace_host_template!r}"
+            ) from None
+    for key, name in (("catalog", cfg.catalog), ("schema", cfg.schema), ("system_catalog", cfg.system_catalog)):
+        if len(name) > 255:
+            raise ConfigError(f"config key '{key}': at most 255 characters (a Unity Catalog name), got {len(name)}")
+    for table, columns in p.identity_columns.items():
+        _table_key("publish.identity_columns", table)
         if not columns or any(not c.strip() or c.strip(".") != c or ".." in c for c in columns):
             raise ConfigError(
                 f"config key 'publish.identity_columns.{table}': a non-empty list of column names "
                 f"(struct fields as parent.field), got {columns!r}"
             )
-    for view, level in cfg.publish.access_levels.items():
-        if level not in ("admin", "self", "none"):
-            raise ConfigError(f"config key 'publish.access_levels.{view}': must be admin, self or none, got {level!r}")
+    for view, level in p.access_levels.items():
+        _table_key("publish.access_levels", view)
+        _one_of(f"publish.access_levels.{view}", level, ("admin", "self", "none"))
+
+
+def _one_of(key: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"config key '{key}': must be {', '.join(allowed[:-1])} or {allowed[-1]}, got {value!r}")
+
+
+def _table_key(key: str, table: str) -> None:
+    schema, dot, name = table.partition(".")
+    if not (dot and schema.strip() and name.strip()) or "." in name:
+        raise ConfigError(f"config key '{key}': entries are keyed by system table `schema.table`, got {table!r}")
 
 
 def _join(where: str, key: str) -> str:

@@ -128,7 +128,7 @@ def _sample_identities(s: Scenario, limit: int = 8) -> list[str]:
 
 
 def print_summary(console: Console, r: DemoResult) -> None:
-    from rls.render import collect_summary, publish_summary
+    from rls.render import collect_summary, plain, publish_summary
 
     collect_summary(console, r.flow.collect)
     if r.flow.publish is not None:
@@ -137,19 +137,24 @@ def print_summary(console: Console, r: DemoResult) -> None:
     for col in ("identity (current_user())", "audit rows", "workspaces", f"{SELF_VIEW} rows (self level)"):
         t.add_column(col)
     for v in r.visibility:
-        t.add_row(v.identity, str(v.rows), ", ".join(v.workspaces) or "-", str(v.query_history_rows))
+        # identities and workspace ids are data: never rich markup (see rls.render)
+        t.add_row(*map(plain, (v.identity, v.rows, ", ".join(v.workspaces) or "-", v.query_history_rows)))
     console.print(t)
     c = r.flow.collect
     admins = len({(x.workspace_id) for x in c.workspaces if x.outcome == "collected"})
     console.print(
-        f"{len(r.scenario.workspaces)} workspaces ({admins} collected), {c.admin_rows} admin rows, "
-        f"views: {_view_count(r)}; " + ", ".join(f"{k} {v:.1f}s" for k, v in r.seconds.items())
+        plain(
+            f"{len(r.scenario.workspaces)} workspaces ({admins} collected), {c.admin_rows} admin rows, "
+            f"views: {_view_count(r)}; " + ", ".join(f"{k} {v:.1f}s" for k, v in r.seconds.items())
+        )
     )
     console.print(
-        f"query it: uv run rls sql --workdir {r.workdir} --as {r.visibility[0].identity if r.visibility else 'ID'}"
-        f' --json "SELECT workspace_id, count(*) FROM {DEMO_VIEW} GROUP BY 1"'
+        plain(
+            f"query it: uv run rls sql --workdir {r.workdir} --as {r.visibility[0].identity if r.visibility else 'ID'}"
+            f' --json "SELECT workspace_id, count(*) FROM {DEMO_VIEW} GROUP BY 1"'
+        )
     )
-    console.print(f"final emulator state: {r.workdir / local.STATE_FILE}")
+    console.print(plain(f"final emulator state: {r.workdir / local.STATE_FILE}"))
 
 
 def _view_count(r: DemoResult) -> int:

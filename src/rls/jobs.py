@@ -110,8 +110,10 @@ def _run_local(
     from rls.scenario import load_scenario
     from rls.warehouse import open_warehouse, prepare_warehouse
 
+    # Without --config, the config the workdir was made with (a remembered copy), not the defaults.
+    source = local.workdir_config(workdir, config, remember=True)
     if scenario_path is None:
-        cfg = load_config(config, {"table_format": "parquet", **overrides})
+        cfg = load_config(source, {"table_format": "parquet", **overrides})
         backend = open_warehouse(workdir)
         ledger = local.local_ledger(cfg, workdir)
         return execute(
@@ -129,7 +131,7 @@ def _run_local(
     fresh = not (workdir / local.SETTINGS_FILE).exists()
     backend = prepare_warehouse(workdir, scenario) if fresh else open_warehouse(workdir)
     with Emulator(scenario) as emu:
-        cfg = local.local_config(scenario, emu, workdir, config, overrides)
+        cfg = local.local_config(scenario, emu, workdir, source, overrides)
         ledger = local.local_ledger(cfg, workdir)
         reports = execute(
             task,
@@ -142,7 +144,7 @@ def _run_local(
             prune=prune,
             progress=progress,
         )
-        local.write_local_files(workdir, cfg, scenario, emu.state(), config)
+        local.write_local_files(workdir, cfg, scenario, emu.state(), source)
     return reports
 
 

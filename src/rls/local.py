@@ -17,7 +17,7 @@ from rls.collect.clients import Clients
 from rls.collect.collector import Progress
 from rls.collect.elevation import Ledger
 from rls.collect.report import CollectReport
-from rls.config import RlsConfig, load_config
+from rls.config import ConfigError, ConfigSource, RlsConfig, load_config
 from rls.emulator import Emulator, EmulatorOptions
 from rls.jobs import LEDGER_DIR, execute, ledger_path
 from rls.scenario import Scenario
@@ -42,7 +42,7 @@ def local_config(
     scenario: Scenario,
     emu: Emulator,
     workdir: Path,
-    config_path: str | Path | None = None,
+    config_path: str | Path | ConfigSource | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> RlsConfig:
     """The job's configuration, with the account API and tables pointed at the local stand-ins."""
@@ -78,7 +78,7 @@ def run_flow(
     scenario: Scenario,
     workdir: Path,
     *,
-    config_path: str | Path | None = None,
+    config_path: str | Path | ConfigSource | None = None,
     overrides: dict[str, Any] | None = None,
     emulator_options: EmulatorOptions | None = None,
     dry_run: bool = False,
@@ -113,26 +113,70 @@ def run_flow(
 
 
 def write_local_files(
-    workdir: Path, cfg: RlsConfig, scenario: Scenario, state: dict[str, Any], config_path: str | Path | None = None
+    workdir: Path,
+    cfg: RlsConfig,
+    scenario: Scenario,
+    state: dict[str, Any],
+    config: str | Path | ConfigSource | None = None,
 ) -> None:
-    """The emulator's final state, and what later commands on ``workdir`` need: namespace and config file."""
+    """The emulator's final state, and what later commands on ``workdir`` need: namespace and config."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
-    (workdir / SETTINGS_FILE).write_text(
-        json.dumps(
-            {
-                "catalog": cfg.catalog,
-                "schema": cfg.schema,
-                "account_id": scenario.account_id,
-                "config": str(Path(config_path).resolve()) if config_path else None,
-            }
-        ),
-        encoding="utf-8",
-    )
+    source = config if isinstance(config, ConfigSource) else ConfigSource.read(config)
+    settings = {"catalog": cfg.catalog, "schema": cfg.schema, "account_id": scenario.account_id}
+    _write_settings(workdir, settings | _config_settings(source))
 
 
-def read_settings(workdir: Path) -> dict[str, str]:
+def read_settings(workdir: Path) -> dict[str, Any]:
     path = workdir / SETTINGS_FILE
     if not path.exists():
         raise FileNotFoundError(f"{workdir} holds no local warehouse made by `rls demo` (no {SETTINGS_FILE})")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def workdir_config(workdir: Path, given: str | Path | None, *, remember: bool) -> ConfigSource:
+    """The config a command on ``workdir`` runs with.
+
+    A workdir remembers a copy of the config it was made with, so ``--config`` may be left out later (without it,
+    the defaults would silently replace e.g. the demo's ``self`` levels). A ``--config`` with other content wins,
+    and is said so on stderr; commands that write the workdir (``remember``) adopt it for the later ones.
+    """
+    source = ConfigSource.read(given)
+    if not (workdir / SETTINGS_FILE).exists():
+        return source  # a fresh workdir: it remembers this one once it is written
+    settings = read_settings(workdir)
+    known = remembered(workdir, settings)
+    if given is None:
+        return known
+    if source.text != known.text:
+        was = known.origin or "the defaults"
+        if remember:
+            load_config(source)  # a config that does not load is refused, never remembered
+            _write_settings(workdir, settings | _config_settings(source))
+            logger.warning(
+                "workdir %s now uses config %s (it used %s); later commands remember it", workdir, given, was
+            )
+        else:
+            logger.warning("workdir %s uses config %s; this command runs with %s instead", workdir, was, given)
+    return source
+
+
+def remembered(workdir: Path, settings: dict[str, Any]) -> ConfigSource:
+    if "config_text" in settings:
+        return ConfigSource(settings["config_text"], settings.get("config"))
+    if settings.get("config"):  # made before workdirs kept a copy: only the path was recorded
+        path = Path(settings["config"])
+        if not path.exists():
+            raise ConfigError(
+                f"workdir {workdir} was made with config {path}, which no longer exists: pass --config FILE"
+            )
+        return ConfigSource.read(path)
+    return ConfigSource(None)
+
+
+def _config_settings(source: ConfigSource) -> dict[str, Any]:
+    return {"config": source.origin, "config_text": source.text}
+
+
+def _write_settings(workdir: Path, settings: dict[str, Any]) -> None:
+    (workdir / SETTINGS_FILE).write_text(json.dumps(settings, indent=1), encoding="utf-8")

@@ -1,4 +1,10 @@
-"""Human output of the CLI: progress bars and summary tables (rich). Machines use --json instead."""
+"""Human output of the CLI: progress bars and summary tables (rich). Machines use --json instead.
+
+Every name here comes from the account or a config (workspace, group, user, catalog names; error texts quoting
+them): it is data, never rich markup. A workspace named ``[/]`` must print as ``[/]``, not crash the report after
+the data was written, and ``[bold red]x[/]`` must not restyle the output. So data reaches rich only as ``Text``
+(never parsed) or through ``escape``.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,22 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from rls.collect.report import CollectReport
+
+
+def plain(value: Any) -> Text:
+    """A value as literal text: rich renders it as is, brackets included."""
+    return Text("" if value is None else str(value))
+
+
+def labelled(label: str, style: str, message: Any) -> Text:
+    """``label: message`` with the label styled and the message literal."""
+    return Text.assemble((label, style), ": ", plain(message))
 
 
 @contextmanager
@@ -20,7 +38,7 @@ def progress_bars(console: Console, enabled: bool) -> Iterator[Any]:
         yield lambda phase, done, total: None
         return
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -38,42 +56,47 @@ def progress_bars(console: Console, enabled: bool) -> Iterator[Any]:
 
 
 def collect_summary(console: Console, r: CollectReport) -> None:
-    t = Table(title=f"collect {r.run_id}: {r.outcome}", show_lines=False)
+    t = Table(title=escape(f"collect {r.run_id}: {r.outcome}"), show_lines=False)
     for col in ("workspace", "name", "status", "outcome", "admins", "users", "catalogs", "elevated", "calls", "note"):
         t.add_column(col, overflow="fold")
     for w in sorted(r.workspaces, key=lambda w: w.workspace_id):
         style = {"failed": "red", "not-running": "yellow"}.get(w.outcome)
         t.add_row(
-            str(w.workspace_id),
-            w.workspace_name,
-            w.workspace_status,
-            w.outcome,
-            str(w.admins),
-            str(w.users),
-            str(w.catalogs),
-            "yes" if w.elevated else "",
-            str(w.api_calls),
-            w.error or "",
+            *map(
+                plain,
+                (
+                    w.workspace_id,
+                    w.workspace_name,
+                    w.workspace_status,
+                    w.outcome,
+                    w.admins,
+                    w.users,
+                    w.catalogs,
+                    "yes" if w.elevated else "",
+                    w.api_calls,
+                    w.error or "",
+                ),
+            ),
             style=style,
         )
     console.print(t)
     for line in r.repaired:
-        console.print(f"[yellow]repaired earlier elevation[/]: {line}")
+        console.print(labelled("repaired earlier elevation", "yellow", line))
     if r.dry_run and r.elevations:
-        console.print(f"dry run: would elevate on workspaces {', '.join(map(str, r.elevations))}")
+        console.print(plain(f"dry run: would elevate on workspaces {', '.join(map(str, r.elevations))}"))
     for line in r.errors + r.unrestored:
-        console.print(f"[red]error[/]: {line}")
-    console.print(f"{r.admin_rows} admin rows, {r.api_calls} API calls {dict(r.api_calls_by_family)}")
+        console.print(labelled("error", "red", line))
+    console.print(plain(f"{r.admin_rows} admin rows, {r.api_calls} API calls {dict(r.api_calls_by_family)}"))
 
 
 def publish_summary(console: Console, report: Any) -> None:
     counts = ", ".join(f"{n} {k}" for k, n in report.counts.items() if n)
-    t = Table(title=f"publish {report.catalog}.{report.schema}: {counts} ({report.seconds:.1f}s)")
+    t = Table(title=escape(f"publish {report.catalog}.{report.schema}: {counts} ({report.seconds:.1f}s)"))
     for col in ("system table", "view", "result", "reason"):
         t.add_column(col, overflow="fold")
     for v in report.results:
         style = {"failed": "red", "skipped": "yellow"}.get(v.status)
-        t.add_row(v.source or "", v.view or "", v.status, v.reason or "", style=style)
+        t.add_row(plain(v.source), plain(v.view), plain(v.status), plain(v.reason), style=style)
     console.print(t)
     if report.error:
-        console.print(f"[red]error[/]: {report.error}")
+        console.print(labelled("error", "red", report.error))

@@ -22,6 +22,7 @@ from rls.sql.backend import SparkBackend
 from rls.warehouse.names import SESSION_CATALOG, NameRegistry, TableRef, normalize
 from rls.warehouse.session import WarehouseError
 from rls.warehouse.sqltext import Rewriter, chains, not_applicable, parse_name, quote, significant, tokenize
+from rls.warehouse.versions import ReadGuard, write_version
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class LocalWarehouseBackend(SparkBackend):
         self.names = NameRegistry.for_workdir(self.workdir)
         self._current_catalog: str | None = None
         self._state_lock = threading.Lock()
+        self._versions = ReadGuard.for_workdir(self.workdir)  # old versions live while a statement may read them
         self._rewriter = Rewriter(
             is_catalog=self.names.is_catalog,
             table=lambda c, s, t: self.names.table(c, s, t).spark_name,
@@ -126,7 +128,24 @@ class LocalWarehouseBackend(SparkBackend):
             return self.names.table(*parts).spark_name
         return full_name
 
+    def _write(self, full_name: str, staged: Any, mode: str) -> None:
+        """Every write is a new version swapped in whole (:mod:`rls.warehouse.versions`); an append too (copy on
+        write), so a concurrent reader never sees a missing or half-written table. ``staged``: the rows as a
+        DataFrame already checked against the table's schema (:meth:`SqlBackend.save_tables`)."""
+        name = self._table_name(full_name)
+        df = staged
+        with self._versions.writing, self._versions.statement():
+            exists = bool(self.spark.catalog.tableExists(name))
+            if exists and mode == "append":
+                df = self.spark.table(name).unionByName(df, allowMissingColumns=True)
+            same = exists and _columns(self.spark.table(name).schema) == _columns(df.schema)
+            write_version(self.spark, self._versions, self.workdir.resolve() / "warehouse", name, df, same_schema=same)
+
     def _execute(self, sql: str) -> bool:
+        with self._versions.statement():
+            return self._execute_tracked(sql)
+
+    def _execute_tracked(self, sql: str) -> bool:
         reason = not_applicable(sql)
         if reason is not None:
             self._register_created_catalog(sql)
@@ -144,6 +163,10 @@ class LocalWarehouseBackend(SparkBackend):
         return True
 
     def _fetch(self, sql: str) -> list[dict[str, Any]]:
+        with self._versions.statement():
+            return self._fetch_tracked(sql)
+
+    def _fetch_tracked(self, sql: str) -> list[dict[str, Any]]:
         w = [t.word for t in significant(tokenize(sql))[:3]]
         if w[:2] == ["SHOW", "CATALOGS"]:
             return [{"catalog": c} for c in self.catalogs()]
@@ -199,7 +222,7 @@ class LocalWarehouseBackend(SparkBackend):
     def _replace_table(self, sql: str) -> str:
         """``CREATE OR REPLACE TABLE`` is Delta's; for parquet tables Spark refuses it: drop, then create.
 
-        Not atomic (a reader in between sees no table), which only matters on Databricks, where Delta does it.
+        Not atomic (a reader in between sees no table); the tool itself writes tables through :meth:`_save`, which is.
         """
         sig = significant(tokenize(sql))
         if [t.word for t in sig[:4]] != ["CREATE", "OR", "REPLACE", "TABLE"]:
@@ -241,3 +264,7 @@ class LocalWarehouseBackend(SparkBackend):
             if decoded and decoded[0] == catalog:
                 schemas.append(decoded[1])
         return [{"databaseName": s} for s in sorted(schemas)]
+
+
+def _columns(schema: Any) -> list[tuple[str, str]]:
+    return [(f.name.lower(), f.dataType.simpleString()) for f in schema.fields]

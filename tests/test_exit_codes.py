@@ -1,0 +1,116 @@
+"""The shell sees the exit code the report states: real processes (`python -m rls`, the console entry's `main`).
+
+Each outcome is provoked through the public CLI on an emulated account (`rls collect|publish|run --workdir
+--scenario`): a failing workspace (3), an account-wide failure (1), the circuit breaker (4), a restore that keeps
+failing (5) and a view that fails to publish (3).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rls import exitcodes
+
+pytestmark = pytest.mark.timeout(1200)  # each test starts Spark in a new process: minutes on a loaded machine
+EXAMPLE = Path(__file__).parent / "data" / "scenarios" / "example.json"
+
+
+def rls(*args: str, timeout: float = 400) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run(
+        [sys.executable, "-m", "rls", *args], capture_output=True, text=True, timeout=timeout, env=env
+    )
+
+
+def scenario_with(tmp_path: Path, name: str, **changes: Any) -> Path:
+    doc = json.loads(EXAMPLE.read_text())
+    doc.update(changes)
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def report_and_code(proc: subprocess.CompletedProcess[str]) -> tuple[dict[str, Any], int]:
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    try:
+        report = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(f"no JSON report (exit {proc.returncode}): {proc.stderr[-2000:]}")
+    return report, max(r["exit_code"] for r in report.values())
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A local installation with one good snapshot (what the circuit breaker compares against)."""
+    wd = tmp_path_factory.mktemp("exit-codes")
+    report, code = report_and_code(rls("run", "--workdir", str(wd), "--scenario", str(EXAMPLE), "--json"))
+    assert code == exitcodes.OK, report
+    return wd
+
+
+def test_a_failing_workspace_exits_3(workdir: Path, tmp_path: Path) -> None:
+    faults = [{"workspace_id": 1003, "status": 500}]
+    proc = rls(
+        "collect", "--workdir", str(workdir), "--scenario", str(scenario_with(tmp_path, "f", faults=faults)), "--json"
+    )
+    report, code = report_and_code(proc)
+    assert code == exitcodes.PARTIAL, report
+    assert proc.returncode == code
+
+
+def test_an_account_wide_failure_exits_1(workdir: Path, tmp_path: Path) -> None:
+    faults = [{"path_contains": "scim/v2/Users", "status": 500}]
+    proc = rls(
+        "collect", "--workdir", str(workdir), "--scenario", str(scenario_with(tmp_path, "f", faults=faults)), "--json"
+    )
+    report, code = report_and_code(proc)
+    assert code == exitcodes.ERROR, report
+    assert proc.returncode == code
+
+
+def test_the_circuit_breaker_exits_4(workdir: Path, tmp_path: Path) -> None:
+    kept = [a for a in json.loads(EXAMPLE.read_text())["assignments"] if "ADMIN" not in a["permissions"]]
+    path = scenario_with(tmp_path, "drop", assignments=kept, workspace_local_admins={})
+    proc = rls("run", "--workdir", str(workdir), "--scenario", str(path), "--json")
+    report, code = report_and_code(proc)
+    assert code == exitcodes.REFUSED, report
+    assert proc.returncode == code
+
+
+def test_a_view_that_fails_to_publish_is_seen_by_the_shell(tmp_path: Path) -> None:
+    config = tmp_path / "bad-view.yml"
+    config.write_text(
+        "publish:\n  access_levels: {query.history: self}\n  identity_columns: {query.history: [no_such_column]}\n"
+    )
+    proc = rls("run", "--workdir", str(tmp_path / "w"), "--scenario", str(EXAMPLE), "--config", str(config), "--json")
+    report, code = report_and_code(proc)
+    assert report["collect"]["exit_code"] == exitcodes.OK
+    assert report["publish"]["exit_code"] == exitcodes.PARTIAL, report["publish"]
+    assert proc.returncode == code == exitcodes.PARTIAL
+
+
+def test_an_elevation_that_cannot_be_undone_exits_5(workdir: Path, tmp_path: Path) -> None:
+    # Last in the module: it leaves an open elevation in the ledger (the next run repairs it).
+    config = tmp_path / "fast-restore.yml"
+    config.write_text("collect:\n  restore_backoff_s: 0.01\n")
+    faults = [{"method": "DELETE", "path_contains": "permissionassignments", "status": 500}]
+    proc = rls(
+        "collect",
+        "--workdir",
+        str(workdir),
+        "--scenario",
+        str(scenario_with(tmp_path, "f", faults=faults)),
+        "--config",
+        str(config),
+        "--json",
+    )
+    report, code = report_and_code(proc)
+    assert code == exitcodes.UNRESTORED, report
+    assert proc.returncode == code

@@ -1,0 +1,109 @@
+"""Names from the account or a config are data: rich prints them as written, never as markup.
+
+A workspace named ``[/]`` used to crash `rls demo`, `rls collect` and `rls explain` with a MarkupError after the
+data was written, and ``[bold red]x[/]`` was silently styled (printed as a red ``x``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from rls import exitcodes, tables
+from rls.collect.report import CollectReport
+from rls.publish.report import PublishReport, ViewResult
+from rls.render import collect_summary, publish_summary
+
+EXAMPLE = Path(__file__).parent / "data" / "scenarios" / "example.json"
+CLOSE = "[/]"
+STYLED = "[bold red]x[/]"
+USER = f"{STYLED}@example.com"
+
+
+def rls(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run(
+        [sys.executable, "-m", "rls", *args], capture_output=True, text=True, timeout=timeout, env=env
+    )
+
+
+def recording() -> Console:
+    return Console(record=True, width=200, file=io.StringIO())
+
+
+def test_collect_summary_prints_names_and_errors_as_written() -> None:
+    run = tables.WorkspaceRun(1001, STYLED, "RUNNING", "failed", f"HTTP 500 on {CLOSE}", 0, 0, 0, False, 3)
+    report = CollectReport("r1", dt.datetime.now(dt.UTC), workspaces=[run], errors=[f"group {CLOSE} unreadable"])
+    report.repaired.append(f"workspace {STYLED}")
+    console = recording()
+    collect_summary(console, report)
+    text = console.export_text()
+    assert STYLED in text and f"HTTP 500 on {CLOSE}" in text and f"group {CLOSE} unreadable" in text
+    assert f"repaired earlier elevation: workspace {STYLED}" in text
+
+
+def test_publish_summary_prints_names_as_written() -> None:
+    report = PublishReport(catalog=CLOSE, schema=STYLED, discovery="static")
+    report.results.append(ViewResult("access.audit", f"{CLOSE}.v", "failed", reason=f"column {STYLED} missing"))
+    report.error = f"schema {CLOSE} could not be created"
+    console = recording()
+    publish_summary(console, report)
+    text = console.export_text()
+    assert f"publish {CLOSE}.{STYLED}" in text and f"column {STYLED} missing" in text
+    assert f"error: schema {CLOSE} could not be created" in text
+
+
+def test_an_error_quoting_markup_is_one_literal_line(tmp_path: Path) -> None:
+    missing = tmp_path / f"{CLOSE}{STYLED}.yml"
+    proc = rls("collect", "--config", str(missing), timeout=120)
+    assert proc.returncode == exitcodes.ERROR
+    assert "Traceback" not in proc.stderr and "MarkupError" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        f"error: config file {missing}: cannot read it (No such file or directory)"
+    ]
+
+
+def hostile_scenario(tmp_path: Path) -> Path:
+    doc = json.loads(EXAMPLE.read_text())
+    names = {1001: CLOSE, 1002: STYLED}
+    for w in doc["workspaces"]:
+        w["workspace_name"] = names.get(w["workspace_id"], w["workspace_name"])
+    groups = {"g1": CLOSE, "g2": STYLED}
+    for g in doc["groups"]:
+        g["display_name"] = groups.get(g["id"], g["display_name"])
+    for u in doc["users"]:
+        if u["id"] == "u1":
+            u["user_name"] = USER
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("markup")
+    return hostile_scenario(root), root / "w"
+
+
+def assert_literal(proc: subprocess.CompletedProcess[str], *expected: str) -> None:
+    assert proc.returncode == exitcodes.OK, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr and "MarkupError" not in proc.stderr
+    for text in expected:
+        assert text in proc.stdout, proc.stdout[-3000:]
+
+
+@pytest.mark.timeout(1800)  # three Spark processes in a row: minutes each on a loaded machine
+def test_demo_collect_and_explain_print_hostile_names(hostile: tuple[Path, Path]) -> None:
+    scenario, workdir = hostile
+    assert_literal(rls("demo", "--scenario", str(scenario), "--workdir", str(workdir)), CLOSE, STYLED, USER)
+    assert_literal(rls("collect", "--workdir", str(workdir), "--scenario", str(scenario)), CLOSE, STYLED)
+    explained = rls("explain", "--workdir", str(workdir), "--user", USER)
+    assert_literal(explained, USER, CLOSE)
