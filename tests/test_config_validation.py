@@ -28,6 +28,8 @@ def load_yaml(tmp_path: Path, text: str):
     ("text", "key", "words"),
     [
         ("collect: {restore_backoff_s: -1}", "collect.restore_backoff_s", "0 or more"),
+        ("collect: {propagation_timeout_s: -5}", "collect.propagation_timeout_s", "0 or more"),
+        ("collect: {read_local_admins: maybe}", "collect.read_local_admins", ""),
         ("collect: {elevation_concurrency: 0}", "collect.elevation_concurrency", "at least 1"),
         ("collect: {workspace_concurrency: 1.9}", "collect.workspace_concurrency", "whole number"),
         ("publish: {parallelism: 2.5}", "publish.parallelism", "whole number"),

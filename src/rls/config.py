@@ -240,10 +240,12 @@ def _validate(cfg: RlsConfig) -> None:
     for key, value in (("collect.http_timeout_s", c.http_timeout_s), ("collect.retry_timeout_s", c.retry_timeout_s)):
         if value <= 0:
             raise ConfigError(f"config key '{key}': must be more than 0 seconds, got {value}")
-    if c.restore_backoff_s < 0:
-        raise ConfigError(
-            f"config key 'collect.restore_backoff_s': must be 0 or more seconds, got {c.restore_backoff_s}"
-        )
+    for key, value in (
+        ("collect.restore_backoff_s", c.restore_backoff_s),
+        ("collect.propagation_timeout_s", c.propagation_timeout_s),
+    ):
+        if value < 0:
+            raise ConfigError(f"config key '{key}': must be 0 or more seconds, got {value}")
     if not 0 < c.max_admin_drop <= 1:
         raise ConfigError(f"config key 'collect.max_admin_drop': must be in (0, 1], got {c.max_admin_drop}")
     for family, rate in c.rate_limits.items():

@@ -60,7 +60,7 @@ def collect_summary(console: Console, r: CollectReport) -> None:
     for col in ("workspace", "name", "status", "outcome", "admins", "users", "catalogs", "elevated", "calls", "note"):
         t.add_column(col, overflow="fold")
     for w in sorted(r.workspaces, key=lambda w: w.workspace_id):
-        style = {"failed": "red", "not-running": "yellow"}.get(w.outcome)
+        style = {"failed": "red", "not-running": "yellow", "not-onboarded": "yellow"}.get(w.outcome)
         t.add_row(
             *map(
                 plain,
