@@ -154,11 +154,9 @@ def _left_state(s, state):
 
 def test_killed_run_is_repaired_by_the_next(warehouse, tmp_path) -> None:
     s = load("tricky")
-    # Only the admins group's GET by id fails: it runs after the list call succeeded, i.e. while elevated on 2001
-    # (federated, where the collector is a USER: the only kind of workspace the account can elevate it on).
-    hold = with_changes(
-        s, faults=[{"workspace_id": 2001, "path_contains": "/ws/2001/api/2.0/preview/scim/v2/Groups/", "status": 503}]
-    )
+    # A new assignment that never propagates holds the run while it is elevated: the admins group read stays denied
+    # and is retried (collect.propagation_timeout_s). Elevations happen on federated workspaces only (2001, 2003).
+    hold = with_changes(s, faults=[], assignment_propagation_s=3600)
     ledger_path = tmp_path / "ledger"
     with Emulator(hold, EmulatorOptions()) as emu:
         cfg = local_config(hold, emu, tmp_path)
@@ -169,6 +167,7 @@ def test_killed_run_is_repaired_by_the_next(warehouse, tmp_path) -> None:
             "collect.workspace_host_template": cfg.collect.workspace_host_template,
             "collect.elevation_ledger": str(ledger_path),
             "collect.retry_timeout_s": 120.0,
+            "collect.propagation_timeout_s": 3600.0,
             "collect.cloud": "azure",
         }
         script = Path(__file__).with_name("collector_process.py")
@@ -177,26 +176,34 @@ def test_killed_run_is_repaired_by_the_next(warehouse, tmp_path) -> None:
             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "RLS_TEST_CLIENT_SECRET": emu.client_secret},
         )
         try:
-            # The run is elevated on 2001 and stuck retrying a workspace call: kill it there.
-            emu.wait_for_request(lambda r: "/ws/2001/" in r["path"] and r["status"] == 503, timeout=120)
+            # The run elevates on one workspace, then its read there is denied and retried: kill it there.
+            put = emu.wait_for_request(lambda r: r["method"] == "PUT" and r["status"] == 200, timeout=300)
+            wid = int(put["path"].split("/workspaces/")[1].split("/")[0])
+            index = next(i for i, r in enumerate(emu.state()["requests"]) if r == put)
+            emu.wait_for_request(
+                lambda r: r["path"].startswith(f"/ws/{wid}/") and r["status"] == 403, timeout=300, start_index=index
+            )
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)
         left = emu.state()
     collector = next(
-        a for a in left["assignments"] if a["workspace_id"] == 2001 and a["principal"]["id"] == s.collector.id
+        a for a in left["assignments"] if a["workspace_id"] == wid and a["principal"]["id"] == s.collector.id
     )
-    assert collector["permissions"] == ["ADMIN"]  # the kill left an elevation behind (it was USER)
+    assert collector["permissions"] == ["ADMIN"]  # the kill left an elevation behind
+    before = next(
+        (list(a.permissions) for a in s.assignments if a.workspace_id == wid and a.principal == s.collector), None
+    )
     # On volume semantics: every event its own whole file, so the kill left a readable "elevate" record.
     assert [(e.workspace_id, e.previous) for e in Ledger(StrictVolumeFiles(ledger_path)).open_entries()] == [
-        (2001, ["USER"])
+        (wid, before)
     ]
 
     account = _left_state(s, left)
     result = flow(
         warehouse, account, tmp_path, fresh_schema(), overrides={"collect.elevation_ledger": str(ledger_path)}
     )
-    assert any(line.startswith("workspace 2001: restored") for line in result.collect.repaired)
+    assert any(line.startswith(f"workspace {wid}: restored") for line in result.collect.repaired)
     assert Ledger(ledger_path).open_entries() == []
     assert assignments_key(result.emulator_state["assignments"]) == initial_assignments(s)
     assert result.collect.exit_code == exitcodes.OK

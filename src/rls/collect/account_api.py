@@ -229,11 +229,16 @@ class AccountApi:
         """Members of the workspace's ``admins`` group (reading it needs workspace admin)."""
         w = self.clients.workspace(ws.workspace_id, ws.deployment_name)
         what = f"GET admins group of workspace {ws.workspace_id}"
+        # Workspace-level SCIM lists carry members when asked (only the account-level ones stopped): one call, not
+        # two, on the elevation's critical path. An answer without them is read by id, so being wrong costs a call.
         found = self._read(
-            what, lambda: list(w.groups.list(filter='displayName eq "admins"', attributes="id,displayName"))
+            what,
+            lambda: list(w.groups.list(filter='displayName eq "admins"', attributes="id,displayName,members")),
         )
         if not found:
             raise ApiAnswerError(f"workspace {ws.workspace_id} has no 'admins' group in its SCIM API")
+        if found[0].members is not None:
+            return _members(found[0].members, what)
         gid = _need(found[0].id, what, "id")
         group = self._read(what, lambda: w.groups.get(gid))
         return _members(group.members or [], what)
