@@ -22,7 +22,7 @@ from rls.config import RlsConfig
 from rls.publish import Discovery, ViewDefinition, ViewSqlError, candidates, discover, view_name, view_sql
 from rls.publish.report import first_line
 from rls.publish.state import ExistingState, read_existing
-from rls.sql import SqlBackend, quote_name, quote_string
+from rls.sql import SqlBackend, quote_name, quote_string, system_tables
 
 Status = Literal["pass", "fail", "skipped"]
 
@@ -32,18 +32,9 @@ DEFAULT_MAX_AGE_HOURS = 26.0
 COLLECTOR_TABLES = (tables.PERMS, tables.ADMINS, tables.USERS, tables.GROUP_MEMBERS, tables.RUNS)
 SUCCESSFUL_RUNS = ("ok", "partial")  # both wrote the tables the views read (partial kept failed workspaces' rows)
 
-# From the facts sheet: tables without workspace_id, used on top of what discovery finds (discovery may have fallen
-# back to its static list, which only names filterable tables).
-KNOWN_UNFILTERABLE = (
-    "billing.list_prices",
-    "billing.account_prices",
-    "compute.node_types",
-    "access.clean_room_events",
-    "access.table_auto_upgrade_operations_history",
-    "data_classification.results",
-    "data_quality_monitoring.table_results",
-    "storage.table_metrics_history",
-)
+# From the registry of system-table facts: tables without workspace_id, used on top of what discovery finds
+# (discovery may have fallen back to its static list, which only names filterable tables).
+KNOWN_UNFILTERABLE = system_tables.NO_WORKSPACE_ID
 READ_PRIVILEGES = ("SELECT", "ALL PRIVILEGES", "USE SCHEMA")
 # Errors meaning "this platform has no such metadata" (Spark and Databricks error classes): the check is skipped.
 _ABSENT = ("TABLE_OR_VIEW_NOT_FOUND", "SCHEMA_NOT_FOUND", "NO_SUCH_CATALOG", "CATALOG_NOT_FOUND", "UNRESOLVED_COLUMN")
