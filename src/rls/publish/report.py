@@ -49,10 +49,12 @@ class PublishReport:
     @property
     def exit_code(self) -> int:
         """OK (0) when every view was published or deliberately skipped; PARTIAL (3) when some views failed (the
-        others were published); ERROR (1) when the run itself could not publish (no schema, no admins table)."""
+        others were published) or kept an owner other than the configured one (refused OWNER TO); ERROR (1) when the
+        run itself could not publish (no schema, no admins table)."""
         if self.error:
             return exitcodes.ERROR
-        return exitcodes.PARTIAL if any(r.status == "failed" for r in self.results) else exitcodes.OK
+        partial = any(r.status == "failed" or r.owner_note for r in self.results)
+        return exitcodes.PARTIAL if partial else exitcodes.OK
 
     def result(self, source: str) -> ViewResult:
         """The result for system table ``schema.table``."""

@@ -151,6 +151,7 @@ class ViewDefinition:
     source_name: tuple[str, str, str]
     query: str
     fingerprint: str
+    description: str | None = None  # the view's COMMENT (default: the per-workspace filter's)
 
     @property
     def quoted(self) -> str:
@@ -167,7 +168,7 @@ class ViewDefinition:
             "rls.source": ".".join(self.source_name),
             **(extra_properties or {}),
         }
-        comment = (
+        comment = self.description or (
             f"Rows of {'.'.join(self.source_name)} limited to the workspaces the reader administers. "
             "Managed by rls: change the configuration, not this view."
         )

@@ -207,9 +207,9 @@ class LocalWarehouseBackend(SparkBackend):
         self.privileges.check_read(df)
         rows = [r.asDict(recursive=True) for r in df.collect()]
         if w[:1] == ["SHOW"] and len(w) > 1 and w[1] in ("TABLES", "VIEWS", "TABLE"):
-            return [self.names.decode_listing(r) for r in rows]
+            return [self.names.decode_listing(self.privileges.owner_in_listing(r)) for r in rows]
         if w[:1] in (["DESCRIBE"], ["DESC"]):
-            return self.names.decode_describe(rows)
+            return self.privileges.owner_in_describe(self.names.decode_describe(rows))
         return rows
 
     # ---- emulated statements --------------------------------------------------------------------------------------

@@ -162,6 +162,26 @@ class Enforcer:
         if obj not in self.store.owners:
             self.store.set_owner(obj, self.b.identity or self.store.platform)
 
+    # ---- owners as the platform reports them -------------------------------------------------------------------------
+    def owner_in_listing(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A SHOW TABLE EXTENDED row whose ``Owner:`` line is the model's owner (Spark would say the OS user)."""
+        info, db, name = row.get("information"), row.get("namespace"), row.get("tableName")
+        decoded = self.b.names.decode_db(str(db)) if db else None
+        if not info or decoded is None or not name:
+            return row
+        owner = self.store.owner(".".join((*decoded, normalize(self.b.names.decode_part(str(name))))))
+        lines = [ln for ln in str(info).splitlines() if not ln.startswith("Owner:")]
+        return {**row, "information": "\n".join([f"Owner: {owner}", *lines]) + "\n"}
+
+    def owner_in_describe(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """DESCRIBE TABLE EXTENDED rows (already decoded) whose ``Owner`` row is the model's owner."""
+        info = {r.get("col_name"): r.get("data_type") for r in rows}
+        if not all(info.get(k) for k in ("Catalog", "Database", "Table")):
+            return rows
+        obj = ".".join(normalize(str(info[k])) for k in ("Catalog", "Database", "Table"))
+        owner = self.store.owner(obj)
+        return [{**r, "data_type": owner} if r.get("col_name") == "Owner" else r for r in rows]
+
     # ---- reads ------------------------------------------------------------------------------------------------------
     def check_read(self, df: Any, identity: str | None = None) -> None:
         """Refuse a query whose reader lacks SELECT on an object it reads (views: their owner on what they read)."""
