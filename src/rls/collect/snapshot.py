@@ -21,6 +21,7 @@ class SnapshotStore:
     def __init__(self, backend: SqlBackend, cfg: RlsConfig) -> None:
         self.backend = backend
         self.cfg = cfg
+        self.principals: list[tables.PrincipalRow] | None = None  # set by rows.build_snapshot for write()
 
     def name(self, table: str) -> str:
         return quote_name(self.cfg.catalog, self.cfg.schema, table)
@@ -59,8 +60,12 @@ class SnapshotStore:
         users: list[tables.AccessRow],
         perms: list[tables.WorkspacePerms],
         members: list[tables.GroupMember],
+        principals: list[tables.PrincipalRow] | None = None,
     ) -> None:
         # The admins table is what the views read: written last, once everything else is in place.
+        principals = self.principals if principals is None else principals
+        if principals is not None:  # the `self` level's id -> name map (lakeflow.jobs holds principal ids)
+            self.backend.save_table(self.name(tables.PRINCIPALS), principals, tables.PrincipalRow)
         self.backend.save_table(self.name(tables.GROUP_MEMBERS), members, tables.GroupMember)
         self.backend.save_table(self.name(tables.USERS), users, tables.AccessRow)
         self.backend.save_table(self.name(tables.PERMS), perms, tables.WorkspacePerms)

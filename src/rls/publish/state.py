@@ -42,10 +42,11 @@ class ExistingState:
     queries: int
 
 
-def read_existing(backend: SqlBackend, catalog: str, schema: str) -> ExistingState:
+def read_existing(backend: SqlBackend, catalog: str, schema: str, like: str | None = None) -> ExistingState:
+    """Our views (or, with ``like="*"``, every object of the schema: ``rls verify`` looks at all of them)."""
     where = quote_name(catalog, schema)
     # ours: the filtered views and the reference views (`|` separates alternatives in SHOW … LIKE, Spark and UC)
-    pattern = quote_string(f"{VIEW_PREFIX}*|{REFERENCE_PREFIX}*")
+    pattern = quote_string(like or f"{VIEW_PREFIX}*|{REFERENCE_PREFIX}*")
     try:
         rows = backend.fetch(f"SHOW TABLE EXTENDED IN {where} LIKE {pattern}")
     except Exception as e:

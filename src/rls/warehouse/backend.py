@@ -203,6 +203,8 @@ class LocalWarehouseBackend(SparkBackend):
             return [{"catalog": c} for c in self.catalogs()]
         if w[:2] in (["SHOW", "SCHEMAS"], ["SHOW", "DATABASES"]):
             return self._show_schemas(sql)
+        if w[:2] == ["SHOW", "GRANTS"]:
+            return self.privileges.show_grants(sql)
         df = self.spark.sql(self._prepare(sql))
         self.privileges.check_read(df)
         rows = [r.asDict(recursive=True) for r in df.collect()]

@@ -162,6 +162,20 @@ class Enforcer:
         if obj not in self.store.owners:
             self.store.set_owner(obj, self.b.identity or self.store.platform)
 
+    def show_grants(self, sql: str) -> list[dict[str, Any]]:
+        """``SHOW GRANTS ON <CATALOG|SCHEMA|TABLE|VIEW> name``: Databricks' columns, the owner first (as OWN)."""
+        sig = significant(tokenize(sql))
+        words = [t.word for t in sig]
+        on = words.index("ON") if "ON" in words else -1
+        if on < 0 or on + 2 >= len(sig):
+            raise ValueError(f"cannot parse {sql[:80]!r}")
+        kind = words[on + 1]
+        obj = self._object(chains(sig[on + 2 :])[0].names)
+        rows = [{"principal": self.store.owner(obj), "action_type": "OWN", "object_type": kind, "object_key": obj}]
+        for principal, privilege in self.store.grants.get(obj, []):
+            rows.append({"principal": principal, "action_type": privilege, "object_type": kind, "object_key": obj})
+        return rows
+
     # ---- owners as the platform reports them -------------------------------------------------------------------------
     def owner_in_listing(self, row: dict[str, Any]) -> dict[str, Any]:
         """A SHOW TABLE EXTENDED row whose ``Owner:`` line is the model's owner (Spark would say the OS user)."""
