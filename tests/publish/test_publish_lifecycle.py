@@ -37,8 +37,9 @@ def test_column_drift_alters_only_that_view_and_keeps_comment_and_properties(war
     write_admins(warehouse, "main", "pub_drift", [admin_row(1001, user="Alice@Example.com")])
     cfg = config("main", "pub_drift", system_catalog="pubsys_drift")
     first = publish(warehouse, cfg)
-    assert first.counts == {"created": 2, "altered": 0, "unchanged": 0, "skipped": 1, "failed": 0, "dropped": 0}
-    assert first.result("billing.list_prices").reason.startswith("no workspace_id column")
+    assert first.counts == {"created": 3, "altered": 0, "unchanged": 0, "skipped": 0, "failed": 0, "dropped": 0}
+    # the public price list: a reference view under its own prefix, never a per-workspace vw_system_ view
+    assert first.result("billing.list_prices").view == "main.pub_drift.ref_system_billing_list_prices"
     assert not warehouse.table_exists("main.pub_drift.vw_system_billing_list_prices")
 
     audit = "main.pub_drift.vw_system_access_audit"

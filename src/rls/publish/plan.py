@@ -42,6 +42,9 @@ def plan(found: Discovery, cfg: RlsConfig) -> Plan:
             out.results.append(ViewResult(c.table.key, display[:300], "failed", str(e)))
     out.views = _drop_collisions(out.views, out.results)
     out.references = reference_views(found, cfg)
+    # a reference table gets its reference view instead of the "no workspace_id" skip
+    referenced = {d.source.key for d in out.references}
+    out.results = [r for r in out.results if not (r.status == "skipped" and r.source in referenced)]
     return out
 
 

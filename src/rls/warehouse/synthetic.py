@@ -248,4 +248,9 @@ _BY_TABLE: dict[tuple[str, str], Callable[[RowContext], Any]] = {
     ("query.history", "statement_text"): lambda c: c.rng.choice(("SELECT 1", "SELECT * FROM main.sales.orders")),
     ("query.history", "statement_type"): lambda c: "SELECT",
     ("billing.usage", "usage_type"): lambda c: "COMPUTE_TIME",
+    # one current list price per SKU the usage rows use, so the dashboard's cost widget joins something
+    ("billing.list_prices", "sku_name"): lambda c: _SKUS[c.index % len(_SKUS)],
+    ("billing.list_prices", "currency_code"): lambda c: "USD",
+    ("billing.list_prices", "price_start_time"): lambda c: c.when - dt.timedelta(days=365),
+    ("billing.list_prices", "price_end_time"): lambda c: None,
 }
