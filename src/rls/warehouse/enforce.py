@@ -45,10 +45,25 @@ class Enforcer:
     def __init__(self, backend: LocalWarehouseBackend) -> None:
         self.b = backend
         self.store = store_for(backend.workdir, backend.platform_principal)
+        self._groups: dict[str, set[str]] = {}
+        self._groups_lock = threading.Lock()
 
     # ---- who ---------------------------------------------------------------------------------------------------
     def groups(self, identity: str) -> set[str]:
-        """Account groups ``identity`` belongs to, from the emulated platform's membership table (nested expanded)."""
+        """Account groups ``identity`` belongs to, from the emulated platform's membership table (nested expanded).
+
+        Cached per identity (a Spark job per read would weigh on every query the benchmarks time); the cache is
+        dropped whenever the platform is (re)installed, which recreates ``is_account_group_member``."""
+        key = identity.lower()
+        with self._groups_lock:
+            if key in self._groups:
+                return self._groups[key]
+        found = self._read_groups(identity)
+        with self._groups_lock:
+            self._groups[key] = found
+        return found
+
+    def _read_groups(self, identity: str) -> set[str]:
         from rls.warehouse.platform import MEMBERSHIP_TABLE, platform_table
 
         try:
@@ -138,6 +153,10 @@ class Enforcer:
         """Record the owner of what was created (unless it existed) and forget what was dropped."""
         sig = significant(tokenize(sql))
         words = [t.word for t in sig[:4]]
+        if "FUNCTION" in words and "is_account_group_member" in sql:
+            with self._groups_lock:  # the platform was (re)installed: memberships may have changed
+                self._groups.clear()
+            return
         target = self._target(sig)
         if not target:
             return
