@@ -92,6 +92,9 @@ def test_clean_run_passes_every_check_the_platform_can_answer(warehouse, cfg, le
     assert {s.kind for s in warehouse.statements[before:]} <= {"query"}
     assert report.as_dict()["exit_code"] == exitcodes.OK
     assert report.lines()[-1].endswith("none failed")
+    # the registry's regional facts reach the report: query.history is regional, billing.usage global
+    detail = report.check("views_exist").detail
+    assert "regional tables" in detail and "query.history" in detail and "billing.usage" not in detail
 
 
 def test_dropped_view_fails_views_exist(warehouse, cfg, ledger, republish) -> None:

@@ -312,7 +312,12 @@ def _views_exist(dep: _Deployment) -> Result:
         if (ex := dep.existing.views.get(d.name[2].lower())) is not None and not ex.is_view
     ]
     problems = missing + not_views + errors
-    return _result(problems, f"{len(present)} of {len(planned)} views present (tables from {dep.discovery.source})")
+    # registry: a regional table's view shows only this metastore's region (facts sheet, "Regional system tables")
+    regional = sorted(d.source.key for d in planned if system_tables.scope(d.source.key) in ("regional", "mixed"))
+    detail = f"{len(present)} of {len(planned)} views present (tables from {dep.discovery.source})"
+    if regional:
+        detail += f"; {len(regional)} over regional tables, showing this metastore's region only: {', '.join(regional)}"
+    return _result(problems, detail)
 
 
 def _views_fingerprint(dep: _Deployment) -> Result:
