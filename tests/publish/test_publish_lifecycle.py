@@ -70,18 +70,18 @@ def test_column_drift_alters_only_that_view_and_keeps_comment_and_properties(war
         assert {r["workspace_id"] for r in warehouse.fetch(f"SELECT workspace_id FROM {audit}")} == {"1001"}
 
     mark = len(warehouse.statements)
-    assert publish(warehouse, cfg).counts["unchanged"] == 2
+    assert publish(warehouse, cfg).counts["unchanged"] == 3  # the two filtered views and the price list reference
     assert ddl(warehouse.statements[mark:]) == []
 
     # the one-query listing and the view-by-view fallback read the same fingerprints
     warehouse.run("CREATE VIEW main.pub_drift.vw_system_not_ours AS SELECT 1 AS one")
     fast = read_existing(warehouse, "main", "pub_drift")
-    slow = _per_view(warehouse, "`main`.`pub_drift`", "'vw_system_*'", queries=0)
-    assert fast.method == "SHOW TABLE EXTENDED" and fast.queries == 1 and slow.queries == 4
+    slow = _per_view(warehouse, "`main`.`pub_drift`", "'vw_system_*|ref_system_*'", queries=0)
+    assert fast.method == "SHOW TABLE EXTENDED" and fast.queries == 1 and slow.queries == 5
     assert (
         set(fast.views)
         == set(slow.views)
-        == {"vw_system_access_audit", "vw_system_billing_usage", "vw_system_not_ours"}
+        == {"vw_system_access_audit", "vw_system_billing_usage", "vw_system_not_ours", "ref_system_billing_list_prices"}
     )
     for name, view in fast.views.items():
         assert view.fingerprint == slow.views[name].fingerprint
