@@ -267,6 +267,6 @@ def test_a_dashboard_reading_system_tables_fails_dashboard_datasets(warehouse, c
     board.write_text(json.dumps({"datasets": [{"name": "cost", "queryLines": [query]}], "pages": []}))
     report = run(warehouse, cfg, ledger, dashboards=[board])
     assert failed(report) == {"dashboard_datasets"}
-    assert report.check("dashboard_datasets").problems == [
-        "bad.lvdash.json: dataset cost reads system.billing.list_prices"
-    ]
+    assert report.check("dashboard_datasets").problems == (
+        "bad.lvdash.json: dataset cost reads system.billing.list_prices",
+    )
