@@ -241,6 +241,8 @@ def create_views(backend: Any, cfg: Any, bodies: dict[str, str]) -> dict[str, st
     for name, body in bodies.items():
         v = quote_name(cfg.catalog, cfg.schema, f"bench_{name}")
         backend.run(f"CREATE OR REPLACE VIEW {v} AS\n{body}")
+        # the reader holds SELECT on the views only, as the README's deploy steps grant it
+        backend.run(f"GRANT SELECT ON VIEW {v} TO `account users`")
         names[name] = v
     return names
 

@@ -41,6 +41,8 @@ QUICK = {
     "publish.include": ["access.audit"],
     "collect.restore_backoff_s": 0.01,
     "collect.rate_limits": {f: 1000.0 for f in ("scim_get", "scim_list", "write", "workspace", "other")},
+    # Readers hold SELECT on the views, as the README's deploy steps grant it (the local warehouse enforces it).
+    "publish.grant_select_to": ["account users"],
 }
 
 

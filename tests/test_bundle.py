@@ -433,8 +433,10 @@ def test_dashboard_file_reads_the_views(bundle):
     read = r"\b(?:FROM|JOIN)\s+([\w.`]+)"
     tables = {t.strip("`").lower() for sql in datasets.values() for t in re.findall(read, sql)}
     assert tables >= DASHBOARD_VIEWS
-    # only rls views (filtered per viewer) and the account-wide price list, never another system table
-    assert tables - DASHBOARD_VIEWS <= {"system.billing.list_prices"}
+    # only published objects: the filtered views and the reference view of the public price list, never system.*
+    # (a viewer holds SELECT on the published objects only)
+    assert tables - DASHBOARD_VIEWS == {"ref_system_billing_list_prices"}
+    assert not any(t.startswith("system.") for t in tables)
 
 
 # -------------------------------------------------------------------------------------------------------- secrets

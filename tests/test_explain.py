@@ -210,3 +210,12 @@ def test_self_level_tables_show_own_rows_in_user_only_workspaces(warehouse, coll
     assert {w for w, t in own.items() if t} == user_only
     assert all(t == ["query.history"] for w, t in own.items() if w in user_only)
     assert "own rows visible in query.history (access level self)" in "\n".join(ex.lines())
+
+
+def test_explain_names_the_regional_tables_from_the_registry(explained) -> None:
+    e = explained("viewer@corp.com")
+    text = "\n".join(e.lines())
+    # facts sheet: lakeflow.*, query.history regional; billing.usage global
+    assert "regional tables (" in text and "query.history" in text and "lakeflow.jobs" in text
+    assert "billing.usage" not in e.regional_tables and "access.audit" in e.regional_tables
+    assert e.as_dict()["regional_tables"] == e.regional_tables

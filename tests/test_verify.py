@@ -6,13 +6,14 @@ repairs what it damaged. Expectations name the damage, not the code's output.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from flow import flow, fresh_schema, load
+from flow import flow, fresh_schema, load, prepare
 from rls import exitcodes, tables
 from rls.collect.elevation import Ledger, LedgerEntry
 from rls.publish import FINGERPRINT_PROPERTY, publish
@@ -22,13 +23,25 @@ from rls.verify import verify
 from rls.warehouse import install_platform
 
 VIEW = "vw_system_access_audit"
-NOT_APPLICABLE_HERE = {"views_owner", "system_privileges"}  # open-source Spark: no owners, no privilege tables
+# what the dashboard reads, so that its check runs against a deployment that publishes them
+INCLUDE = ["access.audit", "billing.usage", "billing.list_prices", "query.history", "lakeflow.job_run_timeline"]
 
 
 @pytest.fixture(scope="module")
 def deployed(warehouse, example_scenario, tmp_path_factory) -> Iterator[Any]:
     # No injected faults: this module is about the deployed state, the collector's retries are tested elsewhere.
-    result = flow(warehouse, load("tricky", faults=[]), tmp_path_factory.mktemp("verify"), fresh_schema("verify"))
+    scenario = load("tricky", faults=[])
+    sp = scenario.collector_identity
+    # The README's prerequisites for the job's identity (the prod job runs as the SP), granted by a metastore admin
+    # (the local warehouse's own principal): CREATE SCHEMA on the catalog, USE/SELECT on the system catalog it reads.
+    system_catalog = prepare(warehouse, scenario)
+    warehouse.execute(f"GRANT CREATE SCHEMA ON CATALOG `main` TO `{sp}`")
+    warehouse.execute(f"GRANT USE CATALOG, SELECT ON CATALOG `{system_catalog}` TO `{sp}`")
+    overrides = {"publish.include": INCLUDE, "publish.grant_select_to": ["account users"]}
+    with warehouse.run_as(sp):
+        result = flow(
+            warehouse, scenario, tmp_path_factory.mktemp("verify"), fresh_schema("verify"), overrides=overrides
+        )
     assert result.collect.outcome == "ok" and result.publish.exit_code == exitcodes.OK
     yield result
     install_platform(warehouse, example_scenario)  # flow() switched is_account_group_member to this scenario
@@ -58,10 +71,12 @@ def name(cfg, table: str) -> str:
 
 @pytest.fixture
 def republish(warehouse, cfg) -> Iterator[None]:
-    """After a test that damaged a view: drop our views and publish again, so the next test starts clean."""
+    """After a test that damaged a view: drop our views and publish again (as the job does), so the next test
+    starts clean."""
     yield
     warehouse.run(f"DROP VIEW IF EXISTS {name(cfg, VIEW)}")
-    assert publish(warehouse, cfg).exit_code == exitcodes.OK
+    with warehouse.run_as(cfg.collect.collector_application_id):
+        assert publish(warehouse, cfg).exit_code == exitcodes.OK
 
 
 def test_clean_run_passes_every_check_the_platform_can_answer(warehouse, cfg, ledger) -> None:
@@ -69,16 +84,17 @@ def test_clean_run_passes_every_check_the_platform_can_answer(warehouse, cfg, le
     report = run(warehouse, cfg, ledger)
     statuses = {c.name: c.status for c in report.checks}
     assert report.exit_code == exitcodes.OK, report.lines()
-    assert {n for n, s in statuses.items() if s == "pass"} == set(statuses) - NOT_APPLICABLE_HERE
-    # Not applicable is not a pass: the report says skipped, and why.
-    for n in NOT_APPLICABLE_HERE:
-        assert statuses[n] == "skipped" and "not applicable" in report.check(n).detail
+    # owners, grants and the dashboard are checked locally too (the warehouse's privilege model answers)
+    assert {n for n, s in statuses.items() if s == "pass"} == set(statuses), report.lines()
     # The tricky account needs elevations: the ledger exists and is all closed.
     assert Path(ledger).exists() and "no open elevation" in report.check("elevation_ledger").detail
     # Verify only reads.
     assert {s.kind for s in warehouse.statements[before:]} <= {"query"}
     assert report.as_dict()["exit_code"] == exitcodes.OK
     assert report.lines()[-1].endswith("none failed")
+    # the registry's regional facts reach the report: query.history is regional, billing.usage global
+    detail = report.check("views_exist").detail
+    assert "regional tables" in detail and "query.history" in detail and "billing.usage" not in detail
 
 
 def test_dropped_view_fails_views_exist(warehouse, cfg, ledger, republish) -> None:
@@ -95,9 +111,10 @@ def test_body_altered_by_hand_fails_views_definition_though_the_fingerprint_stil
     # ALTER VIEW … AS keeps TBLPROPERTIES: the fingerprint says "current" while the filter is gone.
     warehouse.run(f"ALTER VIEW {name(cfg, VIEW)} AS SELECT * FROM {quote_name(cfg.system_catalog, 'access', 'audit')}")
     report = run(warehouse, cfg, ledger)
-    assert failed(report) == {"views_definition"}
+    assert failed(report) == {"views_definition", "system_readers"}
     assert report.check("views_fingerprint").status == "pass"
     assert VIEW in report.check("views_definition").problems[0]
+    assert "body rls did not generate" in report.check("system_readers").problems[0]
 
 
 def test_view_stripped_of_its_fingerprint_fails_views_fingerprint(warehouse, cfg, ledger, republish) -> None:
@@ -121,7 +138,7 @@ def test_hand_made_views_over_a_table_without_workspace_id_fail(warehouse, cfg, 
     finally:
         warehouse.run(f"DROP VIEW IF EXISTS {hidden}")
         warehouse.run(f"DROP VIEW IF EXISTS {conventional}")
-    assert failed(report) == {"no_unfilterable_views"}
+    assert failed(report) == {"no_unfilterable_views", "system_readers"}
     problems = report.check("no_unfilterable_views").problems
     assert any(p.startswith("price_list exposes") and "billing.list_prices" in p for p in problems)
     assert any(p.startswith("vw_system_billing_list_prices exposes") for p in problems)
@@ -189,5 +206,67 @@ def test_missing_collector_tables_fail_without_stopping_the_other_checks(warehou
     empty = dataclasses.replace(cfg, schema=fresh_schema("verify_empty"))
     report = run(warehouse, empty, ledger)
     assert {"collector_tables", "collection_fresh", "views_exist", "access_rows_valid"} <= failed(report)
-    assert len(report.checks) == 11  # every check reported, none raised
+    assert len(report.checks) == 14  # every check reported, none raised
     assert report.check("elevation_ledger").status == "pass"
+
+
+def test_admins_table_recreated_as_a_view_fails_view_sources(warehouse, cfg, ledger) -> None:
+    # Issue #13 7a: a "table" that returns current_user() for every workspace shows every reader everything.
+    admins = name(cfg, tables.ADMINS)
+    original = [from_row(tables.AccessRow, r) for r in warehouse.fetch(f"SELECT * FROM {admins}")]
+    warehouse.run(f"DROP TABLE {admins}")
+    columns = "workspace_id, workspace_name, workspace_url, current_user() AS user_name, group_name, principal_type"
+    users = name(cfg, tables.USERS)
+    warehouse.run(f"CREATE VIEW {admins} AS SELECT {columns}, source, via, run_id, collected_at FROM {users}")
+    try:
+        report = run(warehouse, cfg, ledger)
+    finally:
+        warehouse.run(f"DROP VIEW IF EXISTS {admins}")
+        with warehouse.run_as(cfg.collect.collector_application_id):
+            warehouse.save_table(admins, original, tables.AccessRow)
+    assert "view_sources" in failed(report)
+    assert any("is a VIEW" in p and tables.ADMINS in p for p in report.check("view_sources").problems)
+
+
+def test_an_extra_unfiltered_view_over_a_system_table_fails_system_readers(warehouse, cfg, ledger) -> None:
+    # Issue #13 7b: not one of ours, reads system.access.audit unfiltered.
+    extra = name(cfg, "vw_system_access_audit_everything")
+    warehouse.run(f"CREATE VIEW {extra} AS SELECT * FROM {quote_name(cfg.system_catalog, 'access', 'audit')}")
+    try:
+        report = run(warehouse, cfg, ledger)
+    finally:
+        warehouse.run(f"DROP VIEW IF EXISTS {extra}")
+    assert failed(report) == {"system_readers"}
+    (problem,) = report.check("system_readers").problems
+    assert problem.startswith("vw_system_access_audit_everything reads") and "access.audit" in problem
+
+
+def test_a_view_handed_to_another_owner_fails_views_owner(warehouse, cfg, ledger, republish) -> None:
+    warehouse.run(f"ALTER VIEW {name(cfg, VIEW)} OWNER TO `carol@example.com`")  # a metastore admin did it
+    report = run(warehouse, cfg, ledger)
+    assert failed(report) == {"views_owner"}
+    assert "owned by carol@example.com" in report.check("views_owner").problems[0]
+
+
+def test_a_reader_granted_select_on_system_fails_system_privileges(warehouse, cfg, ledger) -> None:
+    schema = quote_name(cfg.system_catalog, "access")
+    warehouse.run(f"GRANT SELECT ON SCHEMA {schema} TO `analysts`")
+    try:
+        report = run(warehouse, cfg, ledger)
+        allowed = run(warehouse, cfg, ledger, allowed_system_readers=["analysts"])
+    finally:
+        warehouse.run(f"REVOKE SELECT ON SCHEMA {schema} FROM `analysts`")
+    assert failed(report) == {"system_privileges"}
+    assert "analysts holds SELECT" in report.check("system_privileges").problems[0]
+    assert "system_privileges" not in failed(allowed)
+
+
+def test_a_dashboard_reading_system_tables_fails_dashboard_datasets(warehouse, cfg, ledger, tmp_path) -> None:
+    board = tmp_path / "bad.lvdash.json"
+    query = "SELECT u.*, p.pricing FROM vw_system_billing_usage u JOIN system.billing.list_prices p USING (sku_name)"
+    board.write_text(json.dumps({"datasets": [{"name": "cost", "queryLines": [query]}], "pages": []}))
+    report = run(warehouse, cfg, ledger, dashboards=[board])
+    assert failed(report) == {"dashboard_datasets"}
+    assert report.check("dashboard_datasets").problems == (
+        "bad.lvdash.json: dataset cost reads system.billing.list_prices",
+    )

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from rls.sql import system_tables
+
 
 class ConfigError(ValueError):
     """Configuration that cannot be used; the message names the key."""
@@ -61,14 +63,9 @@ class CollectConfig:
     """Workspace URL template with {deployment_name} / {workspace_id} (default: the cloud's URL scheme)."""
 
 
-# Who caused a row, per system table (facts sheet). Compared case-insensitively with current_user(); should a column
-# hold an internal id instead of an e-mail/application id, the comparison matches nothing: rows hide, never leak.
-DEFAULT_IDENTITY_COLUMNS: dict[str, list[str]] = {
-    "query.history": ["executed_by"],
-    "lakeflow.jobs": ["run_as", "creator_id"],
-    "billing.usage": ["identity_metadata.run_as", "identity_metadata.created_by"],
-    "access.audit": ["user_identity.email"],
-}
+# Who caused a row, per system table: from the one registry of system-table facts (names are compared with
+# current_user(), principal ids matched through the collector's principals table).
+DEFAULT_IDENTITY_COLUMNS: dict[str, list[str]] = {k: list(v) for k, v in system_tables.DEFAULT_IDENTITY_COLUMNS.items()}
 
 
 @dataclass
@@ -80,7 +77,8 @@ class PublishConfig:
     parallelism: int = 8
     """Views created or altered at the same time."""
     owner: str | None = None
-    """Principal that owns every view (default: the collector's service principal)."""
+    """Principal that owns every view (default: the identity the job runs as — the collector's service principal in
+    prod; another principal needs metastore admin)."""
     grant_select_to: list[str] = field(default_factory=list)
     """Account groups granted SELECT on every view (idempotent)."""
     unassigned_rows_group: str | None = None

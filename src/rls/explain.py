@@ -14,7 +14,7 @@ from typing import Any
 
 from rls import exitcodes, tables
 from rls.config import RlsConfig
-from rls.sql import SqlBackend, quote_name, quote_string
+from rls.sql import SqlBackend, quote_name, quote_string, system_tables
 
 ADMIN = "ADMIN"
 USER_LEVEL = "USER"
@@ -73,6 +73,8 @@ class Explanation:
     collected: int  # workspaces in the collected snapshot
     inactive_in: list[str] = field(default_factory=list)  # groups that list the identity as inactive
     self_level_tables: list[str] = field(default_factory=list)  # views at the `self` access level
+    # registry: regional tables hold only the rows of the reading metastore's region (facts sheet)
+    regional_tables: list[str] = field(default_factory=lambda: regional_tables())
 
     def own_rows_in(self, w: WorkspaceExplanation) -> list[str]:
         """Views showing this identity its *own* rows of ``w`` although it does not administer ``w``."""
@@ -115,6 +117,7 @@ class Explanation:
             "collected_workspaces": self.collected,
             "inactive_in": self.inactive_in,
             "self_level_tables": self.self_level_tables,
+            "regional_tables": self.regional_tables,
             "exit_code": self.exit_code,
         }
 
@@ -128,6 +131,11 @@ class Explanation:
             if self.own_rows_in(w):
                 out.append(f"    own rows visible in {', '.join(self.own_rows_in(w))} (access level self)")
         out.append(f"  {self.unassigned} other collected workspace(s): no assignment, not visible")
+        if self.regional_tables:
+            out.append(
+                f"  regional tables ({', '.join(self.regional_tables)}): a workspace's rows there are only in the views"
+                " published in the metastore of its region"
+            )
         if self.inactive_in:
             out.append(f"  inactive member of {', '.join(self.inactive_in)}: inactive identities have no access")
         return out
@@ -190,6 +198,11 @@ def explain(backend: SqlBackend, cfg: RlsConfig, identity: str) -> Explanation:
     inactive = sorted({r["group_name"] for r in members if not r["active"]})
     self_tables = sorted(t for t, level in cfg.publish.access_levels.items() if level == "self")
     return Explanation(identity, known_as, workspaces, max(collected - len(found), 0), collected, inactive, self_tables)
+
+
+def regional_tables() -> list[str]:
+    """System tables the registry calls regional (or regional for workspace-level rows, like access.audit)."""
+    return sorted(k for k in system_tables.FACTS if system_tables.scope(k) in ("regional", "mixed"))
 
 
 def _chain(via: str | None, group: str | None) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ ADMINS = "all_workspace_and_catalog_perms_admins"
 USERS = "all_workspace_and_catalog_perms_users"
 GROUP_MEMBERS = "group_members_flat"
 RUNS = "collection_runs"
+PRINCIPALS = "principals"
 
 # principal_type values
 USER = "USER"
@@ -47,6 +48,17 @@ class AccessRow(NamedTuple):
     via: str | None  # membership chain, e.g. "platform > sales-admins"
     run_id: str
     collected_at: dt.datetime
+
+
+class PrincipalRow(NamedTuple):
+    """``principals``: every account user, service principal and group the collector listed — the map from a
+    principal **id** (account SCIM id, which system tables such as ``lakeflow.jobs.run_as`` hold) to the name
+    ``current_user()`` returns (user name / application id; a group's display name)."""
+
+    principal_id: str
+    principal_type: str  # USER | SERVICE_PRINCIPAL | GROUP
+    identity: str
+    active: bool
 
 
 class Principal(NamedTuple):

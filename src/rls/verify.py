@@ -19,10 +19,11 @@ from typing import Any, Literal
 from rls import exitcodes, tables
 from rls.collect.elevation import Ledger
 from rls.config import RlsConfig
-from rls.publish import Discovery, ViewDefinition, ViewSqlError, candidates, discover, view_name, view_sql
+from rls.publish import Discovery, ViewDefinition, audit, discover, view_name
+from rls.publish.plan import Plan, body_matches, plan, stored_form
 from rls.publish.report import first_line
-from rls.publish.state import ExistingState, read_existing
-from rls.sql import SqlBackend, quote_name, quote_string
+from rls.publish.state import ExistingState, ExistingView, read_existing
+from rls.sql import SqlBackend, quote_name, quote_string, system_tables
 
 Status = Literal["pass", "fail", "skipped"]
 
@@ -32,19 +33,11 @@ DEFAULT_MAX_AGE_HOURS = 26.0
 COLLECTOR_TABLES = (tables.PERMS, tables.ADMINS, tables.USERS, tables.GROUP_MEMBERS, tables.RUNS)
 SUCCESSFUL_RUNS = ("ok", "partial")  # both wrote the tables the views read (partial kept failed workspaces' rows)
 
-# From the facts sheet: tables without workspace_id, used on top of what discovery finds (discovery may have fallen
-# back to its static list, which only names filterable tables).
-KNOWN_UNFILTERABLE = (
-    "billing.list_prices",
-    "billing.account_prices",
-    "compute.node_types",
-    "access.clean_room_events",
-    "access.table_auto_upgrade_operations_history",
-    "data_classification.results",
-    "data_quality_monitoring.table_results",
-    "storage.table_metrics_history",
-)
-READ_PRIVILEGES = ("SELECT", "ALL PRIVILEGES", "USE SCHEMA")
+# From the registry of system-table facts: tables without workspace_id, used on top of what discovery finds
+# (discovery may have fallen back to its static list, which only names filterable tables).
+KNOWN_UNFILTERABLE = system_tables.NO_WORKSPACE_ID
+# The bundle's dashboards, next to the package in a checkout (src/dashboards); absent from an installed wheel.
+DEFAULT_DASHBOARDS = tuple(sorted((Path(__file__).resolve().parents[1] / "dashboards").glob("*.lvdash.json")))
 # Errors meaning "this platform has no such metadata" (Spark and Databricks error classes): the check is skipped.
 _ABSENT = ("TABLE_OR_VIEW_NOT_FOUND", "SCHEMA_NOT_FOUND", "NO_SUCH_CATALOG", "CATALOG_NOT_FOUND", "UNRESOLVED_COLUMN")
 _MAX_LISTED = 20
@@ -129,23 +122,18 @@ class _Deployment:
         return discover(self.backend, self.cfg)
 
     @cached_property
-    def plan(self) -> tuple[list[ViewDefinition], list[str]]:
-        """The views the publisher would create, and why others would fail (mirrors the publisher's plan)."""
-        planned: list[ViewDefinition] = []
-        errors: list[str] = []
-        for c in candidates(self.discovery, self.cfg):
-            if c.skip_reason is None:
-                try:
-                    planned.append(view_sql(self.cfg, c.table, access_level=c.access_level))
-                except ViewSqlError as e:
-                    errors.append(f"{c.table.key}: cannot be generated ({e})")
-        by_name: dict[str, list[ViewDefinition]] = {}
-        for d in planned:
-            by_name.setdefault(d.name[2].lower(), []).append(d)
-        for name, ds in by_name.items():
-            if len(ds) > 1:
-                errors.append(f"{name}: name shared by {', '.join(d.source.key for d in ds)}")
-        return [ds[0] for ds in by_name.values() if len(ds) == 1], errors
+    def plan(self) -> Plan:
+        """The publisher's own plan (one function: verify compares against exactly what publish would make)."""
+        return plan(self.discovery, self.cfg)
+
+    @property
+    def planned(self) -> list[ViewDefinition]:
+        return [*self.plan.views, *self.plan.references]
+
+    @cached_property
+    def objects(self) -> dict[str, ExistingView]:
+        """Every object of the schema (tables and views, ours or not) with kind, owner and stored text."""
+        return read_existing(self.backend, self.cfg.catalog, self.cfg.schema, like="*").views
 
     @cached_property
     def existing(self) -> ExistingState:
@@ -153,7 +141,7 @@ class _Deployment:
 
     def present(self) -> list[ViewDefinition]:
         views = self.existing.views
-        return [d for d in self.plan[0] if (ex := views.get(d.name[2].lower())) is not None and ex.is_view]
+        return [d for d in self.planned if (ex := views.get(d.name[2].lower())) is not None and ex.is_view]
 
     @cached_property
     def all_views(self) -> list[str]:
@@ -183,11 +171,11 @@ class _Deployment:
         return self._described[view]
 
     def stored_form(self, sql: str) -> str:
-        """``sql`` as the platform stores it in a view. ``SparkBackend._prepare`` is the documented hook where the
-        local warehouse maps three-part names onto Spark's (the identity on Databricks): comparing through it
-        compares like with like instead of teaching this module the local naming scheme."""
-        prepare = getattr(self.backend, "_prepare", None)
-        return prepare(sql) if callable(prepare) else sql
+        return stored_form(self.backend, sql)
+
+    @property
+    def view_owner(self) -> str | None:
+        return self.cfg.publish.owner or self.cfg.collect.collector_application_id
 
 
 # ---- checks -------------------------------------------------------------------------------------------------------
@@ -315,7 +303,7 @@ def _admin_user_disjoint(dep: _Deployment) -> Result:
 
 
 def _views_exist(dep: _Deployment) -> Result:
-    planned, errors = dep.plan
+    planned, errors = dep.planned, dep.plan.errors
     present = {d.name[2] for d in dep.present()}
     missing = [f"{d.display} (over {d.source.key}) is missing" for d in planned if d.name[2] not in present]
     not_views = [
@@ -324,7 +312,12 @@ def _views_exist(dep: _Deployment) -> Result:
         if (ex := dep.existing.views.get(d.name[2].lower())) is not None and not ex.is_view
     ]
     problems = missing + not_views + errors
-    return _result(problems, f"{len(present)} of {len(planned)} views present (tables from {dep.discovery.source})")
+    # registry: a regional table's view shows only this metastore's region (facts sheet, "Regional system tables")
+    regional = sorted(d.source.key for d in planned if system_tables.scope(d.source.key) in ("regional", "mixed"))
+    detail = f"{len(present)} of {len(planned)} views present (tables from {dep.discovery.source})"
+    if regional:
+        detail += f"; {len(regional)} over regional tables, showing this metastore's region only: {', '.join(regional)}"
+    return _result(problems, detail)
 
 
 def _views_fingerprint(dep: _Deployment) -> Result:
@@ -348,37 +341,47 @@ def _views_definition(dep: _Deployment) -> Result:
         return "skipped", "no published view to compare (see views_exist)", []
     problems = []
     for d in present:
-        text = dep.describe(d.name[2]).text
-        if text is None:
+        matches = body_matches(dep.backend, d.query, dep.describe(d.name[2]).text)
+        if matches is None:
             problems.append(f"{d.display}: the platform does not show the view's text")
-        elif _squash(text) != _squash(dep.stored_form(d.query)):
-            problems.append(f"{d.display}: body differs from the generated SQL (changed by hand?): drop it and publish")
+        elif not matches:
+            problems.append(f"{d.display}: body differs from the generated SQL (changed by hand?): publish restores it")
     return _result(problems, f"{len(present) - len(problems)} of {len(present)} view bodies as generated")
 
 
 def _views_owner(dep: _Deployment) -> Result:
-    present = dep.present()
-    owner = dep.cfg.publish.owner or dep.cfg.collect.collector_application_id
-    info_tables = quote_name(dep.cfg.catalog, "information_schema", "tables")
-    try:
-        # Unity Catalog reports owners in each catalog's information_schema; a platform without one has no owners.
-        rows = dep.backend.fetch(
-            f"SELECT table_name, table_owner FROM {info_tables}"
-            f" WHERE lower(table_schema) = lower({quote_string(dep.cfg.schema)})"
-        )
-    except Exception as e:
-        if absent := _absent(e):
-            return "skipped", f"not applicable on this platform: no owners ({info_tables}: {absent})", []
-        raise
+    """Every published view is owned by ``publish.owner`` (default: the collector's service principal, which the
+    prod job runs as): a view runs with its owner's rights. Read from SHOW TABLE EXTENDED's ``Owner``."""
+    owner = dep.view_owner
     if owner is None:
         return "skipped", "no owner configured (publish.owner / collect.collector_application_id)", []
-    owners = {str(r["table_name"]).lower(): r["table_owner"] for r in rows}
-    problems = [
-        f"{d.display}: owned by {owners.get(d.name[2].lower())}"
-        for d in present
-        if str(owners.get(d.name[2].lower()) or "").lower() != owner.lower()
-    ]
+    present = dep.present()
+    problems = []
+    for d in present:
+        found = dep.existing.views[d.name[2].lower()].owner
+        if found is None:
+            problems.append(f"{d.display}: the platform does not report its owner")
+        elif found.lower() != owner.lower():
+            problems.append(f"{d.display}: owned by {found}, not {owner}")
     return _result(problems, f"{len(present) - len(problems)} of {len(present)} views owned by {owner}")
+
+
+def _view_sources(dep: _Deployment) -> Result:
+    """The collector's tables the views read are tables owned by the collector (issue #13 7a: an admins "table"
+    recreated as a view returning current_user() for every workspace would show every reader everything)."""
+    owner = dep.cfg.collect.collector_application_id
+    problems = audit.source_problems(dep.cfg, dep.plan.views, dep.objects, owner)
+    read = sorted({t for d in dep.plan.views for t in audit.sources_read(dep.cfg, d)})
+    return _result(problems, f"{', '.join(read) or 'nothing'}: tables" + (f" owned by {owner}" if owner else ""))
+
+
+def _system_readers(dep: _Deployment) -> Result:
+    """Every object of the schema that reads system.* is a view rls generated, as generated (7b: an extra
+    unfiltered view over system.access.audit)."""
+    keys = {t.key.lower() for t in dep.discovery.tables} | set(KNOWN_UNFILTERABLE)
+    refs = audit.system_refs(dep.backend, dep.cfg.system_catalog, sorted(keys))
+    problems = audit.system_readers(dep.backend, dep.plan, dep.objects, refs)
+    return _result(problems, f"{len(dep.objects)} objects of {dep.cfg.catalog}.{dep.cfg.schema} checked")
 
 
 def _no_unfilterable_views(dep: _Deployment) -> Result:
@@ -387,10 +390,14 @@ def _no_unfilterable_views(dep: _Deployment) -> Result:
     cat = dep.cfg.system_catalog
     unfilterable = {t.key.lower() for t in dep.discovery.tables if not t.has_workspace_id} | set(KNOWN_UNFILTERABLE)
     by_name = {view_name(*k.split(".", 1)).lower(): k for k in unfilterable}
-    refs = {k: _refs(dep, cat, k) for k in sorted(unfilterable)}
+    refs = audit.system_refs(dep.backend, cat, sorted(unfilterable))
+    references = {d.name[2].lower(): d for d in dep.plan.references}
     problems = []
     for view in dep.all_views:
         info = dep.describe(view)
+        ref = references.get(view.lower())
+        if ref is not None and body_matches(dep.backend, ref.query, info.text):
+            continue  # a reference view rls publishes on purpose (the table holds no workspace's data)
         text = _unquote(info.text or "")
         found = {k for k, pattern in refs.items() if pattern.search(text)}
         if view.lower() in by_name:
@@ -404,53 +411,32 @@ def _no_unfilterable_views(dep: _Deployment) -> Result:
     return _result(problems, f"{len(dep.all_views)} views checked against {len(unfilterable)} unfilterable tables")
 
 
-def _refs(dep: _Deployment, catalog: str, key: str) -> re.Pattern[str]:
-    """A pattern for references to ``catalog.key`` in a view's text, as written or as the platform stored it."""
-    schema, table = key.split(".", 1)
-    forms = {f"{catalog}.{schema}.{table}".lower(), _unquote(dep.stored_form(quote_name(catalog, schema, table)))}
-    return re.compile("|".join(rf"(?<![\w.]){re.escape(f)}(?!\w)" for f in sorted(forms)))
-
-
 def _system_privileges(dep: _Deployment, allowed: Sequence[str]) -> Result:
-    cat = dep.cfg.system_catalog
-    owner = dep.cfg.publish.owner or dep.cfg.collect.collector_application_id
-    # The views' owner must read the system tables: the views run with its rights.
-    allowed_lower = sorted({a.lower() for a in allowed} | ({owner.lower()} if owner else set()))
-    privileges = ", ".join(quote_string(p) for p in READ_PRIVILEGES)
-    not_allowed = (
-        f"lower(grantee) NOT IN ({', '.join(quote_string(a) for a in allowed_lower)})" if allowed_lower else "TRUE"
-    )
-    problems = []
-    for table, schema_col, object_expr in (
-        ("schema_privileges", "schema_name", "schema_name"),
-        ("table_privileges", "table_schema", "concat(table_schema, '.', table_name)"),
-    ):
-        try:
-            rows = dep.backend.fetch(
-                f"SELECT * , {object_expr} AS securable FROM {quote_name(cat, 'information_schema', table)}"
-                f" WHERE lower({schema_col}) <> 'information_schema'"
-                f" AND upper(replace(privilege_type, '_', ' ')) IN ({privileges}) AND {not_allowed}"
-            )
-        except Exception as e:
-            if absent := _absent(e):
-                reason = f"no privilege tables ({cat}.information_schema.{table}: {absent})"
-                return "skipped", f"not applicable on this platform: {reason}", []
-            raise
-        for r in rows:
-            inherited = r.get("inherited_from")
-            via = f" (inherited from {inherited})" if inherited and str(inherited).upper() != "NONE" else ""
-            problems.append(f"{r['grantee']} holds {r['privilege_type']} on {cat}.{r['securable']}{via}")
-    return _result(sorted(set(problems)), f"readers allowed on {cat}: {', '.join(allowed_lower) or 'nobody'}")
+    """No reader holds SELECT on system.* (it bypasses the views); the views' owner does, on what they read."""
+    schemas = sorted({d.source_name[1] for d in dep.planned})
+    try:
+        problems = audit.privilege_problems(dep.backend, dep.cfg, schemas, dep.view_owner, allowed)
+    except Exception as e:
+        if absent := _absent(e):
+            return "skipped", f"not applicable on this platform: no grants ({absent})", []
+        raise
+    readers = ", ".join(sorted(a for a in allowed)) or "nobody"
+    return _result(problems, f"{dep.cfg.system_catalog}: owner {dep.view_owner} reads; other readers: {readers}")
+
+
+def _dashboard_datasets(dep: _Deployment, dashboards: Sequence[Path]) -> Result:
+    files = [Path(p) for p in dashboards if Path(p).exists()]
+    if not files:
+        return "skipped", "no dashboard file found (pass dashboards=…)", []
+    published = dep.plan.expected_names()
+    problems = audit.dashboard_problems(files, published, dep.cfg)
+    return _result(problems, f"{len(files)} dashboard(s): datasets read published views only")
 
 
 def _absent(e: BaseException) -> str | None:
     """The error class when ``e`` says the metadata does not exist on this platform (then a check is skipped)."""
     text = str(e)
     return next((marker for marker in _ABSENT if marker in text), None)
-
-
-def _squash(sql: str) -> str:
-    return " ".join(sql.split())
 
 
 def _unquote(sql: str) -> str:
@@ -465,10 +451,12 @@ def verify(
     ledger_path: str | Path | None,
     max_age_hours: float = DEFAULT_MAX_AGE_HOURS,
     allowed_system_readers: Sequence[str] = (),
+    dashboards: Sequence[Path] | None = None,
 ) -> VerifyReport:
     """Run every check (read-only) and return the report; ``exit_code`` is CHECK_FAILED when any check failed."""
     start = time.perf_counter()
     dep = _Deployment(backend, cfg)
+    boards = DEFAULT_DASHBOARDS if dashboards is None else dashboards
     checks: list[tuple[str, Callable[[], Result]]] = [
         ("collector_tables", lambda: _collector_tables(dep)),
         ("collection_fresh", lambda: _collection_fresh(dep, max_age_hours)),
@@ -479,8 +467,11 @@ def verify(
         ("views_fingerprint", lambda: _views_fingerprint(dep)),
         ("views_definition", lambda: _views_definition(dep)),
         ("views_owner", lambda: _views_owner(dep)),
+        ("view_sources", lambda: _view_sources(dep)),
+        ("system_readers", lambda: _system_readers(dep)),
         ("no_unfilterable_views", lambda: _no_unfilterable_views(dep)),
         ("system_privileges", lambda: _system_privileges(dep, allowed_system_readers)),
+        ("dashboard_datasets", lambda: _dashboard_datasets(dep, boards)),
     ]
     report = VerifyReport(cfg.catalog, cfg.schema)
     for name, run in checks:

@@ -13,9 +13,15 @@ from flow import flow, fresh_schema, load
 from rls import exitcodes
 from rls.config import DEFAULT_IDENTITY_COLUMNS
 from rls.publish import view_name
-from rls.sql import quote_name
+from rls.sql import quote_name, system_tables
 
-LEVELS = {table: "self" for table in DEFAULT_IDENTITY_COLUMNS}
+# Tables whose identity columns hold names (compared here with the identity itself); the principal-id columns of
+# lakeflow.jobs are covered by tests/publish/test_publish_selfservice_ids.py.
+LEVELS = {
+    table: "self"
+    for table, columns in DEFAULT_IDENTITY_COLUMNS.items()
+    if all(system_tables.FACTS[table].identity_column(c).kind == system_tables.NAME for c in columns)
+}
 
 
 def _value(row: dict[str, Any], path: str) -> Any:

@@ -41,8 +41,13 @@ def write_admins(backend, catalog: str, schema: str, rows: Iterable[AccessRow]) 
     backend.save_table(quote_name(catalog, schema, ADMINS), list(rows), AccessRow)
 
 
+READERS = "account users"  # the README's reader grant: SELECT on the views (they filter per reader) to every principal
+
+
 def config(catalog: str, schema: str, *, system_catalog: str = "system", **publish) -> RlsConfig:
+    """A publisher config that grants readers what the README tells admins to grant (``publish.grant_select_to``)."""
     cfg = RlsConfig(catalog=catalog, schema=schema, table_format="parquet", system_catalog=system_catalog)
+    cfg.publish.grant_select_to = [READERS]
     for key, value in publish.items():
         setattr(cfg.publish, key, value)
     return cfg

@@ -119,20 +119,24 @@ def visible(warehouse, views: list[str], schema: str, identity: str | None) -> d
 
 
 def test_every_workspace_table_has_a_view(warehouse, published):
+    from rls.sql.system_tables import REFERENCE_TABLES
     from rls.warehouse import NO_WORKSPACE_ID, WORKSPACE_TABLES
 
-    created = {r.source for r in published.results if r.status == "created"}
+    created = {r.source for r in published.results if r.status == "created" and "vw_system_" in r.view}
     assert set(STATIC_TABLES) <= created  # the 18 the issue names
     assert created == set(WORKSPACE_TABLES)
+    references = {r.source for r in published.results if r.status == "created" and "ref_system_" in r.view}
+    assert references == set(REFERENCE_TABLES) & set(NO_WORKSPACE_ID)  # reference data only, never account prices
     skipped = {r.source: r.reason for r in published.results if r.status == "skipped"}
-    assert set(skipped) == set(NO_WORKSPACE_ID) and all("workspace_id" in r for r in skipped.values())
+    assert set(skipped) == set(NO_WORKSPACE_ID) - references and all("workspace_id" in r for r in skipped.values())
     for key in NO_WORKSPACE_ID:  # never exposed unfiltered
         assert not warehouse.table_exists(quote_name(CATALOG, SCHEMA, "vw_system_" + key.replace(".", "_")))
 
 
 def test_each_identity_sees_exactly_its_admin_workspaces_in_every_view(warehouse, published):
-    views = sorted(r.view.rsplit(".", 1)[1] for r in published.results if r.status == "created")
-    sources = {r.view.rsplit(".", 1)[1]: "system." + r.source for r in published.results if r.status == "created"}
+    filtered = [r for r in published.results if r.status == "created" and "vw_system_" in r.view]
+    views = sorted(r.view.rsplit(".", 1)[1] for r in filtered)
+    sources = {r.view.rsplit(".", 1)[1]: "system." + r.source for r in filtered}
     present = visible(warehouse, [sources[v] for v in views], SCHEMA, None)
     assert all({"0", None} <= p for p in present.values())  # the sources do hold unassigned rows…
     seen_any = set()
@@ -167,6 +171,6 @@ def test_republish_unchanged_issues_no_ddl(warehouse, published):
     window = warehouse.statements[mark:]
     assert ddl(window) == []
     assert report.counts["unchanged"] == published.counts["created"] and report.exit_code == 0
-    # reading state is cheap: information_schema + one listing of the schema
-    assert [s.kind for s in window] == ["query", "query"]
+    # reading state is cheap: information_schema, one listing of the schema, and who the job runs as
+    assert [s.kind for s in window] == ["query", "query", "query"]
     assert report.existing_read == "SHOW TABLE EXTENDED"

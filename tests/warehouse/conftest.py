@@ -29,6 +29,7 @@ b.execute(
     "CREATE VIEW `main`.`rls`.`vw_facts` AS SELECT f.* FROM main.rls.facts f "
     "WHERE lower(f.who) = lower(current_user()) OR is_account_group_member('sales-admins')"
 )
+b.execute("GRANT SELECT ON VIEW `main`.`rls`.`vw_facts` TO `account users`")
 print("created")
 """
 

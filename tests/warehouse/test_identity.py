@@ -16,6 +16,7 @@ def test_current_user_is_per_thread_and_concurrent(warehouse: LocalWarehouseBack
         "CREATE OR REPLACE VIEW lab.who.mine AS SELECT q.executed_by, q.workspace_id FROM system.query.history q "
         "WHERE lower(q.executed_by) = lower(current_user())"
     )
+    w.execute("GRANT SELECT ON VIEW lab.who.mine TO `account users`")  # readers need SELECT on the view only
     barrier = threading.Barrier(2)
 
     def work(identity: str) -> list[tuple[str, set[str]]]:
@@ -90,6 +91,7 @@ def test_is_account_group_member_from_a_view_in_another_schema(warehouse: LocalW
             "CREATE OR REPLACE VIEW lab.views_a.groups_of_me AS SELECT g FROM VALUES ('top'), ('mid'), ('leaf'), "
             "('solo'), ('nope') AS t(g) WHERE is_account_group_member(g)"
         )
+        w.execute("GRANT SELECT ON VIEW lab.views_a.groups_of_me TO `account users`")
         w.use("lab", "elsewhere")  # ... is not the one current when it is queried
         results = {}
         for identity in ("deep@EXAMPLE.com", "aaaa-BBBB", "gone@example.com", "outsider@example.com", "nobody"):

@@ -358,7 +358,11 @@ class Collector:
             )
         else:
             self.store.write(
-                admins, snapshot.users + kept[tables.USERS], snapshot.perms + kept[tables.PERMS], snapshot.members
+                admins,
+                snapshot.users + kept[tables.USERS],
+                snapshot.perms + kept[tables.PERMS],
+                snapshot.members,
+                snapshot.principals,
             )
         self.report.workspaces = snapshot.mark_kept(kept)
         self.report.ended_at = dt.datetime.now(dt.UTC)

@@ -27,6 +27,7 @@ class Snapshot:
     perms: list[tables.WorkspacePerms]
     members: list[tables.GroupMember]
     runs: list[tables.WorkspaceRun]
+    principals: list[tables.PrincipalRow] = dataclasses.field(default_factory=list)
 
     def mark_kept(self, kept: dict[str, list[Any]]) -> list[tables.WorkspaceRun]:
         """Report, for each workspace not collected now, how many rows of the last snapshot it keeps."""
@@ -121,7 +122,17 @@ def build_snapshot(
                     0,
                 )
             )
-    return Snapshot(admins, users, perms, memberships.rows, runs)
+    principals = principal_rows(d)
+    return Snapshot(admins, users, perms, memberships.rows, runs, principals)
+
+
+def principal_rows(d: Directory) -> list[tables.PrincipalRow]:
+    """The id -> identity map of every listed principal: system tables that hold principal ids (lakeflow.jobs.run_as,
+    creator_id) are matched to current_user() through it (the account SCIM id is the principal id)."""
+    out = []
+    for kind, by_id in ((USER, d.users), (SERVICE_PRINCIPAL, d.service_principals), (GROUP, d.groups)):
+        out += [tables.PrincipalRow(p.id, _TYPE[kind], p.name, p.active) for p in by_id.values()]
+    return out
 
 
 def _run(w: _Ws, outcome: str, admins: int, users: int, catalogs: int, calls: int) -> tables.WorkspaceRun:

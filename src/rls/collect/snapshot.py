@@ -59,17 +59,19 @@ class SnapshotStore:
         users: list[tables.AccessRow],
         perms: list[tables.WorkspacePerms],
         members: list[tables.GroupMember],
+        principals: list[tables.PrincipalRow],
     ) -> None:
         # Every row of every table is checked before the first write (a bad value changes nothing); the admins table
         # is what the views read: written last, once everything else is in place.
-        self.backend.save_tables(
-            [
-                (self.name(tables.GROUP_MEMBERS), members, tables.GroupMember),
-                (self.name(tables.USERS), users, tables.AccessRow),
-                (self.name(tables.PERMS), perms, tables.WorkspacePerms),
-                (self.name(tables.ADMINS), admins, tables.AccessRow),
-            ]
-        )
+        batch: list[tuple[str, Any, type]] = [
+            # the `self` level's id -> name map (lakeflow.jobs holds principal ids)
+            (self.name(tables.PRINCIPALS), principals, tables.PrincipalRow),
+            (self.name(tables.GROUP_MEMBERS), members, tables.GroupMember),
+            (self.name(tables.USERS), users, tables.AccessRow),
+            (self.name(tables.PERMS), perms, tables.WorkspacePerms),
+            (self.name(tables.ADMINS), admins, tables.AccessRow),
+        ]
+        self.backend.save_tables(batch)
 
     def append_run(self, run: tables.CollectionRun) -> None:
         self.backend.save_table(self.name(tables.RUNS), [run], tables.CollectionRun, mode="append")

@@ -12,31 +12,14 @@ from rls.config import RlsConfig
 from rls.publish.report import first_line
 from rls.sql.backend import SqlBackend
 from rls.sql.quoting import quote_name, quote_string
+from rls.sql.system_tables import WORKSPACE_TABLES, known_unfilterable
 
 logger = logging.getLogger(__name__)
 
-# Known workspace-scoped system tables (all have a STRING workspace_id). Used only when information_schema cannot
-# be read: then columns are unknown and new tables are missed, which the report says.
-STATIC_TABLES: tuple[str, ...] = (
-    "access.assistant_events",
-    "access.audit",
-    "access.column_lineage",
-    "access.outbound_network",
-    "access.table_lineage",
-    "access.workspaces_latest",
-    "billing.usage",
-    "compute.clusters",
-    "compute.node_timeline",
-    "compute.warehouse_events",
-    "compute.warehouses",
-    "lakeflow.job_run_timeline",
-    "lakeflow.job_task_run_timeline",
-    "lakeflow.job_tasks",
-    "lakeflow.jobs",
-    "query.history",
-    "serving.served_entities",
-    "storage.predictive_optimization_operations_history",
-)
+# Known workspace-scoped system tables (all have a STRING workspace_id), from the registry of system-table facts.
+# Used only when information_schema cannot be read: then columns are unknown and new tables are missed, which the
+# report says.
+STATIC_TABLES: tuple[str, ...] = WORKSPACE_TABLES
 
 
 @dataclass(frozen=True)
@@ -59,7 +42,8 @@ class SystemTable:
     def has_workspace_id(self) -> bool:
         if self.columns is None:
             return True  # only the static list has unknown columns, and every table in it has workspace_id
-        return any(c.name.lower() == "workspace_id" for c in self.columns)
+        # The registry wins over a column of that name: a table the facts call unfilterable is never filtered.
+        return any(c.name.lower() == "workspace_id" for c in self.columns) and not known_unfilterable(self.key)
 
 
 @dataclass(frozen=True)

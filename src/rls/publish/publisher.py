@@ -1,8 +1,15 @@
 """Publish one filtered view per workspace-scoped system table, idempotently and without losing grants.
 
-Per view: new -> ``CREATE VIEW … TBLPROPERTIES (fingerprint) AS …``; definition changed -> ``ALTER VIEW … AS`` (never
-CREATE OR REPLACE, which drops grants, tags and comments); same fingerprint -> no DDL at all. Grants and owner follow.
-Views run on a bounded thread pool and one failing view never stops the others.
+Per view: new -> ``CREATE VIEW … TBLPROPERTIES (fingerprint) AS …``; definition changed, or the stored body is not the
+generated one (``ALTER VIEW … AS`` by hand keeps the fingerprint property) -> ``ALTER VIEW … AS`` (never CREATE OR
+REPLACE, which drops grants, tags and comments); otherwise no DDL at all. Grants follow, the owner last.
+
+Owner rules (facts sheet: ``OWNER TO p`` needs metastore admin unless ``p`` is yourself or a group you belong to):
+the intended owner is ``publish.owner``, else the identity the job runs as — the creator, which owns what it creates,
+so no ``OWNER TO`` is ever needed by default: in ``prod`` the job runs as the service principal and its views are
+the SP's; in ``dev`` they are the deploying user's, without error. ``OWNER TO`` runs only when the view's owner is
+known to differ from the intended one; a refusal is reported on that view (``owner_note``) without marking its body
+as failed. Views run on a bounded thread pool and one failing view never stops the others.
 """
 
 from __future__ import annotations
@@ -12,11 +19,11 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from rls.config import RlsConfig
-from rls.publish.discovery import Discovery, SystemTable, candidates, discover
+from rls.publish.discovery import SystemTable, discover
+from rls.publish.plan import body_matches, plan
 from rls.publish.report import PublishReport, Status, ViewResult, first_line
 from rls.publish.state import ExistingState, ExistingView, read_existing
 from rls.publish.viewsql import (
@@ -24,10 +31,8 @@ from rls.publish.viewsql import (
     GRANTS_PROPERTY,
     VIEW_PREFIX,
     ViewDefinition,
-    ViewSqlError,
     grants_fingerprint,
     view_name,
-    view_sql,
 )
 from rls.sql.backend import SqlBackend
 from rls.sql.quoting import quote_name
@@ -36,32 +41,28 @@ from rls.tables import ADMINS
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class _Outcome:
-    result: ViewResult
-    owner_applied: bool | None = None  # None: no OWNER TO was run for this view
+def job_identity(backend: SqlBackend) -> str:
+    """Who the job runs as: what ``current_user()`` returns in its session (an SP's application id)."""
+    return str(backend.fetch("SELECT current_user() AS u")[0]["u"])
 
 
 class _Applier:
     """Runs the statements of one view; shared, read-only settings live here so worker threads need no globals."""
 
-    def __init__(self, backend: SqlBackend, cfg: RlsConfig) -> None:
+    def __init__(self, backend: SqlBackend, cfg: RlsConfig, identity: str) -> None:
         self.backend = backend
-        self.owner = cfg.publish.owner or cfg.collect.collector_application_id
+        self.identity = identity
+        self.owner = cfg.publish.owner or identity
         self.grants = sorted(set(cfg.publish.grant_select_to))
         self.grants_fp = grants_fingerprint(self.grants)
 
-    def run(self, sql: str) -> bool:
-        """Execute; True when the platform applied it (the local warehouse records GRANT/OWNER as not applicable)."""
-        self.backend.execute(sql)
-        for st in reversed(list(self.backend.statements)):  # shared by all threads: find this exact statement
-            if st.sql == sql:
-                return st.kind != "not_applicable"
-        return True
+    def body_changed(self, d: ViewDefinition, existing: ExistingView | None) -> bool:
+        return existing is not None and body_matches(self.backend, d.query, existing.text) is False
 
     def statements(self, d: ViewDefinition, existing: ExistingView | None) -> list[str]:
-        """The statements that bring ``d`` from ``existing`` to its configured state, in order ([] = unchanged)."""
-        def_changed = existing is None or existing.fingerprint != d.fingerprint
+        """The statements that bring ``d``'s body, grants and properties from ``existing`` to its configured state,
+        in order ([] = unchanged). The owner is :meth:`owner_statement`'s."""
+        def_changed = existing is None or existing.fingerprint != d.fingerprint or self.body_changed(d, existing)
         grants_changed = existing is None or existing.grants_fingerprint != self.grants_fp
         if not def_changed and not grants_changed:
             return []
@@ -75,7 +76,8 @@ class _Applier:
         else:
             if def_changed:
                 out.append(d.alter_sql())
-                props[FINGERPRINT_PROPERTY] = d.fingerprint
+                if existing.fingerprint != d.fingerprint:
+                    props[FINGERPRINT_PROPERTY] = d.fingerprint
             if grants_changed:
                 props[GRANTS_PROPERTY] = self.grants_fp
         if grants_changed:  # GRANT is idempotent: re-granting an existing grant is a no-op
@@ -84,56 +86,74 @@ class _Applier:
         # run retries.
         if props:
             out.append(d.set_properties_sql(props))
-        # Owner last: handing the view to another principal may take away our right to alter or grant.
-        if self.owner:
-            out.append(d.owner_sql(self.owner))
         return out
 
-    def apply(self, d: ViewDefinition, existing: ExistingView | None) -> _Outcome:
+    def current_owner(self, existing: ExistingView | None) -> str | None:
+        return self.identity if existing is None else existing.owner
+
+    def owner_statement(self, d: ViewDefinition, existing: ExistingView | None) -> str | None:
+        """``OWNER TO`` only when the view's owner is known to differ (the creator owns a new view), or is unknown
+        while the intended owner is not the job's own identity."""
+        current = self.current_owner(existing)
+        if current is not None and current.lower() == self.owner.lower():
+            return None
+        if current is None and self.owner.lower() == self.identity.lower():
+            return None
+        return d.owner_sql(self.owner)
+
+    def apply(self, d: ViewDefinition, existing: ExistingView | None) -> ViewResult:
         start = time.perf_counter()
         done = 0
 
-        def outcome(status: Status, reason: str | None = None, owner_applied: bool | None = None) -> _Outcome:
-            elapsed = time.perf_counter() - start
-            return _Outcome(ViewResult(d.source.key, d.display, status, reason, elapsed, done), owner_applied)
+        def result(status: Status, reason: str | None = None, owner_note: str | None = None) -> ViewResult:
+            return ViewResult(d.source.key, d.display, status, reason, time.perf_counter() - start, done, owner_note)
 
         if existing is not None and not existing.is_view:
-            return outcome("failed", "a table (not a view) has this name: left alone")
-        applied = True
+            return result("failed", "a table (not a view) has this name: left alone")
         try:
             sqls = self.statements(d, existing)
             for sql in sqls:
                 done += 1
-                applied = self.run(sql)
+                self.backend.execute(sql)
         except Exception as e:  # one view's failure is reported, never raised: the others go on
             logger.warning("view %s failed: %s", d.display, first_line(e))
-            return outcome("failed", first_line(e))
-        if not sqls:
-            return outcome("unchanged")
-        owner_applied = applied if self.owner else None  # the owner statement is the last one
+            return result("failed", first_line(e))
+        reasons = self._reasons(d, existing) if sqls else []
+        owner_note = None
+        owner_sql = self.owner_statement(d, existing)
+        if owner_sql is not None:
+            # Owner last: handing the view to another principal may take away our right to alter or grant.
+            done += 1
+            try:
+                self.backend.execute(owner_sql)
+                if existing is not None:
+                    reasons.append(f"owner was {self.current_owner(existing) or 'unknown'}")
+            except Exception as e:  # the body is as generated: only the ownership is not what was configured
+                owner_note = (
+                    f"owner stays {self.current_owner(existing) or 'unknown'}: OWNER TO {self.owner} refused"
+                    f" ({first_line(e)}); needs metastore admin unless the new owner is {self.identity} or a group"
+                    " it belongs to"
+                )
+                logger.warning("view %s: %s", d.display, owner_note)
         if existing is None:
-            return outcome("created", None, owner_applied)
+            return result("created", None, owner_note)
+        if not reasons:
+            return result("unchanged", None, owner_note)
+        return result("altered", "; ".join(reasons), owner_note)
+
+    def _reasons(self, d: ViewDefinition, existing: ExistingView | None) -> list[str]:
+        if existing is None:
+            return []
         reasons = []
         if existing.fingerprint != d.fingerprint:
             reasons.append(
                 "definition changed" if existing.fingerprint else "adopted a view without an rls fingerprint"
             )
+        elif self.body_changed(d, existing):
+            reasons.append("body differed from the generated SQL (changed outside rls): restored")
         if existing.grants_fingerprint != self.grants_fp:
             reasons.append("grants changed")
-        return outcome("altered", "; ".join(reasons), owner_applied)
-
-    def fix_owner(self, d: ViewDefinition, current: str) -> _Outcome:
-        """OWNER TO for a view whose reported owner is not the configured one."""
-        start = time.perf_counter()
-        assert self.owner is not None
-        try:
-            applied = self.run(d.owner_sql(self.owner))
-        except Exception as e:
-            reason = f"owner is {current}; OWNER TO failed: {first_line(e)}"
-            return _Outcome(ViewResult(d.source.key, d.display, "failed", reason, time.perf_counter() - start, 1))
-        status = "altered" if applied else "unchanged"  # not applied: the platform has no ownership (local)
-        reason = f"owner was {current}" if applied else None
-        return _Outcome(ViewResult(d.source.key, d.display, status, reason, time.perf_counter() - start, 1), applied)
+        return reasons
 
 
 def publish(
@@ -151,7 +171,8 @@ def publish(
     prune = cfg.publish.prune if prune is None else prune
     found = discover(backend, cfg)
     report = PublishReport(cfg.catalog, cfg.schema, found.source, found.error)
-    planned, results = _plan(found, cfg)
+    the_plan = plan(found, cfg)
+    planned, results = the_plan.views + the_plan.references, list(the_plan.results)
     try:
         existing = read_existing(backend, cfg.catalog, cfg.schema)
         report.existing_read = existing.method
@@ -167,37 +188,20 @@ def publish(
         results += [ViewResult(d.source.key, d.display, "failed", report.error) for d in planned]
         return _finish(report, results, start)
 
-    applier = _Applier(backend, cfg)
+    applier = _Applier(backend, cfg, job_identity(backend))
     done = itertools.count(1)
 
     def apply(d: Any) -> Any:
-        outcome = applier.apply(d, existing.views.get(d.name[2].lower()))
+        result = applier.apply(d, existing.views.get(d.name[2].lower()))
         if progress:
             progress("views", next(done), len(planned))
-        return outcome
+        return result
 
     with ThreadPoolExecutor(max_workers=cfg.publish.parallelism, thread_name_prefix="rls-publish") as pool:
-        outcomes = list(pool.map(apply, planned))
-    results += _fix_owner_drift(applier, planned, outcomes, existing)
+        results += list(pool.map(apply, planned))
     if prune:
         results += _prune(backend, cfg, found.source, {t for t in found.tables if t.has_workspace_id}, existing)
     return _finish(report, results, start)
-
-
-def _plan(found: Discovery, cfg: RlsConfig) -> tuple[list[ViewDefinition], list[ViewResult]]:
-    """The views to publish, and a result for every table that gets none (skipped or failed before any SQL)."""
-    planned: list[ViewDefinition] = []
-    results: list[ViewResult] = []
-    for c in candidates(found, cfg):
-        if c.skip_reason:
-            results.append(ViewResult(c.table.key, None, "skipped", c.skip_reason))
-            continue
-        try:
-            planned.append(view_sql(cfg, c.table, access_level=c.access_level))
-        except ViewSqlError as e:
-            display = ".".join((cfg.catalog, cfg.schema, view_name(c.table.schema, c.table.table)))
-            results.append(ViewResult(c.table.key, display[:300], "failed", str(e)))
-    return _drop_collisions(planned, results), results
 
 
 def _table_exists(backend: SqlBackend, full_name: str) -> bool:
@@ -206,52 +210,6 @@ def _table_exists(backend: SqlBackend, full_name: str) -> bool:
     except Exception as e:  # cannot tell (permissions, catalog API): let CREATE VIEW say what is wrong
         logger.info("cannot check that %s exists: %s", full_name, first_line(e))
         return True
-
-
-def _drop_collisions(planned: list[ViewDefinition], results: list[ViewResult]) -> list[ViewDefinition]:
-    """`a_b.c` and `a.b_c` both map to vw_system_a_b_c: neither may win silently, so both fail."""
-    by_name: dict[str, list[ViewDefinition]] = {}
-    for d in planned:
-        by_name.setdefault(d.name[2].lower(), []).append(d)
-    keep = []
-    for ds in by_name.values():
-        if len(ds) == 1:
-            keep.append(ds[0])
-            continue
-        sources = ", ".join(d.source.key for d in ds)
-        results += [ViewResult(d.source.key, d.display, "failed", f"view name shared by {sources}") for d in ds]
-    return keep
-
-
-def _fix_owner_drift(
-    applier: _Applier, planned: list[ViewDefinition], outcomes: list[_Outcome], existing: ExistingState
-) -> list[ViewResult]:
-    """Unchanged views whose owner (where the platform reports one) is not the configured owner get OWNER TO.
-
-    Sequential and stopped at the first statement the platform does not apply (the local warehouse), so a platform
-    without ownership costs one recorded no-op per run instead of one per view."""
-    # Known from this run's OWNER TO statements, if any. (*unverified*: that Databricks' SHOW TABLE EXTENDED reports
-    # the owner as OWNER TO was given it, e.g. a service principal by application id; if it did not, every run would
-    # re-issue OWNER TO, which is harmless but shows as "altered".)
-    ran = [o.owner_applied for o in outcomes if o.owner_applied is not None]
-    supported = any(ran) if ran else None
-    out = []
-    for d, o in zip(planned, outcomes, strict=True):
-        ex = existing.views.get(d.name[2].lower())
-        owner = applier.owner
-        if (
-            o.result.status == "unchanged"
-            and supported is not False
-            and owner
-            and ex is not None
-            and ex.owner is not None
-            and ex.owner.lower() != owner.lower()
-        ):
-            o = applier.fix_owner(d, ex.owner)
-            if o.owner_applied is not None:
-                supported = o.owner_applied
-        out.append(o.result)
-    return out
 
 
 def _prune(

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from rls import exitcodes
+from rls.sql import system_tables
 
 Status = Literal["created", "altered", "unchanged", "skipped", "failed", "dropped"]
 STATUSES: tuple[Status, ...] = ("created", "altered", "unchanged", "skipped", "failed", "dropped")
@@ -21,6 +22,12 @@ class ViewResult:
     reason: str | None = None  # why: skipped/failed always say; altered says what changed
     seconds: float = 0.0
     statements: int = 0  # SQL statements run for this view
+    owner_note: str | None = None  # an ownership change that was refused (the view itself is as generated)
+
+    @property
+    def region(self) -> str | None:
+        """Whether the source is regional (rows of this metastore's region only) or global, from the registry."""
+        return system_tables.scope(self.source) if self.source else None
 
 
 @dataclass
@@ -42,10 +49,12 @@ class PublishReport:
     @property
     def exit_code(self) -> int:
         """OK (0) when every view was published or deliberately skipped; PARTIAL (3) when some views failed (the
-        others were published); ERROR (1) when the run itself could not publish (no schema, no admins table)."""
+        others were published) or kept an owner other than the configured one (refused OWNER TO); ERROR (1) when the
+        run itself could not publish (no schema, no admins table)."""
         if self.error:
             return exitcodes.ERROR
-        return exitcodes.PARTIAL if any(r.status == "failed" for r in self.results) else exitcodes.OK
+        partial = any(r.status == "failed" or r.owner_note for r in self.results)
+        return exitcodes.PARTIAL if partial else exitcodes.OK
 
     def result(self, source: str) -> ViewResult:
         """The result for system table ``schema.table``."""
@@ -65,7 +74,7 @@ class PublishReport:
             "error": self.error,
             "exit_code": self.exit_code,
             "counts": self.counts,
-            "results": [asdict(r) | {"seconds": round(r.seconds, 3)} for r in self.results],
+            "results": [asdict(r) | {"seconds": round(r.seconds, 3), "region": r.region} for r in self.results],
         }
 
     def to_json(self) -> str:

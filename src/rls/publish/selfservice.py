@@ -1,9 +1,13 @@
 """The ``self`` access level: besides the admin rows, the rows the reader caused, in workspaces where the reader is
 at least a USER (an ADMIN or USER assignment, directly, through an account group or the local admins group).
 
-Who caused a row is read from the table's identity columns (``publish.identity_columns``), compared
-case-insensitively with ``current_user()`` exactly like the admin path. A configured column the table does not have
-fails that view at publish time: a silently empty view would look like "you caused nothing".
+Who caused a row is read from the table's identity columns (``publish.identity_columns``). The registry of
+system-table facts (:mod:`rls.sql.system_tables`) says what each column holds: a **name** (user name / application id)
+is compared case-insensitively with ``current_user()`` exactly like the admin path; a **principal id**
+(``lakeflow.jobs.run_as`` / ``creator_id``, facts sheet) is matched through the collector's ``principals`` table
+(account SCIM id -> identity). A configured column the table does not have, or that the registry does not know as an
+identity column of that table, fails that view at publish time: a silently empty view would look like "you caused
+nothing".
 """
 
 from __future__ import annotations
@@ -12,14 +16,30 @@ import re
 
 from rls.publish.discovery import SystemTable
 from rls.sql.quoting import quote_identifier, quote_name, quote_string
+from rls.sql.system_tables import NAME, PRINCIPAL_ID, facts
 from rls.tables import GROUP
 
 MEMBER_CTE = "member_groups_users"
+PRINCIPAL_CTE = "my_principal_ids"
 _STRUCT_FIELD = re.compile(r"[<,]\s*`?([^`:<>,\s]+)`?\s*:")
 
 
 class IdentityColumnError(ValueError):
     """A configured identity column that the system table does not have."""
+
+
+def identity_column_kind(source: SystemTable, path: str) -> str:
+    """``name`` or ``principal_id`` from the registry; a table the registry does not know: ``name`` (documented)."""
+    known = facts(source.key)
+    if known is None or not known.identity:
+        return NAME
+    column = known.identity_column(path)
+    if column is None:
+        listed = ", ".join(f"{c.path} ({c.kind})" for c in known.identity)
+        raise IdentityColumnError(
+            f"{source.key}.{path} is not an identity column (publish.identity_columns.{source.key}; known: {listed})"
+        )
+    return column.kind
 
 
 def identity_column_sql(source: SystemTable, path: str) -> str:
@@ -58,5 +78,19 @@ def member_workspaces_cte(tables: list[tuple[str, str, str]], small_id: str) -> 
     return "\n  UNION ALL\n  ".join(parts)
 
 
-def caused_predicate(columns: list[str]) -> str:
-    return " OR ".join(f"lower({c}) = lower(current_user())" for c in columns)
+def principal_ids_cte(principals_table: tuple[str, str, str]) -> str:
+    """The reader's own principal id(s), from the collector's id -> identity map (users and SPs, active only)."""
+    return (
+        f"SELECT p.principal_id FROM {quote_name(*principals_table)} AS p\n"
+        f"  WHERE p.active AND p.principal_type <> {quote_string(GROUP)} AND lower(p.identity) = lower(current_user())"
+    )
+
+
+def caused_predicate(columns: list[tuple[str, str]]) -> str:
+    """``(sql, kind)`` pairs: a name compared with current_user(), a principal id looked up in the reader's ids."""
+    return " OR ".join(
+        f"{c} IN (SELECT principal_id FROM {PRINCIPAL_CTE})"
+        if kind == PRINCIPAL_ID
+        else f"lower({c}) = lower(current_user())"
+        for c, kind in columns
+    )

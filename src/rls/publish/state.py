@@ -17,6 +17,7 @@ from rls.publish.report import first_line
 from rls.publish.viewsql import FINGERPRINT_PROPERTY, GRANTS_PROPERTY, VIEW_PREFIX
 from rls.sql.backend import SqlBackend
 from rls.sql.quoting import quote_identifier, quote_name, quote_string
+from rls.sql.system_tables import REFERENCE_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class ExistingView:
     fingerprint: str | None  # None: not ours (or made by a tool that did not fingerprint, e.g. the original one)
     grants_fingerprint: str | None
     owner: str | None  # None: the platform did not say
+    text: str | None = None  # the stored query; None: the platform did not say
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,11 @@ class ExistingState:
     queries: int
 
 
-def read_existing(backend: SqlBackend, catalog: str, schema: str) -> ExistingState:
+def read_existing(backend: SqlBackend, catalog: str, schema: str, like: str | None = None) -> ExistingState:
+    """Our views (or, with ``like="*"``, every object of the schema: ``rls verify`` looks at all of them)."""
     where = quote_name(catalog, schema)
-    pattern = quote_string(VIEW_PREFIX + "*")
+    # ours: the filtered views and the reference views (`|` separates alternatives in SHOW … LIKE, Spark and UC)
+    pattern = quote_string(like or f"{VIEW_PREFIX}*|{REFERENCE_PREFIX}*")
     try:
         rows = backend.fetch(f"SHOW TABLE EXTENDED IN {where} LIKE {pattern}")
     except Exception as e:
@@ -77,7 +81,34 @@ def _parse_information(name: str, info: str) -> ExistingView:
         fingerprint=_property(props, FINGERPRINT_PROPERTY),
         grants_fingerprint=_property(props, GRANTS_PROPERTY),
         owner=owner or None,
+        text=_view_text(lines),
     )
+
+
+# Keys SHOW TABLE EXTENDED prints after "View Text:" (Spark and Databricks): the query ends at the first of them.
+_AFTER_TEXT = (
+    "View Original Text:",
+    "View Schema Mode:",
+    "View Catalog and Namespace:",
+    "View Query Output Columns:",
+    "Table Properties:",
+    "Serde Library:",
+    "Schema:",
+    "Storage Properties:",
+    "Location:",
+)
+
+
+def _view_text(lines: list[str]) -> str | None:
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("View Text:")), None)
+    if start is None:
+        return None
+    out = [lines[start][len("View Text:") :].strip()]
+    for ln in lines[start + 1 :]:
+        if ln.startswith(_AFTER_TEXT):
+            break
+        out.append(ln)
+    return "\n".join(out)
 
 
 def _first_value(lines: list[str], key: str) -> str | None:

@@ -24,7 +24,8 @@ from rls.config import RlsConfig
 from rls.publish import selfservice
 from rls.publish.discovery import SystemTable
 from rls.sql.quoting import quote_identifier, quote_name, quote_string
-from rls.tables import ADMINS, GROUP, USERS
+from rls.sql.system_tables import PRINCIPAL_ID
+from rls.tables import ADMINS, GROUP, PRINCIPALS, USERS
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class FilterContext:
     unassigned_rows_group: str | None
     users_table: tuple[str, str, str] | None = None
     identity_columns: tuple[str, ...] = ()  # dotted paths, for the `self` level
+    principals_table: tuple[str, str, str] | None = None  # id -> identity map, for principal-id columns
 
 
 @dataclass(frozen=True)
@@ -108,14 +110,23 @@ def self_branch(ctx: FilterContext) -> Branch:
     if not ctx.identity_columns or ctx.users_table is None:
         raise ViewSqlError(f"{ctx.source.key}: access level 'self' needs publish.identity_columns for this table")
     try:
-        columns = [selfservice.identity_column_sql(ctx.source, c) for c in ctx.identity_columns]
+        columns = [
+            (selfservice.identity_column_sql(ctx.source, c), selfservice.identity_column_kind(ctx.source, c))
+            for c in ctx.identity_columns
+        ]
     except selfservice.IdentityColumnError as e:
         raise ViewSqlError(str(e)) from None
-    cte = selfservice.member_workspaces_cte([ctx.admins_table, ctx.users_table], _small_id(ctx))
+    ctes = [
+        (selfservice.MEMBER_CTE, selfservice.member_workspaces_cte([ctx.admins_table, ctx.users_table], _small_id(ctx)))
+    ]
+    if any(kind == PRINCIPAL_ID for _, kind in columns):
+        if ctx.principals_table is None:
+            raise ViewSqlError(f"{ctx.source.key}: principal-id identity columns need the collector's principals table")
+        ctes.append((selfservice.PRINCIPAL_CTE, selfservice.principal_ids_cte(ctx.principals_table)))
     return Branch(
         f"({selfservice.caused_predicate(columns)})"
         f" AND x.workspace_id IN (SELECT workspace_id FROM {selfservice.MEMBER_CTE})",
-        ((selfservice.MEMBER_CTE, cte),),
+        tuple(ctes),
     )
 
 
@@ -151,6 +162,7 @@ class ViewDefinition:
     source_name: tuple[str, str, str]
     query: str
     fingerprint: str
+    description: str | None = None  # the view's COMMENT (default: the per-workspace filter's)
 
     @property
     def quoted(self) -> str:
@@ -167,7 +179,7 @@ class ViewDefinition:
             "rls.source": ".".join(self.source_name),
             **(extra_properties or {}),
         }
-        comment = (
+        comment = self.description or (
             f"Rows of {'.'.join(self.source_name)} limited to the workspaces the reader administers. "
             "Managed by rls: change the configuration, not this view."
         )
@@ -242,6 +254,7 @@ def view_sql(cfg: RlsConfig, source: SystemTable, *, access_level: str = "admin"
         cfg.publish.unassigned_rows_group,
         cfg.table(USERS),
         tuple(cfg.publish.identity_columns.get(source.key, ())),
+        cfg.table(PRINCIPALS),
     )
     branches = [b for b in (build(ctx) for build in builders) if b is not None]
     source_name = (cfg.system_catalog, source.schema, source.table)

@@ -61,6 +61,7 @@ class SqlBackend(ABC):
         start = time.perf_counter()
         convert = row_converter(klass)
         self._save(full_name, [convert(r) for r in rows], schema_ddl(klass), mode)
+        self._after_save(full_name)
         self._record(f"-- save_table {full_name} ({len(rows)} rows, {mode})", "write", start)
 
     def save_tables(self, batch: Sequence[tuple[str, Sequence[Any], type]]) -> None:
@@ -73,6 +74,7 @@ class SqlBackend(ABC):
             staged.append((full_name, self._stage([convert(r) for r in rows], schema_ddl(klass)), len(rows)))
         for full_name, frame, n in staged:
             self._write(full_name, frame, "overwrite")
+            self._after_save(full_name)
             self._record(f"-- save_table {full_name} ({n} rows, overwrite)", "write", start)
             start = time.perf_counter()
 
@@ -99,6 +101,9 @@ class SqlBackend(ABC):
 
     @abstractmethod
     def _table_exists(self, full_name: str) -> bool: ...
+
+    def _after_save(self, full_name: str) -> None:  # noqa: B027 - an optional hook, not an abstract method
+        """Hook after a table was written (the local warehouse records its owner); nothing on Databricks."""
 
     def _record(self, sql: str, kind: Any, start: float) -> None:
         st = Statement(sql, kind, time.perf_counter() - start)

@@ -3,8 +3,9 @@
 Three-part names: rewritten in :meth:`_prepare` (see :mod:`rls.warehouse.sqltext` and :mod:`rls.warehouse.names`)
 rather than served by a Java ``CatalogPlugin``: Spark 4's session catalog is the only one that persists views and
 SQL functions in the Hive metastore, and a view's stored text then names ``spark_catalog.<db>.<tbl>``, which a later
-process resolves without any plugin. Statements that only Unity Catalog understands (privileges, ownership, tags,
-catalogs) are recorded and reported as not applicable.
+process resolves without any plugin. Privileges and ownership (``GRANT``, ``OWNER TO``, who may read or change what)
+run through the warehouse's privilege model (:mod:`rls.warehouse.privileges`, :mod:`rls.warehouse.enforce`); only
+tags and catalog DDL are recorded and reported as not applicable.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from rls.sql.backend import SparkBackend
+from rls.warehouse.enforce import Enforcer
 from rls.warehouse.names import SESSION_CATALOG, NameRegistry, TableRef, normalize
 from rls.warehouse.session import WarehouseError
 from rls.warehouse.sqltext import Rewriter, chains, not_applicable, parse_name, quote, significant, tokenize
@@ -55,6 +57,11 @@ class LocalWarehouseBackend(SparkBackend):
         if os.environ.get("PYSPARK_PIN_THREAD", "true").strip().lower() == "false":
             raise WarehouseError("PYSPARK_PIN_THREAD=false: per-thread identities need pinned threads; unset it")
         self._current_user = spark._jvm.org.apache.spark.sql.catalyst.CurrentUserContext.CURRENT_USER()
+        self._thread_identity = threading.local()
+        self.job_identity: str | None = None
+        # Spark's own current_user() when none is set: the principal of the platform, metastore admin locally.
+        self.platform_principal: str = spark.sparkContext.sparkUser()
+        self.privileges = Enforcer(self)
 
     # ---- identities and namespace -------------------------------------------------------------------------------
     @contextmanager
@@ -64,14 +71,42 @@ class LocalWarehouseBackend(SparkBackend):
         Spark folds ``current_user()`` into a literal while planning, so build and collect inside the block.
         """
         previous = self._current_user.get()
+        previous_py = getattr(self._thread_identity, "value", None)
         self._current_user.set(identity)
+        self._thread_identity.value = identity
         try:
             yield
         finally:
+            self._thread_identity.value = previous_py
             if previous is None:
                 self._current_user.remove()
             else:
                 self._current_user.set(previous)
+
+    @contextmanager
+    def run_as(self, identity: str | None) -> Iterator[None]:
+        """The identity the job runs as, for every thread that set none itself (the publisher's worker threads):
+        ``current_user()`` and the privilege model see it. ``None``: the warehouse's own principal."""
+        previous = self.job_identity
+        self.job_identity = identity
+        try:
+            yield
+        finally:
+            self.job_identity = previous
+
+    @property
+    def identity(self) -> str | None:
+        """Who runs this thread's statements: ``as_identity``, else the job identity, else None (the platform)."""
+        return getattr(self._thread_identity, "value", None) or self.job_identity
+
+    @contextmanager
+    def _statement_identity(self) -> Iterator[None]:
+        # A worker thread of the job has no identity of its own: it runs as the job identity.
+        if getattr(self._thread_identity, "value", None) is None and self.job_identity is not None:
+            with self.as_identity(self.job_identity):
+                yield
+        else:
+            yield
 
     def use(self, catalog: str, schema: str) -> None:
         """Make ``catalog.schema`` the current namespace (Spark's is per session: it is shared by all threads)."""
@@ -109,7 +144,9 @@ class LocalWarehouseBackend(SparkBackend):
     # ---- running SQL without recording it (warehouse housekeeping, test helpers) -------------------------------
     def dataframe(self, sql: str) -> Any:
         """The DataFrame of a query, names mapped; not recorded in :attr:`statements` (for tests and tooling)."""
-        return self.spark.sql(self._prepare(sql))
+        df = self.spark.sql(self._prepare(sql))
+        self.privileges.check_read(df)
+        return df
 
     def run(self, sql: str) -> bool:
         """Run a housekeeping statement like :meth:`execute`, without recording it as the tool's SQL."""
@@ -142,10 +179,19 @@ class LocalWarehouseBackend(SparkBackend):
             write_version(self.spark, self._versions, self.workdir.resolve() / "warehouse", name, df, same_schema=same)
 
     def _execute(self, sql: str) -> bool:
-        with self._versions.statement():
-            return self._execute_tracked(sql)
+        with self._versions.statement(), self._statement_identity():
+            if self.privileges.run_privilege_statement(sql):
+                return True
+            self.privileges.before(sql)
+            existed = self.privileges.exists(sql)
+            applied = self._execute_statement(sql)
+            self.privileges.after(sql, existed)
+            return applied
 
-    def _execute_tracked(self, sql: str) -> bool:
+    def _after_save(self, full_name: str) -> None:
+        self.privileges.after_save(full_name)
+
+    def _execute_statement(self, sql: str) -> bool:
         reason = not_applicable(sql)
         if reason is not None:
             self._register_created_catalog(sql)
@@ -163,20 +209,24 @@ class LocalWarehouseBackend(SparkBackend):
         return True
 
     def _fetch(self, sql: str) -> list[dict[str, Any]]:
-        with self._versions.statement():
-            return self._fetch_tracked(sql)
+        with self._versions.statement(), self._statement_identity():
+            return self._fetch_rows(sql)
 
-    def _fetch_tracked(self, sql: str) -> list[dict[str, Any]]:
+    def _fetch_rows(self, sql: str) -> list[dict[str, Any]]:
         w = [t.word for t in significant(tokenize(sql))[:3]]
         if w[:2] == ["SHOW", "CATALOGS"]:
             return [{"catalog": c} for c in self.catalogs()]
         if w[:2] in (["SHOW", "SCHEMAS"], ["SHOW", "DATABASES"]):
             return self._show_schemas(sql)
-        rows = [r.asDict(recursive=True) for r in self.spark.sql(self._prepare(sql)).collect()]
+        if w[:2] == ["SHOW", "GRANTS"]:
+            return self.privileges.show_grants(sql)
+        df = self.spark.sql(self._prepare(sql))
+        self.privileges.check_read(df)
+        rows = [r.asDict(recursive=True) for r in df.collect()]
         if w[:1] == ["SHOW"] and len(w) > 1 and w[1] in ("TABLES", "VIEWS", "TABLE"):
-            return [self.names.decode_listing(r) for r in rows]
+            return [self.names.decode_listing(self.privileges.owner_in_listing(r)) for r in rows]
         if w[:1] in (["DESCRIBE"], ["DESC"]):
-            return self.names.decode_describe(rows)
+            return self.privileges.owner_in_describe(self.names.decode_describe(rows))
         return rows
 
     # ---- emulated statements --------------------------------------------------------------------------------------

@@ -3,8 +3,11 @@
 Every table with a ``workspace_id`` (STRING, as on Databricks) gets ``rows_per_workspace`` rows for each scenario
 workspace (running or not), for ``'0'`` (account-level) and for NULL. Identity columns (see
 :data:`rls.warehouse.system_schemas.IDENTITY_COLUMNS`) carry what current_user() returns for the scenario's users
-(``user_name`` in its original case) and service principals (``application_id``), rotated per workspace so that each
-identity has rows in several workspaces (in all of them once ``rows_per_workspace`` >= the number of identities).
+(``user_name`` in its original case) and service principals (``application_id``); columns that hold principal
+**ids** (:data:`~rls.warehouse.system_schemas.PRINCIPAL_ID_COLUMNS`, e.g. ``lakeflow.jobs.run_as``) carry the
+numeric account id the emulator gives that principal (:mod:`rls.emulator.ids`, the account SCIM id). Rotated per
+workspace so that each identity has rows in several workspaces (in all of them once ``rows_per_workspace`` >= the
+number of identities).
 Times fall in the 30 days before ``today``. The same seed and day give the same rows.
 """
 
@@ -24,7 +27,7 @@ from pyspark.sql import types as T
 from rls.scenario import Scenario
 from rls.warehouse.backend import LocalWarehouseBackend
 from rls.warehouse.information_schema import refresh_information_schema
-from rls.warehouse.system_schemas import IDENTITY_COLUMNS, NO_WORKSPACE_ID, SCHEMAS
+from rls.warehouse.system_schemas import IDENTITY_COLUMNS, NO_WORKSPACE_ID, PRINCIPAL_ID_COLUMNS, SCHEMAS
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +47,24 @@ class RowContext:
     secondary: str
     when: dt.datetime
     index: int
+    principal_ids: dict[str, str]  # identity -> its account principal id (str)
 
 
 def identities(scenario: Scenario) -> list[str]:
     """What current_user() returns for each user and service principal (inactive ones too: they have history)."""
     return [u.user_name for u in scenario.users] + [s.application_id for s in scenario.service_principals]
+
+
+def principal_ids(scenario: Scenario) -> dict[str, str]:
+    """identity (as in :func:`identities`) -> the account principal id the emulator serves for it."""
+    from rls.emulator.ids import PrincipalIds
+    from rls.scenario import PrincipalRef
+
+    ids = PrincipalIds(scenario)
+    out = {u.user_name: str(ids.id_of(PrincipalRef("user", u.id))) for u in scenario.users}
+    sps = scenario.service_principals
+    out |= {s.application_id: str(ids.id_of(PrincipalRef("service_principal", s.id))) for s in sps}
+    return out
 
 
 def workspace_ids(scenario: Scenario) -> list[str | None]:
@@ -120,6 +136,7 @@ def _rows(
         plan = [(wi, ws) for wi, ws in enumerate(workspace_ids(scenario)) for _ in range(per_ws)]
     else:
         plan = [(0, None)] * max(4, per_ws // 2)
+    pids = principal_ids(scenario)
     rows = []
     for i, (wi, ws) in enumerate(plan):
         k = i % per_ws if has_ws else i
@@ -131,6 +148,7 @@ def _rows(
             secondary=ids[(k + wi + 1) % len(ids)],
             when=start - dt.timedelta(seconds=rng.randrange(1, 30 * 86400)),
             index=i,
+            principal_ids=pids,
         )
         rows.append(tuple(_value(name, f.name, f.dataType, ctx, depth=0) for f in struct.fields))
     return rows
@@ -179,6 +197,7 @@ def _value(table: str, path: str, dtype: T.DataType, ctx: RowContext, depth: int
 
 _GENERIC = object()
 _IDENTITY_PATHS = {(c.table, c.path) for c in IDENTITY_COLUMNS}
+_PRINCIPAL_ID_PATHS = {(c.table, c.path) for c in PRINCIPAL_ID_COLUMNS}
 
 
 def _special(table: str, path: str, ctx: RowContext) -> Any:
@@ -186,6 +205,9 @@ def _special(table: str, path: str, ctx: RowContext) -> Any:
     leaf = path.rsplit(".", 1)[-1]
     if (table, path) in _IDENTITY_PATHS:
         return ctx.secondary if leaf in _SECONDARY else ctx.identity
+    if (table, path) in _PRINCIPAL_ID_PATHS:
+        who = ctx.secondary if leaf in _SECONDARY else ctx.identity
+        return ctx.principal_ids.get(who)
     if path == "account_id":
         return ctx.scenario.account_id
     if path == "workspace_id":
@@ -226,4 +248,9 @@ _BY_TABLE: dict[tuple[str, str], Callable[[RowContext], Any]] = {
     ("query.history", "statement_text"): lambda c: c.rng.choice(("SELECT 1", "SELECT * FROM main.sales.orders")),
     ("query.history", "statement_type"): lambda c: "SELECT",
     ("billing.usage", "usage_type"): lambda c: "COMPUTE_TIME",
+    # one current list price per SKU the usage rows use, so the dashboard's cost widget joins something
+    ("billing.list_prices", "sku_name"): lambda c: _SKUS[c.index % len(_SKUS)],
+    ("billing.list_prices", "currency_code"): lambda c: "USD",
+    ("billing.list_prices", "price_start_time"): lambda c: c.when - dt.timedelta(days=365),
+    ("billing.list_prices", "price_end_time"): lambda c: None,
 }

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rls.sql.system_tables import NAME, PRINCIPAL_ID, facts, known_unfilterable
+
 _IDS = "job_info:struct<job_id:string,job_run_id:string>,dashboard_id:string,legacy_dashboard_id:string,notebook_id:string,sql_query_id:string,dlt_pipeline_info:struct<dlt_pipeline_id:string,dlt_update_id:string>,genie_space_id:string,alert_id:string"  # noqa: E501
 _USAGE_METADATA = (
     "cluster_id:string,job_id:string,warehouse_id:string,instance_pool_id:string,node_type:string,job_run_id:string,"
@@ -156,12 +158,9 @@ SCHEMAS: dict[str, str] = {
     "bigint, num_rows bigint",
 }
 
-NO_WORKSPACE_ID = (
-    "billing.list_prices",
-    "compute.node_types",
-    "access.clean_room_events",
-    "storage.table_metrics_history",
-)
+# What the registry (rls.sql.system_tables) says about these tables: the one place that knows which tables have no
+# workspace_id and which columns name a principal, and how (a name or a principal id).
+NO_WORKSPACE_ID = tuple(t for t in SCHEMAS if known_unfilterable(t))
 WORKSPACE_TABLES = tuple(t for t in SCHEMAS if t not in NO_WORKSPACE_ID)
 
 
@@ -173,25 +172,13 @@ class IdentityColumn:
     path: str
 
 
-IDENTITY_COLUMNS: tuple[IdentityColumn, ...] = tuple(
-    IdentityColumn(t, p)
-    for t, p in (
-        ("query.history", "executed_by"),
-        ("query.history", "executed_as"),
-        ("lakeflow.jobs", "run_as"),
-        ("lakeflow.jobs", "creator_id"),
-        ("lakeflow.jobs", "run_as_user_name"),
-        ("lakeflow.jobs", "creator_user_name"),
-        ("billing.usage", "identity_metadata.run_as"),
-        ("billing.usage", "identity_metadata.created_by"),
-        ("billing.usage", "identity_metadata.run_by"),
-        ("access.audit", "user_identity.email"),
-        ("access.audit", "identity_metadata.run_by"),
-        ("access.assistant_events", "initiated_by"),
-        ("access.column_lineage", "created_by"),
-        ("access.table_lineage", "created_by"),
-        ("compute.clusters", "owned_by"),
-        ("compute.warehouses", "created_by"),
-        ("serving.served_entities", "created_by"),
+def _columns(kind: str) -> tuple[IdentityColumn, ...]:
+    return tuple(
+        IdentityColumn(t, c.path) for t in SCHEMAS if (f := facts(t)) is not None for c in f.identity if c.kind == kind
     )
-)
+
+
+IDENTITY_COLUMNS: tuple[IdentityColumn, ...] = _columns(NAME)
+"""Columns holding names (user name / application id)."""
+PRINCIPAL_ID_COLUMNS: tuple[IdentityColumn, ...] = _columns(PRINCIPAL_ID)
+"""Columns holding account principal ids (e.g. ``lakeflow.jobs.run_as``): synthetic rows carry the emulator's ids."""
