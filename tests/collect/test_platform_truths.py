@@ -304,3 +304,26 @@ def test_an_id_the_tables_cannot_hold_changes_nothing(warehouse, tmp_path, examp
     assert after == before  # every table still holds the first run, together
     outcomes = [r["outcome"] for r in warehouse.fetch(f"SELECT outcome FROM {name[tables.RUNS]} ORDER BY started_at")]
     assert outcomes == ["ok", "failed"]
+
+
+def test_a_metastore_the_collector_cannot_read_is_a_note_not_a_failure(warehouse, tmp_path, example_scenario):
+    s = example_scenario
+    # The collector's only way into a metastore's workspaces is removed: nothing there lets it list catalogs.
+    target = next(
+        m
+        for m in s.metastores
+        if any(a.principal == s.collector for a in s.assignments if a.workspace_id in m.workspace_ids)
+    )
+    doc = s.to_json()
+    doc["assignments"] = [
+        a
+        for a in doc["assignments"]
+        if not (a["principal"] == s.collector.to_json() and a["workspace_id"] in target.workspace_ids)
+    ]
+    blind = with_changes(s, assignments=doc["assignments"])
+    result = flow(warehouse, blind, tmp_path, fresh_schema())
+    assert result.collect.exit_code == exitcodes.OK, result.collect.as_dict()
+    [note] = [n for n in result.collect.notes if target.metastore_id in n]
+    assert note.startswith(f"catalogs of metastore {target.metastore_id} not read") and "\n" not in note
+    assert result.collect.as_dict()["notes"] == result.collect.notes
+    _check_views(warehouse, blind, result.cfg)
