@@ -153,17 +153,21 @@ def _decode_token(token: str) -> int:
 
 
 def list_catalogs(ctx: Context, req: Request) -> Response:
-    catalogs = _visible_catalogs(ctx, int(req.params["wid"]))
+    return _unity_catalog_page(ctx, req, "catalogs", _visible_catalogs(ctx, int(req.params["wid"])))
+
+
+def _unity_catalog_page(ctx: Context, req: Request, key: str, items: list[Any]) -> Response:
+    """Unity Catalog paging: ``max_results`` (0: the server's page size) and opaque ``page_token`` /
+    ``next_page_token``; without ``max_results`` the legacy unpaginated form answers everything at once."""
     max_results = req.int_query("max_results")
     if max_results is None:
-        # Unpaginated (legacy) form: everything at once.
-        return Response.json({"catalogs": catalogs})
+        return Response.json({key: items})
     if max_results < 0:
         raise ApiError(400, "INVALID_PARAMETER_VALUE", "max_results must be >= 0")
     size = ctx.options.page_size if max_results == 0 else min(max_results, ctx.options.page_size)
     offset = _decode_token(req.query["page_token"]) if req.query.get("page_token") else 0
-    body: dict[str, Any] = {"catalogs": catalogs[offset : offset + size]}
-    if offset + size < len(catalogs):
+    body: dict[str, Any] = {key: items[offset : offset + size]}
+    if offset + size < len(items):
         body["next_page_token"] = _encode_token(offset + size)
     return Response.json(body)
 
@@ -208,17 +212,7 @@ def get_bindings(ctx: Context, req: Request) -> Response:
         raise ApiError(404, "RESOURCE_DOES_NOT_EXIST", f"No {req.params['securable_type']} named {req.params['name']}")
     _, c = _bindable(ctx, req)
     bindings = [{"workspace_id": w, "binding_type": "BINDING_TYPE_READ_WRITE"} for w in c.bindings]
-    max_results = req.int_query("max_results")
-    if max_results is None:
-        return Response.json({"bindings": bindings})
-    if max_results < 0:
-        raise ApiError(400, "INVALID_PARAMETER_VALUE", "max_results must be >= 0")
-    size = ctx.options.page_size if max_results == 0 else min(max_results, ctx.options.page_size)
-    offset = _decode_token(req.query["page_token"]) if req.query.get("page_token") else 0
-    body: dict[str, Any] = {"bindings": bindings[offset : offset + size]}
-    if offset + size < len(bindings):
-        body["next_page_token"] = _encode_token(offset + size)
-    return Response.json(body)
+    return _unity_catalog_page(ctx, req, "bindings", bindings)
 
 
 def get_workspace_bindings(ctx: Context, req: Request) -> Response:
