@@ -74,7 +74,11 @@ def body_matches(backend: SqlBackend, query: str, stored_text: str | None) -> bo
     """Whether a view's stored text is the generated query (whitespace aside); None when the platform did not say.
 
     Needed on top of the fingerprint property: ``ALTER VIEW … AS`` by hand keeps the properties, so the fingerprint
-    still matches while the body leaks (issue #13 item 7c)."""
+    still matches while the body leaks (issue #13 item 7c).
+
+    *(unverified)* that Databricks' ``SHOW TABLE EXTENDED`` "View Text" is the statement's query as written, up to
+    whitespace. Being wrong is safe: a view whose text differs is altered back to the generated body on every run
+    (more DDL, never a leak, grants kept by ``ALTER VIEW … AS``)."""
     if stored_text is None:
         return None
     return squash(stored_text) == squash(stored_form(backend, query))
