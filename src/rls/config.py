@@ -52,8 +52,10 @@ class CollectConfig:
     workspace)."""
     max_admin_drop: float = 0.5
     """Circuit breaker: refuse to publish when the account's admin count drops by more than this fraction."""
-    elevation_concurrency: int = 1
-    """Workspaces elevated at the same time (1: never more than one elevation open)."""
+    elevation_concurrency: int = 4
+    """Workspaces elevated at the same time. Each open elevation is in the ledger before its PUT, so a killed run
+    leaves at most this many for the next run to repair; 4 keeps the write family (5/s) busy through the PUT, read,
+    DELETE round trips of one elevation (1: never more than one open)."""
     restore_backoff_s: float = 1.0
     """First back-off between attempts to undo an elevation (doubles, 4 attempts)."""
     elevation_ledger: str | None = None

@@ -3,9 +3,9 @@
 Order of work: repair earlier elevations; account-wide reads (workspaces, the collector's own identity) — a failure
 there stops the run before anything is written; per-workspace reads in parallel (assignments, federation,
 workspace-level data where the collector already is admin), with the user and group listings in the background;
-elevations, one workspace at a time by default, for the workspaces that answered "permission denied", overlapping
-with the group fetches and the flattening of memberships; then compute, keep last-known-good rows for what could
-not be collected, check the circuit breaker and write.
+elevations (at most ``elevation_concurrency`` open, 4 by default) for the workspaces that answered "permission
+denied", overlapping with the group fetches and the flattening of memberships; then compute, keep last-known-good
+rows for what could not be collected, check the circuit breaker and write.
 """
 
 from __future__ import annotations
@@ -273,7 +273,7 @@ class Collector:
                 w.would_elevate = True
                 self.report.elevations.append(w.info.workspace_id)
             else:
-                # Default concurrency 1: at most one elevation is open at any moment.
+                # At most elevation_concurrency elevations are open at any moment (the pool's size).
                 pending[w.info.workspace_id] = pool.submit(self._elevate_and_read, w, collector, elevator)
 
     def _elevate_and_read(self, w: _Ws, collector: MemberRef, elevator: Elevator) -> None:
