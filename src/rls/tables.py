@@ -18,6 +18,7 @@ USERS = "all_workspace_and_catalog_perms_users"
 GROUP_MEMBERS = "group_members_flat"
 RUNS = "collection_runs"
 PRINCIPALS = "principals"
+ACCESS_MAP = "workspace_access_map"
 
 # principal_type values
 USER = "USER"
@@ -46,6 +47,29 @@ class AccessRow(NamedTuple):
     principal_type: str  # USER | SERVICE_PRINCIPAL | GROUP
     source: str  # direct | group | local-admins
     via: str | None  # membership chain, e.g. "platform > sales-admins"
+    run_id: str
+    collected_at: dt.datetime
+
+
+class AccessMapRow(NamedTuple):
+    """``workspace_access_map``: one row per **way in** to a workspace — a direct user / service-principal
+    assignment, an assigned account group, a member of the workspace's local ``admins`` group (account groups in it
+    as groups) — never one row per flattened group member. This is what the views read: a user/SP row matches
+    ``current_user()``; a group row matches ``is_account_group_member(group_name)``, which the platform answers from
+    live membership, so removing someone from an admin group takes effect at once, without a collection.
+
+    Its size grows with the number of assignments, not with the members of its groups.
+    """
+
+    workspace_id: int
+    workspace_name: str
+    workspace_url: str
+    permission: str  # ADMIN | USER (ADMIN when the assignment lists both; local admins are ADMIN)
+    user_name: str | None  # what current_user() returns (user name / SP application id); NULL on a group row
+    group_id: str | None  # the account group's SCIM id (group rows); what the reporting tables are expanded from
+    group_name: str | None  # the account group's display name (group rows), passed to is_account_group_member
+    principal_type: str  # USER | SERVICE_PRINCIPAL | GROUP
+    source: str  # direct | local-admins
     run_id: str
     collected_at: dt.datetime
 

@@ -30,7 +30,7 @@ Status = Literal["pass", "fail", "skipped"]
 DEFAULT_MAX_AGE_HOURS = 26.0
 """A daily job plus its own duration and some slack: one missed run fails the check the next morning."""
 
-COLLECTOR_TABLES = (tables.PERMS, tables.ADMINS, tables.USERS, tables.GROUP_MEMBERS, tables.RUNS)
+COLLECTOR_TABLES = (tables.PERMS, tables.ADMINS, tables.USERS, tables.GROUP_MEMBERS, tables.RUNS, tables.ACCESS_MAP)
 SUCCESSFUL_RUNS = ("ok", "partial")  # both wrote the tables the views read (partial kept failed workspaces' rows)
 
 # From the registry of system-table facts: tables without workspace_id, used on top of what discovery finds

@@ -191,18 +191,27 @@ def test_killed_run_is_repaired_by_the_next(warehouse, tmp_path) -> None:
         a for a in left["assignments"] if a["workspace_id"] == wid and a["principal"]["id"] == s.collector.id
     )
     assert collector["permissions"] == ["ADMIN"]  # the kill left an elevation behind
-    before = next(
-        (list(a.permissions) for a in s.assignments if a.workspace_id == wid and a.principal == s.collector), None
-    )
-    # On volume semantics: every event its own whole file, so the kill left a readable "elevate" record.
-    assert [(e.workspace_id, e.previous) for e in Ledger(StrictVolumeFiles(ledger_path)).open_entries()] == [
-        (wid, before)
-    ]
+
+    def before(w: int) -> list[str] | None:
+        return next(
+            (list(a.permissions) for a in s.assignments if a.workspace_id == w and a.principal == s.collector), None
+        )
+
+    # On volume semantics: every event its own whole file, so the kill left a readable "elevate" record for each
+    # elevation open at that moment (up to collect.elevation_concurrency), with what to restore.
+    opened = {e.workspace_id: e.previous for e in Ledger(StrictVolumeFiles(ledger_path)).open_entries()}
+    assert wid in opened and len(opened) <= 4
+    assert opened == {w: before(w) for w in opened}
 
     account = _left_state(s, left)
     result = flow(
         warehouse, account, tmp_path, fresh_schema(), overrides={"collect.elevation_ledger": str(ledger_path)}
     )
+    for w in opened:  # restored, or found already undone (a kill between the restoring write and its record)
+        assert any(line.startswith(f"workspace {w}: ") for line in result.collect.repaired), (
+            w,
+            result.collect.repaired,
+        )
     assert any(line.startswith(f"workspace {wid}: restored") for line in result.collect.repaired)
     assert Ledger(ledger_path).open_entries() == []
     assert assignments_key(result.emulator_state["assignments"]) == initial_assignments(s)

@@ -363,6 +363,7 @@ class Collector:
                 snapshot.perms + kept[tables.PERMS],
                 snapshot.members,
                 snapshot.principals,
+                snapshot.access_map + kept[tables.ACCESS_MAP],
             )
         self.report.workspaces = snapshot.mark_kept(kept)
         self.report.ended_at = dt.datetime.now(dt.UTC)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rls import tables
-from rls.model.access import effective_access
+from rls.model.access import effective_access, ways_in
 from rls.model.directory import GROUP, SERVICE_PRINCIPAL, USER, Directory, MemberRef, UnknownPrincipalError
 from rls.model.memberships import FlatMember, PathNames, flatten_all, reachable_groups
 
@@ -28,6 +28,7 @@ class Snapshot:
     members: list[tables.GroupMember]
     runs: list[tables.WorkspaceRun]
     principals: list[tables.PrincipalRow] = dataclasses.field(default_factory=list)
+    access_map: list[tables.AccessMapRow] = dataclasses.field(default_factory=list)
 
     def mark_kept(self, kept: dict[str, list[Any]]) -> list[tables.WorkspaceRun]:
         """Report, for each workspace not collected now, how many rows of the last snapshot it keeps."""
@@ -64,6 +65,7 @@ def build_snapshot(
     users: list[tables.AccessRow] = []
     perms: list[tables.WorkspacePerms] = []
     runs: list[tables.WorkspaceRun] = []
+    access_map: list[tables.AccessMapRow] = []
     expanded: dict[str, list[tuple[str, str, str]]] = {}  # group id -> active members, shared by all workspaces
     for w in running:
         if not w.error:
@@ -103,6 +105,7 @@ def build_snapshot(
             continue
         admins += access.admins
         users += access.users
+        access_map += ways_in(w.info, w.grants, w.local_admins, d, run_id=c.run_id, collected_at=now)
         perms.append(_perms(w, access.admins, access.users, c.run_id, now))
         runs.append(_run(w, "collected", len(access.admins), len(access.users), len(w.catalogs), calls[wid]))
     running_ids = {w.info.workspace_id for w in running}
@@ -123,7 +126,7 @@ def build_snapshot(
                 )
             )
     principals = principal_rows(d)
-    return Snapshot(admins, users, perms, memberships.rows, runs, principals)
+    return Snapshot(admins, users, perms, memberships.rows, runs, principals, access_map)
 
 
 def principal_rows(d: Directory) -> list[tables.PrincipalRow]:

@@ -1,7 +1,8 @@
 """The collector's tables: last-known-good rows in, one consistent snapshot out.
 
 Each table is written with one overwrite (atomic on Delta: readers see the old or the new table, never half). The
-views read only the admins table, so they switch from one snapshot to the next in a single commit.
+views read only the access map (``workspace_access_map``), written last, so they switch from one snapshot to the next
+in a single commit.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class SnapshotStore:
 
     def previous(self, workspace_ids: set[int]) -> dict[str, list[Any]]:
         """Rows the last snapshot holds for these workspaces: kept when they cannot be collected now."""
-        out: dict[str, list[Any]] = {tables.ADMINS: [], tables.USERS: [], tables.PERMS: []}
+        out: dict[str, list[Any]] = {tables.ADMINS: [], tables.USERS: [], tables.PERMS: [], tables.ACCESS_MAP: []}
         if not workspace_ids:
             return out
         ids = ", ".join(str(int(w)) for w in sorted(workspace_ids))
@@ -47,10 +48,14 @@ class SnapshotStore:
             (tables.ADMINS, tables.AccessRow),
             (tables.USERS, tables.AccessRow),
             (tables.PERMS, tables.WorkspacePerms),
+            (tables.ACCESS_MAP, tables.AccessMapRow),
         ):
             if self._exists(table):
                 rows = self.backend.fetch(f"SELECT * FROM {self.name(table)} WHERE workspace_id IN ({ids})")
                 out[table] = [from_row(klass, r) for r in rows]
+        if not out[tables.ACCESS_MAP] and not self._exists(tables.ACCESS_MAP):
+            # A snapshot from before the access map: its ways in are the rows not expanded from a group.
+            out[tables.ACCESS_MAP] = [m for r, level in _levels(out) if (m := _way_in(r, level)) is not None]
         return out
 
     def write(
@@ -60,9 +65,10 @@ class SnapshotStore:
         perms: list[tables.WorkspacePerms],
         members: list[tables.GroupMember],
         principals: list[tables.PrincipalRow],
+        access_map: list[tables.AccessMapRow],
     ) -> None:
-        # Every row of every table is checked before the first write (a bad value changes nothing); the admins table
-        # is what the views read: written last, once everything else is in place.
+        # Every row of every table is checked before the first write (a bad value changes nothing); the access map is
+        # what the views read: written last, once everything else is in place.
         batch: list[tuple[str, Any, type]] = [
             # the `self` level's id -> name map (lakeflow.jobs holds principal ids)
             (self.name(tables.PRINCIPALS), principals, tables.PrincipalRow),
@@ -70,8 +76,31 @@ class SnapshotStore:
             (self.name(tables.USERS), users, tables.AccessRow),
             (self.name(tables.PERMS), perms, tables.WorkspacePerms),
             (self.name(tables.ADMINS), admins, tables.AccessRow),
+            (self.name(tables.ACCESS_MAP), access_map, tables.AccessMapRow),
         ]
         self.backend.save_tables(batch)
 
     def append_run(self, run: tables.CollectionRun) -> None:
         self.backend.save_table(self.name(tables.RUNS), [run], tables.CollectionRun, mode="append")
+
+
+def _levels(kept: dict[str, list[Any]]) -> list[tuple[tables.AccessRow, str]]:
+    return [(r, "ADMIN") for r in kept[tables.ADMINS]] + [(r, "USER") for r in kept[tables.USERS]]
+
+
+def _way_in(r: tables.AccessRow, permission: str) -> tables.AccessMapRow | None:
+    if r.user_name is not None and r.group_name is not None:
+        return None  # a member reached through a group: the group's own row is the way in
+    return tables.AccessMapRow(
+        r.workspace_id,
+        r.workspace_name,
+        r.workspace_url,
+        permission,
+        r.user_name,
+        None,  # the older tables kept no group id; the name is what the views match
+        r.group_name,
+        r.principal_type,
+        r.source,
+        r.run_id,
+        r.collected_at,
+    )

@@ -110,6 +110,56 @@ def effective_access(
     return WorkspaceAccess(admins=list(dict.fromkeys(admins)), users=list(dict.fromkeys(users)))
 
 
+def ways_in(
+    ws: WorkspaceInfo,
+    grants: list[Grant],
+    local_admins: list[MemberRef] | None,
+    directory: Directory,
+    *,
+    run_id: str,
+    collected_at: dt.datetime,
+) -> list[tables.AccessMapRow]:
+    """Rows of ``workspace_access_map`` for one workspace: each assignment and each member of the local admins group,
+    as itself (groups are not expanded: the platform expands them when a view is read).
+
+    Inactive users and service principals are left out (an inactive identity is refused at login, and is a member of
+    no group); an assigned group always has its row. Raises UnknownPrincipalError for a reference the account's
+    listing does not have.
+    """
+    out: list[tables.AccessMapRow] = []
+
+    def add(ref: MemberRef, permission: str, source: str, where: str) -> None:
+        p = directory.get(ref.kind, ref.id, where)
+        if ref.kind == GROUP:
+            user_name, group_id, group_name = None, p.id, p.name
+        elif p.active:
+            user_name, group_id, group_name = p.name, None, None
+        else:
+            return
+        out.append(
+            tables.AccessMapRow(
+                ws.workspace_id,
+                ws.workspace_name,
+                ws.url,
+                permission,
+                user_name,
+                group_id,
+                group_name,
+                _PRINCIPAL_TYPE[ref.kind],
+                source,
+                run_id,
+                collected_at,
+            )
+        )
+
+    where = f"permission assignments of workspace {ws.workspace_id}"
+    for g in grants:
+        add(g.principal, g.level, tables.DIRECT, where)
+    for ref in local_admins or []:
+        add(ref, ADMIN_PERMISSION, tables.LOCAL_ADMINS, f"admins group of workspace {ws.workspace_id}")
+    return list(dict.fromkeys(out))
+
+
 def _row(
     ws: WorkspaceInfo,
     user_name: str | None,

@@ -23,7 +23,15 @@ from rls.sql.backend import SqlBackend
 from rls.sql.quoting import quote_name
 
 READ = {"SELECT", "ALL PRIVILEGES", "ALL_PRIVILEGES"}
-COLLECTOR_TABLES = (tables.PERMS, tables.ADMINS, tables.USERS, tables.GROUP_MEMBERS, tables.RUNS, tables.PRINCIPALS)
+COLLECTOR_TABLES = (
+    tables.PERMS,
+    tables.ADMINS,
+    tables.USERS,
+    tables.GROUP_MEMBERS,
+    tables.RUNS,
+    tables.PRINCIPALS,
+    tables.ACCESS_MAP,
+)
 
 
 def sources_read(cfg: RlsConfig, d: ViewDefinition) -> list[str]:
