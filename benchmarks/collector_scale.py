@@ -3,10 +3,14 @@
     uv run --group bench python benchmarks/collector_scale.py --workspaces 200 --users 1000 --groups 500
 
 An emulated account (``scenario_gen.generate``, groups nested up to ``--max-depth`` levels) answers with 50-150 ms of
-latency under the published server limits (SCIM GET 20/s, SCIM LIST 240/min, writes 5/s). The collector runs as the
-job runs it (``jobs.execute("collect")``) against an in-memory SQL backend (no Spark: this measures the API side),
-once per ``--elevation-concurrency`` value. The baseline replays the same successful calls the way the original tool
-makes them: sequentially, building a new client (``GET /.well-known/databricks-config``) for every call.
+latency under the published server limits (SCIM GET 20/s, SCIM LIST 240/min, writes 5/s). The collector runs as the job
+runs it (``jobs.execute("collect")``), once per ``--elevation-concurrency`` value, writing to the local warehouse
+(``--sql spark``, default: the driver writes what the API answered and Spark expands the reporting tables, timed apart
+as ``sql_seconds``/``expansion_seconds``) or to an in-memory backend (``--sql memory``: the API side alone). Memory: the
+Python process's peak RSS (it also holds the emulator and its scenario: ``rss_before_collect_mb`` is what it held before
+the collector started) and the Spark JVM's peak (``jvm_peak_rss_mb``, VmHWM). The baseline replays the same successful
+calls the way the original tool makes them: sequentially, building a new client (``GET /.well-known/databricks-config``)
+for every call.
 
 The rate-limit floor is the least time the calls the run needed can take under the server's limits:
 ``max over families of calls / limit`` (families are limited independently).
@@ -51,7 +55,7 @@ class MemoryBackend(SqlBackend):
         return True
 
     def _fetch(self, sql: str) -> list[dict[str, Any]]:
-        return []
+        return [{"n": 0}] if "count(*)" in sql else []
 
     def _stage(self, rows: list[Any], schema: str) -> Any:
         return rows
@@ -61,6 +65,9 @@ class MemoryBackend(SqlBackend):
 
     def _table_exists(self, full_name: str) -> bool:
         return full_name in self.tables
+
+    def _query_frame(self, sql: str) -> Any:
+        return []  # the expansion is Spark's: not measured with --sql memory
 
 
 def _family(method: str, path: str) -> str:
@@ -77,8 +84,29 @@ def floor_seconds(calls: list[dict[str, Any]], limits: dict[str, float]) -> tupl
     return max((n / limits[f] for f, n in by.items() if f in limits), default=0.0), dict(by)
 
 
+def _rss_mb(pid: int | str = "self", field: str = "VmRSS") -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _jvm_pid(backend: Any) -> int | None:
+    gateway = getattr(getattr(getattr(backend, "spark", None), "sparkContext", None), "_gateway", None)
+    proc = getattr(gateway, "proc", None)
+    return getattr(proc, "pid", None)
+
+
 def run_rls(
-    doc: dict[str, Any], opts: EmulatorOptions, elevation_concurrency: int, tmp: Path, read_local_admins: bool = True
+    doc: dict[str, Any],
+    opts: EmulatorOptions,
+    elevation_concurrency: int,
+    tmp: Path,
+    read_local_admins: bool = True,
+    sql: str = "spark",
 ) -> dict[str, Any]:
     scenario = parse_scenario(doc)
     with Emulator(scenario, opts) as emu:
@@ -88,7 +116,13 @@ def run_rls(
             "collect.read_local_admins": read_local_admins,
         }
         cfg = local_config(scenario, emu, tmp, None, overrides)
-        backend = MemoryBackend()
+        if sql == "spark":
+            from rls.warehouse import open_warehouse
+
+            backend: SqlBackend = open_warehouse(tmp / f"warehouse-{elevation_concurrency}", create=True)
+        else:
+            backend = MemoryBackend()
+        rss_before = _rss_mb()
         phases: dict[str, float] = {}
         t, t_epoch = time.perf_counter(), time.time()
 
@@ -101,6 +135,12 @@ def run_rls(
         ]
         wall = time.perf_counter() - t
         log = emu.state()["requests"]
+        jvm = _jvm_pid(backend)
+        jvm_peak = _rss_mb(jvm, "VmHWM") if jvm else None
+        if sql == "spark":
+            backend.spark.stop()
+    sql_seconds = sum(s.seconds for s in backend.statements)
+    expansion_seconds = sum(s.seconds for s in backend.statements if "_rls_expand_" in s.sql)
     needed = _needed(log)
     floor, by = floor_seconds(needed, SERVER_LIMITS)
     writes = [r for r in needed if r["method"] in ("PUT", "DELETE")]
@@ -118,7 +158,15 @@ def run_rls(
         "requests_needed": len(needed),
         "needed_by_family": by,
         "elevations": len(rep.elevations),
-        "admin_rows": rep.admin_rows,
+        "admin_rows": rep.admin_rows,  # admin ways in (the access map the views read)
+        "expanded_admin_rows": rep.expanded_admin_rows,  # rows of the reporting table …_admins
+        "sql": sql,
+        "sql_seconds": sql_seconds,
+        "expansion_seconds": expansion_seconds,
+        "ratio_to_floor_without_sql": (wall - sql_seconds) / floor if floor else None,
+        "rss_before_collect_mb": rss_before,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "jvm_peak_rss_mb": jvm_peak,
         "rate_limit_floor_seconds": floor,
         "ratio_to_floor": wall / floor if floor else None,
         # Where the time went: the API phase ends with the last answered request; the rest is computing the rows.
@@ -177,6 +225,7 @@ def run(
     baseline: bool = True,
     seed: int = 7,
     read_local_admins: list[bool] | None = None,
+    sql: str = "spark",
 ) -> dict[str, Any]:
     t = time.perf_counter()
     doc = scenario_gen.generate(
@@ -195,7 +244,7 @@ def run(
     with tempfile.TemporaryDirectory() as tmp:
         for rla in read_local_admins or [True]:
             for ec in elevation_concurrency or [1, 4]:
-                r = run_rls(doc, opts, ec, Path(tmp), rla)
+                r = run_rls(doc, opts, ec, Path(tmp), rla, sql)
                 r["api_calls_per_workspace"] = r["requests_needed"] / workspaces
                 out["rls"].append(r)
     needed = out["rls"][0].pop("_needed")
@@ -225,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated true/false: read every workspace's admins group (true) or non-federated ones only",
     )
     p.add_argument("--no-baseline", action="store_true")
+    p.add_argument("--sql", choices=("spark", "memory"), default="spark", help="where the tables go (see above)")
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--name", default="collector_scale")
     a = p.parse_args(argv)
@@ -238,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         elevation_concurrency=[int(x) for x in a.elevation_concurrency.split(",")],
         baseline=not a.no_baseline,
         read_local_admins=[x.strip().lower() == "true" for x in a.read_local_admins.split(",")],
+        sql=a.sql,
     )
     doc["command"] = command_line(__file__, argv)
     path = save(a.name, doc, a.out)
@@ -246,7 +297,10 @@ def main(argv: list[str] | None = None) -> int:
             f"rls (elevation_concurrency={r['elevation_concurrency']}, read_local_admins={r['read_local_admins']}): "
             f"{r['outcome']}, {r['wall_seconds']:.1f}s, {r['account_writes']} account writes, "
             f"{r['requests_needed']} calls ({r['api_calls_per_workspace']:.1f}/workspace), "
-            f"floor {r['rate_limit_floor_seconds']:.1f}s, ratio {r['ratio_to_floor']:.2f}, 429s {r['requests_429']}"
+            f"floor {r['rate_limit_floor_seconds']:.1f}s, ratio {r['ratio_to_floor']:.2f}, 429s {r['requests_429']}; "
+            f"SQL {r['sql_seconds']:.1f}s (expansion {r['expansion_seconds']:.1f}s), "
+            f"peak RSS {r['peak_rss_mb']:.0f} MB (before the collector {r['rss_before_collect_mb'] or 0:.0f} MB), "
+            f"JVM peak {r['jvm_peak_rss_mb'] or 0:.0f} MB"
         )
     if "baseline" in doc:
         b = doc["baseline"]

@@ -144,7 +144,7 @@ def print_summary(console: Console, r: DemoResult) -> None:
     admins = len({(x.workspace_id) for x in c.workspaces if x.outcome == "collected"})
     console.print(
         plain(
-            f"{len(r.scenario.workspaces)} workspaces ({admins} collected), {c.admin_rows} admin rows, "
+            f"{len(r.scenario.workspaces)} workspaces ({admins} collected), {c.admin_rows} admin assignments, "
             f"views: {_view_count(r)}; " + ", ".join(f"{k} {v:.1f}s" for k, v in r.seconds.items())
         )
     )

@@ -86,7 +86,7 @@ def collect_summary(console: Console, r: CollectReport) -> None:
         console.print(plain(f"dry run: would elevate on workspaces {', '.join(map(str, r.elevations))}"))
     for line in r.errors + r.unrestored:
         console.print(labelled("error", "red", line))
-    console.print(plain(f"{r.admin_rows} admin rows, {r.api_calls} API calls {dict(r.api_calls_by_family)}"))
+    console.print(plain(f"{r.admin_rows} admin assignments, {r.api_calls} API calls {dict(r.api_calls_by_family)}"))
 
 
 def publish_summary(console: Console, report: Any) -> None:

@@ -19,6 +19,7 @@ GROUP_MEMBERS = "group_members_flat"
 RUNS = "collection_runs"
 PRINCIPALS = "principals"
 ACCESS_MAP = "workspace_access_map"
+GROUP_EDGES = "group_members_direct"
 
 # principal_type values
 USER = "USER"
@@ -130,6 +131,19 @@ class GroupMember(NamedTuple):
     active: bool
     depth: int
     path: str  # outer group first, e.g. "sales-admins > platform"
+    run_id: str
+
+
+class GroupEdge(NamedTuple):
+    """``group_members_direct``: the direct members of every account group the collector fetched, as SCIM answered.
+    ``group_members_flat``, ``…_admins`` and ``…_users`` are expanded from it (and the access map) in Spark."""
+
+    group_id: str
+    group_name: str
+    member_id: str
+    member_name: str
+    member_type: str  # USER | SERVICE_PRINCIPAL | GROUP
+    active: bool
     run_id: str
 
 

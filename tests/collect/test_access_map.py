@@ -46,9 +46,10 @@ def expected_ways_in(s: Scenario) -> set[tuple]:
                 out.add(way)
     for wid, refs in s.workspace_local_admins.items():
         for ref in refs:
-            if wid in collected and (wid, ref.type, ref.id) not in assigned_admin:
-                if (way := _way(s, ref, wid, "ADMIN", "local-admins")) is not None:
-                    out.add(way)
+            if wid not in collected or (wid, ref.type, ref.id) in assigned_admin:
+                continue
+            if (way := _way(s, ref, wid, "ADMIN", "local-admins")) is not None:
+                out.add(way)
     return out
 
 

@@ -1,4 +1,4 @@
-"""The pure model against the oracle: effective ADMIN/USER rows computed from a scenario's data.
+"""The model against the oracle: the ways in (pure Python) and their expansion by the SQL engine (local Spark).
 
 The scenario is handed to the model as the collector would read it (directory, grants, local admins); the
 expected answer comes from tests/oracle.py, which shares no code with the model.
@@ -14,10 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import oracle
+from flow import fresh_schema
 from rls import tables
-from rls.model.access import Grant, WorkspaceInfo, effective_access
+from rls.collect.expand import Names, expand
+from rls.collect.rows import group_edges
+from rls.model.access import Grant, WorkspaceInfo, ways_in
 from rls.model.directory import Directory, MemberRef, Principal
-from rls.model.memberships import flatten_all, flatten_group
 from rls.scenario import Scenario, load_scenario, parse_scenario
 from rls.scenario_gen import generate
 
@@ -36,118 +38,121 @@ def directory_of(s: Scenario) -> Directory:
     return d
 
 
-def model_access(s: Scenario) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
-    """identity -> workspaces, for ADMIN rows and USER rows, from the user_name column only."""
+def expand_scenario(warehouse, s: Scenario) -> Names:
+    """The collector's rows for ``s`` written to a fresh schema and expanded there; returns its names."""
     d = directory_of(s)
-    flat = flatten_all(d, set(d.members))
-    admins: dict[str, set[int]] = {i: set() for i in oracle.identities(s)}
-    users: dict[str, set[int]] = {i: set() for i in oracle.identities(s)}
-    collectable = oracle.collectable(s)  # the others are not read at all (not running, or not onboarded)
+    ways: list[tables.AccessMapRow] = []
     for w in s.workspaces:
-        if w.workspace_id not in collectable:
+        if w.workspace_id not in oracle.collectable(s):  # the others are not read at all
             continue
         grants = [
             Grant(MemberRef(a.principal.type, a.principal.id), a.permissions)
             for a in s.assignments
             if a.workspace_id == w.workspace_id
         ]
-        # The admins group is read on every workspace; principals assigned ADMIN through the account are left out of
-        # it by the collector (they are recorded as direct), so only the workspace's own additions are passed here.
+        # Principals assigned ADMIN through the account are left out of the admins group by the collector (recorded
+        # as direct), so only the workspace's own additions are passed here.
+        assigned = {g.principal for g in grants if "ADMIN" in g.permissions}
         local = [MemberRef(r.type, r.id) for r in s.workspace_local_admins.get(w.workspace_id, [])]
         info = WorkspaceInfo(w.workspace_id, w.workspace_name, w.deployment_name, "RUNNING", "https://x")
-        acc = effective_access(info, grants, local, d, flat, exclude=None, run_id="r", collected_at=NOW)
-        for rows, out in ((acc.admins, admins), (acc.users, users)):
-            for r in rows:
-                if r.user_name is not None:
-                    out[r.user_name.lower()].add(r.workspace_id)
-    return admins, users
+        ways += ways_in(info, grants, [m for m in local if m not in assigned], d, run_id="r", collected_at=NOW)
+    names = Names("main", fresh_schema("expand"))
+    warehouse.execute(f"CREATE SCHEMA IF NOT EXISTS `main`.`{names.schema}`")
+    warehouse.save_tables(
+        [
+            (names(tables.GROUP_EDGES), group_edges(d, "r"), tables.GroupEdge),
+            (names.access_map_stage, ways, tables.AccessMapRow),
+            (names.perms_base, [], tables.WorkspacePerms),
+        ]
+    )
+    expand(warehouse, names, "r")
+    return names
+
+
+def by_identity(warehouse, names: Names, table: str) -> dict[str, set[int]]:
+    out: dict[str, set[int]] = {}
+    for r in warehouse.fetch(
+        f"SELECT lower(user_name) AS u, workspace_id AS w FROM {names(table)} WHERE user_name IS NOT NULL"
+    ):
+        out.setdefault(r["u"], set()).add(r["w"])
+    return out
+
+
+def nonempty(access: dict[str, set[int]]) -> dict[str, set[int]]:
+    return {i: ws for i, ws in access.items() if ws}
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
-def test_admin_rows_match_oracle(path: Path) -> None:
+def test_expanded_rows_match_oracle_and_users_never_leak_into_admins(warehouse, path: Path) -> None:
     s = load_scenario(path)
-    admins, _ = model_access(s)
-    assert admins == oracle.admin_workspaces(s)
+    names = expand_scenario(warehouse, s)
+    assert by_identity(warehouse, names, tables.ADMINS) == nonempty(oracle.admin_workspaces(s))
+    assert by_identity(warehouse, names, tables.USERS) == nonempty(oracle.access(s, "USER"))
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
-def test_user_rows_match_oracle_and_never_leak_into_admins(path: Path) -> None:
-    s = load_scenario(path)
-    admins, users = model_access(s)
-    assert users == oracle.access(s, "USER")
-    # A principal whose only assignment is USER must not be an admin anywhere that assignment reaches.
-    expected_admins = oracle.admin_workspaces(s)
-    for ident, wids in admins.items():
-        assert wids <= expected_admins[ident]
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(seed=st.integers(0, 10_000), depth=st.integers(1, 10), cycles=st.booleans())
-def test_random_accounts_match_oracle(seed: int, depth: int, cycles: bool) -> None:
+def test_random_accounts_match_oracle(warehouse, seed: int, depth: int, cycles: bool) -> None:
     s = parse_scenario(generate(seed, workspaces=6, users=25, groups=10, max_depth=depth, cycles=cycles))
-    admins, users = model_access(s)
-    assert admins == oracle.admin_workspaces(s)
-    assert users == oracle.access(s, "USER")
+    names = expand_scenario(warehouse, s)
+    assert by_identity(warehouse, names, tables.ADMINS) == nonempty(oracle.admin_workspaces(s))
+    assert by_identity(warehouse, names, tables.USERS) == nonempty(oracle.access(s, "USER"))
 
 
-def test_cycle_terminates_and_lists_each_member_once() -> None:
-    members = {
-        "a": [MemberRef("group", "b"), MemberRef("user", "1")],
-        "b": [MemberRef("group", "c")],
-        "c": [MemberRef("group", "a"), MemberRef("user", "2"), MemberRef("user", "1")],
-    }
-    flat = flatten_group("a", members)
-    refs = [fm.member for fm in flat]
-    assert len(refs) == len(set(refs))
-    assert set(refs) == {
-        MemberRef("group", "b"),
-        MemberRef("group", "c"),
-        MemberRef("user", "1"),
-        MemberRef("user", "2"),
-    }
-    by = {fm.member: fm for fm in flat}
-    assert by[MemberRef("user", "2")].path == ("a", "b", "c")
-    assert by[MemberRef("user", "1")].depth == 1  # shortest path wins
+def _cycle_scenario() -> Scenario:
+    s = load_scenario(SCENARIOS[0].parent / "tricky.json").to_json()
+    users = [{"id": "cu1", "user_name": "one@corp.com"}, {"id": "cu2", "user_name": "two@corp.com"}]
+    s["users"] = s["users"] + users
+    s["groups"] = s["groups"] + [
+        {
+            "id": "ga",
+            "display_name": "cyc-a",
+            "members": [{"type": "group", "id": "gb"}, {"type": "user", "id": "cu1"}],
+        },
+        {"id": "gb", "display_name": "cyc-b", "members": [{"type": "group", "id": "gc"}]},
+        {
+            "id": "gc",
+            "display_name": "cyc-c",
+            "members": [{"type": "group", "id": "ga"}, {"type": "user", "id": "cu2"}, {"type": "user", "id": "cu1"}],
+        },
+    ]
+    return parse_scenario(s)
 
 
-def test_elevated_collector_is_not_recorded_but_group_membership_is() -> None:
-    s = load_scenario(SCENARIOS[0].parent / "tricky.json")
-    d = directory_of(s)
-    flat = flatten_all(d, set(d.members))
-    me = MemberRef("service_principal", "sp0")
-    info = WorkspaceInfo(2002, "legacy-a", "adb", "RUNNING", "https://x")
-    # The collector shows up in the local admins group because it elevated itself there.
-    local = [MemberRef("group", "g5"), me]
-    acc = effective_access(info, [Grant(me, ("ADMIN",))], local, d, flat, exclude=me, run_id="r", collected_at=NOW)
-    assert s.collector_identity not in {r.user_name for r in acc.admins}
-    assert "local@corp.com" in {r.user_name for r in acc.admins}
-    # Through an assigned group it is a real admin and stays (workspace 2006).
-    info6 = WorkspaceInfo(2006, "shared", "adb", "RUNNING", "https://x")
-    acc6 = effective_access(
-        info6, [Grant(MemberRef("group", "g6"), ("ADMIN",))], None, d, flat, exclude=me, run_id="r", collected_at=NOW
+def test_cycle_terminates_and_lists_each_member_once_at_its_shortest_depth(warehouse) -> None:
+    names = expand_scenario(warehouse, _cycle_scenario())
+    rows = warehouse.fetch(
+        f"SELECT member_name, member_type, depth, path FROM {names(tables.GROUP_MEMBERS)} WHERE group_name = 'cyc-a'"
     )
-    assert s.collector_identity in {r.user_name for r in acc6.admins}
+    assert sorted((r["member_name"], r["member_type"]) for r in rows) == [
+        ("cyc-b", "GROUP"),
+        ("cyc-c", "GROUP"),
+        ("one@corp.com", "USER"),
+        ("two@corp.com", "USER"),
+    ]
+    by = {r["member_name"]: r for r in rows}
+    assert (by["two@corp.com"]["depth"], by["two@corp.com"]["path"]) == (3, "cyc-a > cyc-b > cyc-c")
+    assert by["one@corp.com"]["depth"] == 1  # shortest path wins
 
 
-def test_group_rows_carry_the_assigned_group_for_is_account_group_member() -> None:
+def test_group_rows_carry_the_assigned_group_and_members_their_chain(warehouse) -> None:
     s = load_scenario(SCENARIOS[0].parent / "tricky.json")
-    d = directory_of(s)
-    flat = flatten_all(d, set(d.members))
-    info = WorkspaceInfo(2001, "finance", "adb", "RUNNING", "https://x")
-    acc = effective_access(
-        info, [Grant(MemberRef("group", "g1"), ("ADMIN",))], None, d, flat, exclude=None, run_id="r", collected_at=NOW
-    )
-    group_rows = [r for r in acc.admins if r.principal_type == tables.GROUP]
-    assert [(r.user_name, r.group_name) for r in group_rows] == [(None, "finance-admins")]
-    deep = next(r for r in acc.admins if r.user_name == "deep@corp.com")
-    assert (deep.source, deep.via) == (tables.VIA_GROUP, "finance-admins > finance-leads > finance-core")
+    names = expand_scenario(warehouse, s)
+    rows = warehouse.fetch(f"SELECT * FROM {names(tables.ADMINS)} WHERE workspace_id = 2001")
+    assert [(r["user_name"], r["group_name"]) for r in rows if r["principal_type"] == tables.GROUP] == [
+        (None, "finance-admins")
+    ]
+    deep = next(r for r in rows if r["user_name"] == "deep@corp.com")
+    assert (deep["source"], deep["via"]) == (tables.VIA_GROUP, "finance-admins > finance-leads > finance-core")
 
 
-def test_elevated_collector_keeps_its_real_user_assignment() -> None:
+def test_an_elevated_collectors_real_user_assignment_stays_a_user_way_in() -> None:
     s = load_scenario(SCENARIOS[0].parent / "tricky.json")
     d = directory_of(s)
     me = MemberRef("service_principal", "sp0")
     info = WorkspaceInfo(2001, "finance", "adb", "RUNNING", "https://x")
     # Grants are read before the elevation: the collector's USER assignment there is real and stays a USER row.
-    acc = effective_access(info, [Grant(me, ("USER",))], None, d, {}, exclude=me, run_id="r", collected_at=NOW)
-    assert [r.user_name for r in acc.users] == [s.collector_identity] and acc.admins == []
+    ways = ways_in(info, [Grant(me, ("USER",))], None, d, run_id="r", collected_at=NOW)
+    assert [(r.user_name, r.permission) for r in ways] == [(s.collector_identity, "USER")]

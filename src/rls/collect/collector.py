@@ -4,8 +4,9 @@ Order of work: repair earlier elevations; account-wide reads (workspaces, the co
 there stops the run before anything is written; per-workspace reads in parallel (assignments, federation,
 workspace-level data where the collector already is admin), with the user and group listings in the background;
 elevations (at most ``elevation_concurrency`` open, 4 by default) for the workspaces that answered "permission
-denied", overlapping with the group fetches and the flattening of memberships; then compute, keep last-known-good
-rows for what could not be collected, check the circuit breaker and write.
+denied", overlapping with the group fetches; then the ways in of each workspace, last-known-good ones for what could
+not be collected, the circuit breaker, and the write: the driver writes what the API answered (ways in, direct group
+members) and the SQL engine expands the reporting tables from it (:mod:`rls.collect.expand`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from rls.collect.account_api import AccountApi
 from rls.collect.catalogs import read_metastore
 from rls.collect.elevation import Elevator, Ledger, LedgerError, RestoreError
 from rls.collect.report import CollectReport
-from rls.collect.rows import Memberships, build_snapshot
+from rls.collect.rows import build_snapshot
 from rls.collect.snapshot import SnapshotStore
 from rls.config import RlsConfig
 from rls.errors import explain as one_line_error
@@ -132,7 +133,7 @@ class Collector:
             collector = self._collector_ref()
             directory = background.submit(self._read_users_and_groups)
             running = [_Ws(w) for w in workspaces if w.status == "RUNNING"]
-            memberships = self._read_workspaces(running, collector, background)
+            self._read_workspaces(running, collector)
             directory.result()
             if self.cfg.collect.collect_catalogs:
                 self._read_catalogs(running, collector)
@@ -150,17 +151,16 @@ class Collector:
         finally:
             background.shutdown(wait=True, cancel_futures=True)
         self._fetch_groups({m.id for w in running if not w.error for m in w.local_admins or [] if m.kind == GROUP})
-        memberships.add(set(self.directory.members))
         try:
-            self._publish(workspaces, running, collector, memberships)
+            self._publish(workspaces, running)
         except Exception as e:
             # Rows are checked before the first write (SqlBackend.save_tables), so a value the tables cannot hold
             # changes nothing; only a storage failure between two table overwrites can leave them apart.
             self.report.aborted = True
             self.report.errors.append(f"snapshot not written: {one_line_error(e)}")
 
-    def _read_workspaces(self, running: list[_Ws], collector: MemberRef, background: ThreadPoolExecutor) -> Memberships:
-        """Every workspace's reads; returns the memberships of the groups assigned anywhere, flattened."""
+    def _read_workspaces(self, running: list[_Ws], collector: MemberRef) -> None:
+        """Every workspace's reads, and the members of the groups assigned anywhere."""
         # Endpoint families have separate limits, so the phases overlap: elevations (write-bound) start as soon as a
         # workspace turns out to need one, while other workspaces are still read and groups are being fetched.
         elevator = Elevator(self.api, self.ledger, collector, self.run_id, self._backoff)
@@ -174,9 +174,6 @@ class Collector:
             self._fetch_groups(
                 {g.principal.id for w in running if not w.error for g in w.grants if g.principal.kind == GROUP}
             )
-            # Flattening is CPU work on what has been fetched so far: done while the elevations wait on the API.
-            memberships = Memberships(self.directory, self.run_id)
-            flattened = background.submit(memberships.add, set(self.directory.members))
             by_id = {w.info.workspace_id: w for w in running}
             for i, (wid, fut) in enumerate(pending.items()):
                 try:
@@ -184,8 +181,6 @@ class Collector:
                 except Exception as e:  # this workspace fails, the others go on
                     by_id[wid].error = describe(e)
                 self.progress("elevated reads", i + 1, len(pending))
-        flattened.result()
-        return memberships
 
     # ---- phases ---------------------------------------------------------------------------------------------------
     def _repair(self) -> None:
@@ -334,37 +329,34 @@ class Collector:
             by_id[wid].error = describe(e)
 
     # ---- compute and write ----------------------------------------------------------------------------------------
-    def _publish(
-        self, workspaces: list[WorkspaceInfo], running: list[_Ws], collector: MemberRef, memberships: Memberships
-    ) -> None:
-        snapshot = build_snapshot(self, workspaces, running, collector, self.failed_groups, memberships)
-        memberships.release()
+    def _publish(self, workspaces: list[WorkspaceInfo], running: list[_Ws]) -> None:
+        calls = self.api.clients.limiter.stats.by_workspace
+        snapshot = build_snapshot(self.run_id, self.directory, calls, workspaces, running, self.failed_groups)
         self.report.workspaces = snapshot.runs
         if self.dry_run:
-            self.report.admin_rows = len(snapshot.admins)
+            self.report.admin_rows = snapshot.admin_ways
             return
         self.store.ensure_schema()
-        kept = self.store.previous({r.workspace_id for r in snapshot.runs if r.outcome != "collected"})
-        admins = snapshot.admins + kept[tables.ADMINS]
-        self.report.admin_rows = len(admins)
-        self.report.previous_admin_rows = self.store.admin_row_count()
+        kept = self.store.previous({r.workspace_id for r in snapshot.runs if r.outcome != "collected"}, self.directory)
+        access_map = snapshot.access_map + kept[tables.ACCESS_MAP]
+        # The breaker counts ways in (the rows the views read), not members: a group emptied by a SCIM glitch no
+        # longer changes what the views show (membership is the platform's, live), so it cannot hide a real drop.
+        self.report.admin_rows = sum(1 for r in access_map if r.permission == "ADMIN")
+        self.report.previous_admin_rows = self.store.admin_ways()
         prev = self.report.previous_admin_rows
-        if prev and len(admins) < prev * (1 - self.cfg.collect.max_admin_drop) and not self.force:
+        admins = self.report.admin_rows
+        if prev and admins < prev * (1 - self.cfg.collect.max_admin_drop) and not self.force:
             self.report.refused = True
             self.report.errors.append(
-                f"circuit breaker: admin rows dropped from {prev} to {len(admins)} "
+                f"circuit breaker: admin assignments dropped from {prev} to {admins} "
                 f"(more than {self.cfg.collect.max_admin_drop:.0%}); nothing published — check the account, "
                 "then rerun with --force if the drop is real"
             )
         else:
-            self.store.write(
-                admins,
-                snapshot.users + kept[tables.USERS],
-                snapshot.perms + kept[tables.PERMS],
-                snapshot.members,
-                snapshot.principals,
-                snapshot.access_map + kept[tables.ACCESS_MAP],
+            expanded = self.store.write(
+                access_map, snapshot.perms + kept[tables.PERMS], snapshot.edges, snapshot.principals, self.run_id
             )
+            self.report.expanded_admin_rows = expanded.admin_rows
         self.report.workspaces = snapshot.mark_kept(kept)
         self.report.ended_at = dt.datetime.now(dt.UTC)
         self.report.api_calls_by_family = dict(self.api.clients.limiter.stats.by_family)

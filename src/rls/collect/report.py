@@ -24,8 +24,9 @@ class CollectReport:
     notes: list[str] = field(default_factory=list)  # what could not be read but fails nothing (e.g. catalogs)
     refused: bool = False
     aborted: bool = False  # stopped before the snapshot was written: nothing changed
-    admin_rows: int = 0
+    admin_rows: int = 0  # admin ways in (ADMIN rows of the access map the views read): what the breaker compares
     previous_admin_rows: int | None = None
+    expanded_admin_rows: int | None = None  # rows of the reporting table ``…_admins`` (one per member reached)
     api_calls_by_family: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -77,6 +78,7 @@ class CollectReport:
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self.to_run_row())
         d["dry_run"] = self.dry_run
+        d["expanded_admin_rows"] = self.expanded_admin_rows
         d["notes"] = list(self.notes)
         d["exit_code"] = self.exit_code
         for k in ("started_at", "ended_at"):

@@ -7,11 +7,14 @@ in a single commit.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
 from rls import tables
+from rls.collect.expand import Expanded, Names, expand
 from rls.config import RlsConfig
+from rls.model.directory import Directory
 from rls.sql import SqlBackend, quote_name
 from rls.sql.structs import from_row
 
@@ -32,60 +35,82 @@ class SnapshotStore:
     def ensure_schema(self) -> None:
         self.backend.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(self.cfg.catalog, self.cfg.schema)}")
 
-    def admin_row_count(self) -> int | None:
-        """Admin rows of the last published snapshot (None before the first run)."""
-        if not self._exists(tables.ADMINS):
+    def admin_ways(self) -> int | None:
+        """Admin ways in of the last published snapshot (None before the first run)."""
+        if self._exists(tables.ACCESS_MAP):
+            table, where = tables.ACCESS_MAP, "permission = 'ADMIN'"
+        elif self._exists(tables.ADMINS):  # a snapshot from before the access map: its rows not reached via a group
+            table, where = tables.ADMINS, "NOT (user_name IS NOT NULL AND group_name IS NOT NULL)"
+        else:
             return None
-        return int(self.backend.fetch(f"SELECT count(*) AS n FROM {self.name(tables.ADMINS)}")[0]["n"])
+        return int(self.backend.fetch(f"SELECT count(*) AS n FROM {self.name(table)} WHERE {where}")[0]["n"])
 
-    def previous(self, workspace_ids: set[int]) -> dict[str, list[Any]]:
-        """Rows the last snapshot holds for these workspaces: kept when they cannot be collected now."""
-        out: dict[str, list[Any]] = {tables.ADMINS: [], tables.USERS: [], tables.PERMS: [], tables.ACCESS_MAP: []}
+    def previous(self, workspace_ids: set[int], directory: Directory) -> dict[str, list[Any]]:
+        """What the last snapshot holds for these workspaces (their ways in, their own row): kept when they cannot be
+        collected now, and expanded again with today's group memberships."""
+        out: dict[str, list[Any]] = {tables.PERMS: [], tables.ACCESS_MAP: []}
         if not workspace_ids:
             return out
         ids = ", ".join(str(int(w)) for w in sorted(workspace_ids))
-        for table, klass in (
-            (tables.ADMINS, tables.AccessRow),
-            (tables.USERS, tables.AccessRow),
-            (tables.PERMS, tables.WorkspacePerms),
-            (tables.ACCESS_MAP, tables.AccessMapRow),
-        ):
-            if self._exists(table):
-                rows = self.backend.fetch(f"SELECT * FROM {self.name(table)} WHERE workspace_id IN ({ids})")
-                out[table] = [from_row(klass, r) for r in rows]
-        if not out[tables.ACCESS_MAP] and not self._exists(tables.ACCESS_MAP):
-            # A snapshot from before the access map: its ways in are the rows not expanded from a group.
-            out[tables.ACCESS_MAP] = [m for r, level in _levels(out) if (m := _way_in(r, level)) is not None]
+
+        def rows(table: str, klass: type, where: str = "") -> list[Any]:
+            sql = f"SELECT * FROM {self.name(table)} WHERE workspace_id IN ({ids}){where}"
+            return [from_row(klass, r) for r in self.backend.fetch(sql)] if self._exists(table) else []
+
+        out[tables.PERMS] = [
+            dataclasses.replace(p, admins=[], users=[]) for p in rows(tables.PERMS, tables.WorkspacePerms)
+        ]
+        if self._exists(tables.ACCESS_MAP):
+            out[tables.ACCESS_MAP] = rows(tables.ACCESS_MAP, tables.AccessMapRow)
+        else:  # a snapshot from before the access map: its ways in are the rows not reached through a group
+            not_reached = " AND NOT (user_name IS NOT NULL AND group_name IS NOT NULL)"
+            out[tables.ACCESS_MAP] = [
+                _way_in(r, level)
+                for table, level in ((tables.ADMINS, "ADMIN"), (tables.USERS, "USER"))
+                for r in rows(table, tables.AccessRow, not_reached)
+            ]
+        # Older rows (and renamed groups) are matched to today's group ids by name: the expansion joins on the id.
+        by_name = {g.name: g.id for g in directory.groups.values()}
+        out[tables.ACCESS_MAP] = [
+            r._replace(group_id=by_name.get(r.group_name, r.group_id)) if r.group_id is None else r
+            for r in out[tables.ACCESS_MAP]
+        ]
         return out
 
     def write(
         self,
-        admins: list[tables.AccessRow],
-        users: list[tables.AccessRow],
-        perms: list[tables.WorkspacePerms],
-        members: list[tables.GroupMember],
-        principals: list[tables.PrincipalRow],
         access_map: list[tables.AccessMapRow],
-    ) -> None:
-        # Every row of every table is checked before the first write (a bad value changes nothing); the access map is
-        # what the views read: written last, once everything else is in place.
-        batch: list[tuple[str, Any, type]] = [
-            # the `self` level's id -> name map (lakeflow.jobs holds principal ids)
-            (self.name(tables.PRINCIPALS), principals, tables.PrincipalRow),
-            (self.name(tables.GROUP_MEMBERS), members, tables.GroupMember),
-            (self.name(tables.USERS), users, tables.AccessRow),
-            (self.name(tables.PERMS), perms, tables.WorkspacePerms),
-            (self.name(tables.ADMINS), admins, tables.AccessRow),
-            (self.name(tables.ACCESS_MAP), access_map, tables.AccessMapRow),
-        ]
-        self.backend.save_tables(batch)
+        perms: list[tables.WorkspacePerms],
+        edges: list[tables.GroupEdge],
+        principals: list[tables.PrincipalRow],
+        run_id: str,
+    ) -> Expanded:
+        """Write the driver's rows, expand the reporting tables in SQL, then the access map the views read."""
+        names = Names(self.cfg.catalog, self.cfg.schema)
+        # Every row of every table is checked before the first write (a bad value changes nothing).
+        staged = self.backend.stage_tables(
+            [
+                # the `self` level's id -> name map (lakeflow.jobs holds principal ids)
+                (self.name(tables.PRINCIPALS), principals, tables.PrincipalRow),
+                (self.name(tables.GROUP_EDGES), edges, tables.GroupEdge),
+                (names.perms_base, perms, tables.WorkspacePerms),
+                (self.name(tables.ACCESS_MAP), access_map, tables.AccessMapRow),
+            ]
+        )
+        self.backend.write_staged(staged[:-1])
+        try:
+            # The expansion reads the access map being written: a staging copy until the views may switch.
+            self.backend.write_staged([(names.access_map_stage, *staged[-1][1:])])
+            expanded = expand(self.backend, names, run_id)
+        finally:
+            self.backend.execute(f"DROP TABLE IF EXISTS {names.perms_base}")
+            self.backend.execute(f"DROP TABLE IF EXISTS {names.access_map_stage}")
+        # Last: the views switch to the new snapshot in this single overwrite.
+        self.backend.write_staged(staged[-1:])
+        return expanded
 
     def append_run(self, run: tables.CollectionRun) -> None:
         self.backend.save_table(self.name(tables.RUNS), [run], tables.CollectionRun, mode="append")
-
-
-def _levels(kept: dict[str, list[Any]]) -> list[tuple[tables.AccessRow, str]]:
-    return [(r, "ADMIN") for r in kept[tables.ADMINS]] + [(r, "USER") for r in kept[tables.USERS]]
 
 
 def _way_in(r: tables.AccessRow, permission: str) -> tables.AccessMapRow | None:

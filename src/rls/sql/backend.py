@@ -67,16 +67,31 @@ class SqlBackend(ABC):
     def save_tables(self, batch: Sequence[tuple[str, Sequence[Any], type]]) -> None:
         """Overwrite several tables as one snapshot: every row of every table is converted and checked against its
         table's schema before the first write, so a value the tables cannot hold changes nothing."""
-        start = time.perf_counter()
+        self.write_staged(self.stage_tables(batch))
+
+    def stage_tables(self, batch: Sequence[tuple[str, Sequence[Any], type]]) -> list[tuple[str, Any, int]]:
+        """Rows converted and checked against their table's schema, ready for :meth:`write_staged` (nothing
+        written)."""
         staged = []
         for full_name, rows, klass in batch:
             convert = row_converter(klass)
             staged.append((full_name, self._stage([convert(r) for r in rows], schema_ddl(klass)), len(rows)))
+        return staged
+
+    def write_staged(self, staged: Sequence[tuple[str, Any, int]]) -> None:
         for full_name, frame, n in staged:
+            start = time.perf_counter()
             self._write(full_name, frame, "overwrite")
             self._after_save(full_name)
             self._record(f"-- save_table {full_name} ({n} rows, overwrite)", "write", start)
-            start = time.perf_counter()
+
+    def save_query(self, full_name: str, sql: str) -> None:
+        """Overwrite a table with the result of a query, computed where the data is (atomic overwrite on Delta):
+        what grows with the account is expanded by the SQL engine, never held by the driver."""
+        start = time.perf_counter()
+        self._write(full_name, self._query_frame(sql), "overwrite")
+        self._after_save(full_name)
+        self._record(f"-- save_query {full_name}\n{sql}", "write", start)
 
     def table_exists(self, full_name: str) -> bool:
         return self._table_exists(full_name)
@@ -98,6 +113,10 @@ class SqlBackend(ABC):
 
     @abstractmethod
     def _write(self, full_name: str, staged: Any, mode: str) -> None: ...
+
+    @abstractmethod
+    def _query_frame(self, sql: str) -> Any:
+        """The (lazy) result of a query, in the form :meth:`_write` takes."""
 
     @abstractmethod
     def _table_exists(self, full_name: str) -> bool: ...
@@ -129,6 +148,9 @@ class SparkBackend(SqlBackend):
 
     def _fetch(self, sql: str) -> list[dict[str, Any]]:
         return [r.asDict(recursive=True) for r in self.spark.sql(self._prepare(sql)).collect()]
+
+    def _query_frame(self, sql: str) -> Any:
+        return self.spark.sql(self._prepare(sql))
 
     def _stage(self, rows: list[Any], schema: str) -> Any:
         # createDataFrame over local rows converts and verifies every row eagerly (verifySchema defaults to true).

@@ -212,6 +212,13 @@ class LocalWarehouseBackend(SparkBackend):
         with self._versions.statement(), self._statement_identity():
             return self._fetch_rows(sql)
 
+    def _query_frame(self, sql: str) -> Any:
+        # The caller must hold SELECT on what the query reads, as for any query (checked on the plan).
+        with self._versions.statement(), self._statement_identity():
+            df = self.spark.sql(self._prepare(sql))
+            self.privileges.check_read(df)
+            return df
+
     def _fetch_rows(self, sql: str) -> list[dict[str, Any]]:
         w = [t.word for t in significant(tokenize(sql))[:3]]
         if w[:2] == ["SHOW", "CATALOGS"]:
