@@ -18,8 +18,8 @@ from rls import tables
 from rls.model.access import Grant, WorkspaceInfo, effective_access
 from rls.model.directory import Directory, MemberRef, Principal
 from rls.model.memberships import flatten_all, flatten_group
-from rls.scenario import Scenario, load_scenario, parse_scenario
-from rls.scenario_gen import generate
+from rls_local.scenario import Scenario, load_scenario, parse_scenario
+from rls_local.scenario_gen import generate
 
 SCENARIOS = sorted((Path(__file__).parent.parent / "data" / "scenarios").glob("*.json"))
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
