@@ -114,9 +114,7 @@ def _missing(name: str) -> None:
         context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
     )
     def stand_in() -> None:
-        raise plugins.LocalStackMissing(
-            f"rls {name} needs the local stack (emulator, local warehouse): {plugins.INSTALL_HINT}"
-        )
+        raise plugins.missing(f"rls {name}")
 
 
 # Commands of installed plugins (the local stack: demo, sql, emulator); stand-ins that say how to get them otherwise.

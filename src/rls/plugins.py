@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 GROUP = "rls.cli_plugins"
 LOCAL_COMMANDS = ("demo", "sql", "emulator")  # the local stack's commands; a clear error when it is absent
-INSTALL_HINT = "install the local stack: `uv sync` in a checkout of rls (the rls-local package, dev group)"
+INSTALL_HINT = "run `uv sync` in a checkout of rls (it installs the rls-local package, dev group)"
 
 
 class LocalStack(Protocol):
@@ -48,10 +48,17 @@ def offer_local_stack(stack: LocalStack) -> None:
     _local = stack
 
 
+def missing(what: str) -> LocalStackMissing:
+    """The one-line error: ``what`` needs the local stack, and how to install it."""
+    return LocalStackMissing(
+        f"{what} needs the local stack (emulator, local warehouse), which is not installed: {INSTALL_HINT}"
+    )
+
+
 def local_stack(what: str) -> LocalStack:
-    """The installed local stack, or a one-line error naming ``what`` needed it and how to install it."""
+    """The installed local stack, or :func:`missing` naming ``what`` needed it."""
     if _local is None:
-        raise LocalStackMissing(f"{what} needs the local stack (emulator, local warehouse): {INSTALL_HINT}")
+        raise missing(what)
     return _local
 
 
