@@ -32,14 +32,14 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import command_line, machine, save
 
-from rls import scenario_gen
 from rls.collect.elevation import Ledger
 from rls.collect.ratelimit import classify
-from rls.emulator import Emulator, EmulatorOptions
 from rls.jobs import execute
-from rls.local import clients_for, local_config
-from rls.scenario import parse_scenario
 from rls.sql.backend import SqlBackend
+from rls_local import scenario_gen
+from rls_local.emulator import Emulator, EmulatorOptions
+from rls_local.local import clients_for, local_config
+from rls_local.scenario import parse_scenario
 
 SERVER_LIMITS = {"scim_get": 20.0, "scim_list": 4.0, "write": 5.0}  # published: 20/s, 240/min, 5/s
 
@@ -117,7 +117,7 @@ def run_rls(
         }
         cfg = local_config(scenario, emu, tmp, None, overrides)
         if sql == "spark":
-            from rls.warehouse import open_warehouse
+            from rls_local.warehouse import open_warehouse
 
             backend: SqlBackend = open_warehouse(tmp / f"warehouse-{elevation_concurrency}", create=True)
         else:

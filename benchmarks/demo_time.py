@@ -20,7 +20,7 @@ from _common import command_line, machine, median, save
 
 
 def one(workdir: Path) -> dict[str, float]:
-    from rls.demo import run_demo
+    from rls_local.demo import run_demo
 
     r = run_demo(None, workdir)
     if r.exit_code != 0:

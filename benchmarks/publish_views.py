@@ -21,8 +21,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import command_line, machine, median, save
 
-from rls.local import run_flow
 from rls.publish import publish
+from rls_local.local import run_flow
 
 FAST = {"collect.rate_limits": {f: 1000.0 for f in ("scim_get", "scim_list", "write", "workspace", "other")}}
 _n = itertools.count()
@@ -86,9 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--name", default="publish_views")
     a = p.parse_args(argv)
-    from rls.demo import default_scenario
-    from rls.scenario import load_scenario
-    from rls.warehouse import prepare_warehouse
+    from rls_local.demo import default_scenario
+    from rls_local.scenario import load_scenario
+    from rls_local.warehouse import prepare_warehouse
 
     shutil.rmtree(a.workdir, ignore_errors=True)
     scenario = load_scenario(default_scenario())

@@ -419,7 +419,7 @@ def fresh_bench_warehouse(workdir: Path) -> Any:
     """A local warehouse in an emptied ``workdir`` with the benchmarks' membership platform installed."""
     import shutil
 
-    from rls.warehouse import open_warehouse
+    from rls_local.warehouse import open_warehouse
 
     shutil.rmtree(workdir, ignore_errors=True)
     backend = open_warehouse(workdir, create=True)

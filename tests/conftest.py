@@ -1,7 +1,7 @@
 """Fixtures shared by every test package.
 
-``warehouse`` (session scope): a :class:`rls.warehouse.LocalWarehouseBackend` on a temporary work directory,
-prepared for the example scenario (``src/rls/data/example-scenario.json``):
+``warehouse`` (session scope): a :class:`rls_local.warehouse.LocalWarehouseBackend` on a temporary work directory,
+prepared for the example scenario (``local/src/rls_local/data/example-scenario.json``):
 
 - the emulated platform: ``is_account_group_member('<group>')`` answers from that scenario's account groups;
 - synthetic ``system.*`` tables (rows for every workspace, ``'0'`` and NULL) and ``system.information_schema``;
@@ -12,7 +12,7 @@ It is shared by the whole test session (Spark starts once per process, ~5 s): cr
 ``CREATE SCHEMA IF NOT EXISTS main.<your_test>``) rather than changing ``system.*``, and compare
 ``warehouse.statements`` before/after rather than from zero. The setup itself records no statements.
 
-``use_scenario``: call it with another :class:`rls.scenario.Scenario` to make ``is_account_group_member`` answer
+``use_scenario``: call it with another :class:`rls_local.scenario.Scenario` to make ``is_account_group_member`` answer
 from that scenario for the rest of the test; the example scenario's memberships are restored afterwards.
 """
 
@@ -24,12 +24,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from rls.scenario import Scenario, load_scenario
+from rls_local.scenario import Scenario, load_scenario
 
 if TYPE_CHECKING:
-    from rls.warehouse import LocalWarehouseBackend
+    from rls_local.warehouse import LocalWarehouseBackend
 
-EXAMPLE_SCENARIO = Path(__file__).resolve().parents[1] / "src" / "rls" / "data" / "example-scenario.json"
+EXAMPLE_SCENARIO = (
+    Path(__file__).resolve().parents[1] / "local" / "src" / "rls_local" / "data" / "example-scenario.json"
+)
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +41,7 @@ def example_scenario() -> Scenario:
 
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory: pytest.TempPathFactory, example_scenario: Scenario) -> Iterator[LocalWarehouseBackend]:
-    from rls.warehouse import prepare_warehouse
+    from rls_local.warehouse import prepare_warehouse
 
     backend = prepare_warehouse(tmp_path_factory.mktemp("warehouse"), example_scenario)
     yield backend
@@ -48,7 +50,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory, example_scenario: Scenar
 
 @pytest.fixture
 def use_scenario(warehouse: LocalWarehouseBackend, example_scenario: Scenario) -> Iterator[Callable[[Scenario], None]]:
-    from rls.warehouse import install_platform
+    from rls_local.warehouse import install_platform
 
     def install(scenario: Scenario) -> None:
         install_platform(warehouse, scenario)

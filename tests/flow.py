@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from rls import tables
-from rls.local import FlowResult, run_flow
-from rls.scenario import Scenario, parse_scenario
 from rls.sql import quote_name
-from rls.warehouse import build_system_tables, install_platform
+from rls_local.local import FlowResult, run_flow
+from rls_local.scenario import Scenario, parse_scenario
+from rls_local.warehouse import build_system_tables, install_platform
 
 _schemas = itertools.count()
 SCENARIOS = Path(__file__).parent / "data" / "scenarios"

@@ -6,7 +6,7 @@ in either cannot hide in both.
 
 from __future__ import annotations
 
-from rls.scenario import PrincipalRef, Scenario
+from rls_local.scenario import PrincipalRef, Scenario
 
 
 def _members_closure(s: Scenario, group_id: str) -> set[PrincipalRef]:

@@ -16,7 +16,7 @@ sys.path.insert(0, str(BENCH))
 def test_view_overhead_small(warehouse, example_scenario) -> None:
     import view_overhead
 
-    from rls.warehouse import install_platform
+    from rls_local.warehouse import install_platform
 
     try:
         doc = view_overhead.run(warehouse, rows=20_000, workspaces=50, admin_workspaces=3, filler=100, repeats=1)
@@ -73,7 +73,7 @@ def test_demo_time_small(tmp_path) -> None:
 def test_self_level_small(warehouse, example_scenario) -> None:
     import self_level
 
-    from rls.warehouse import install_platform
+    from rls_local.warehouse import install_platform
 
     try:
         doc = self_level.run(

@@ -17,7 +17,7 @@ from rls.sql import quote_name
 from rls.tables import ADMINS as ADMINS_TABLE
 from rls.tables import USER, AccessRow
 from rls.verify import DEFAULT_DASHBOARDS
-from rls.warehouse.privileges import PrivilegeError
+from rls_local.warehouse.privileges import PrivilegeError
 
 ROOT = Path(__file__).resolve().parents[1]
 BOARDS = sorted((ROOT / "src" / "dashboards").glob("*.lvdash.json"))

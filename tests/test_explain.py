@@ -18,10 +18,10 @@ import oracle
 from flow import flow, fresh_schema, load
 from rls import tables
 from rls.explain import BY_GROUP, ExplainError, Explanation, explain
-from rls.scenario import PrincipalRef, Scenario
 from rls.sql import quote_name
 from rls.sql.structs import from_row
-from rls.warehouse import install_platform
+from rls_local.scenario import PrincipalRef, Scenario
+from rls_local.warehouse import install_platform
 
 SCENARIO = load("tricky", faults=[])  # faults only slow the collection down; they are tested elsewhere
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from rls.collect.ledger import Ledger, LedgerEntry, LedgerError
-from rls.warehouse.volume import StrictVolumeFiles
+from rls_local.warehouse.volume import StrictVolumeFiles
 
 
 def _entry(run: str = "20261201T000000Z-abc", wid: int = 1001, previous: list[str] | None = None) -> LedgerEntry:

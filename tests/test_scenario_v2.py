@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from rls.scenario import DEFAULT_REGION, PrincipalRef, ScenarioError, load_scenario, parse_scenario
-from rls.scenario_gen import generate
+from rls_local.scenario import DEFAULT_REGION, PrincipalRef, ScenarioError, load_scenario, parse_scenario
+from rls_local.scenario_gen import generate
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ROOT / "src" / "rls" / "data" / "example-scenario.json"
+SHIPPED = ROOT / "local" / "src" / "rls_local" / "data" / "example-scenario.json"
 SPEC = Path("/work/shared/spec/example-scenario.json")
 
 

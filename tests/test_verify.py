@@ -20,7 +20,7 @@ from rls.publish import FINGERPRINT_PROPERTY, publish
 from rls.sql import quote_name
 from rls.sql.structs import from_row
 from rls.verify import verify
-from rls.warehouse import install_platform
+from rls_local.warehouse import install_platform
 
 VIEW = "vw_system_access_audit"
 # what the dashboard reads, so that its check runs against a deployment that publishes them

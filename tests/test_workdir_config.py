@@ -18,8 +18,8 @@ import pytest
 
 from rls import exitcodes
 from rls.config import ConfigError, load_config
-from rls.local import SETTINGS_FILE, workdir_config, write_local_files
-from rls.scenario import load_scenario
+from rls_local.local import SETTINGS_FILE, workdir_config, write_local_files
+from rls_local.scenario import load_scenario
 
 EXAMPLE = Path(__file__).parent / "data" / "scenarios" / "example.json"
 SELF = "publish:\n  access_levels: {query.history: self}\n"
@@ -57,7 +57,7 @@ def test_another_config_is_adopted_and_said(tmp_path: Path, caplog: pytest.LogCa
     workdir = made_with(tmp_path, SELF)
     other = tmp_path / "defaults.yml"
     other.write_text("# nothing set\n", encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="rls.local"):
+    with caplog.at_level(logging.WARNING, logger="rls_local.local"):
         assert level(workdir_config(workdir, other, remember=True)) == "admin"
     assert f"now uses config {other}" in caplog.text
     assert level(workdir_config(workdir, None, remember=True)) == "admin"  # remembered from now on
@@ -76,7 +76,7 @@ def test_a_reading_command_uses_another_config_once(tmp_path: Path, caplog: pyte
     workdir = made_with(tmp_path, SELF)
     other = tmp_path / "defaults.yml"
     other.write_text("{}\n", encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="rls.local"):
+    with caplog.at_level(logging.WARNING, logger="rls_local.local"):
         assert level(workdir_config(workdir, other, remember=False)) == "admin"
     assert "this command runs with" in caplog.text
     assert level(workdir_config(workdir, None, remember=False)) == "self"
@@ -86,7 +86,7 @@ def test_the_same_content_elsewhere_is_no_change(tmp_path: Path, caplog: pytest.
     workdir = made_with(tmp_path, SELF)
     copy = tmp_path / "copy.yml"
     copy.write_text(SELF, encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="rls.local"):
+    with caplog.at_level(logging.WARNING, logger="rls_local.local"):
         assert level(workdir_config(workdir, copy, remember=True)) == "self"
     assert caplog.text == ""
 

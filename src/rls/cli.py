@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from rls import __version__, exitcodes
+from rls import __version__, exitcodes, plugins
 from rls.errors import explain as one_line_error
 
 app = typer.Typer(
@@ -104,74 +104,24 @@ def _report(result: Any, as_json: bool) -> None:
     raise typer.Exit(result.exit_code)
 
 
-@app.command()
-def demo(
-    scenario: Annotated[Path | None, typer.Option(help="Scenario file (default: the shipped example).")] = None,
-    workdir: Annotated[Path, typer.Option(help="Work directory of the local warehouse (rebuilt).")] = Path(
-        ".rls-work/demo"
-    ),
-    as_json: JsonOpt = False,
-) -> None:
-    """Run the whole job locally: emulated account, synthetic system tables, collect, publish, who sees what."""
-    from rls.demo import print_summary, run_demo
-    from rls.render import progress_bars
+def _missing(name: str) -> None:
+    """A hidden stand-in for a local-stack command when that stack is not installed: one line, exit 1."""
 
-    with progress_bars(err, not (G.quiet or as_json)) as progress:
-        result = run_demo(scenario, workdir, progress=progress, log=None if G.quiet or as_json else _say)
-    if as_json:
-        _emit(result.as_dict())
-    else:
-        print_summary(out, result)
-    raise typer.Exit(result.exit_code)
+    @app.command(
+        name,
+        hidden=True,
+        add_help_option=False,
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    )
+    def stand_in() -> None:
+        raise plugins.missing(f"rls {name}")
 
 
-@app.command("sql")
-def sql_command(
-    query: Annotated[str, typer.Argument(help="SQL to run, e.g. SELECT count(*) FROM vw_system_access_audit")],
-    workdir: Annotated[Path, typer.Option(help="Work directory made by `rls demo`.")],
-    as_identity: Annotated[str, typer.Option("--as", help="Identity current_user() returns (email or SP app id).")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print rows as a JSON array of objects.")] = False,
-) -> None:
-    """Query the local warehouse as an identity (the contract in shared/spec/scenario.md)."""
-    from rls.demo import query_as
-
-    rows = query_as(workdir, as_identity, query)
-    if as_json:
-        print(json.dumps(rows, default=str))
-    else:
-        from rich.table import Table
-
-        from rls.render import plain
-
-        t = Table()
-        for name in rows[0].keys() if rows else ["(no rows)"]:
-            t.add_column(plain(name))
-        for r in rows:
-            t.add_row(*map(plain, r.values()))
-        out.print(t)
-    raise typer.Exit(exitcodes.OK)
-
-
-@app.command()
-def emulator(
-    scenario: Annotated[Path, typer.Option(help="Scenario file to serve.")],
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 8765,
-    latency_ms: Annotated[str, typer.Option(help="Added latency per request, LO,HI in ms.")] = "0,0",
-    rate_limits: Annotated[str | None, typer.Option(help="Per-family limits, e.g. scim_get=20,write=5.")] = None,
-    credentials_file: Annotated[
-        Path | None, typer.Option(help="Where to write the OAuth client credentials (mode 0600; default: a temp dir).")
-    ] = None,
-) -> None:
-    """Serve a scenario over the Databricks REST paths until Ctrl-C (see GET /_emulator/state)."""
-    from rls.emulator import EmulatorOptions, run_standalone
-
-    lo, _, hi = latency_ms.partition(",")
-    limits = None
-    if rate_limits:
-        limits = {k.strip(): float(v) for k, v in (p.split("=", 1) for p in rate_limits.split(",") if p.strip())}
-    opts = EmulatorOptions(port=port, latency_ms=(float(lo or 0), float(hi or lo or 0)), rate_limits=limits)
-    run_standalone(scenario, port, opts, credentials_file)
-    raise typer.Exit(exitcodes.OK)
+# Commands of installed plugins (the local stack: demo, sql, emulator); stand-ins that say how to get them otherwise.
+plugins.load(app)
+_registered = {c.name or c.callback.__name__ for c in app.registered_commands}  # type: ignore[union-attr]
+for _name in (n for n in plugins.LOCAL_COMMANDS if n not in _registered):
+    _missing(_name)
 
 
 def _task(task: str, **kw: Any) -> None:
@@ -180,8 +130,15 @@ def _task(task: str, **kw: Any) -> None:
     from rls.render import progress_bars
 
     as_json = kw.pop("as_json")
+    workdir, scenario = kw.pop("workdir"), kw.pop("scenario", None)
+    if workdir is None and scenario is not None:
+        raise ValueError("--scenario needs --workdir: an emulated account goes with the local warehouse")
     with progress_bars(err, not (G.quiet or as_json)) as progress:
-        reports = run_cli_task(task, progress=progress, **kw)
+        if workdir is None:
+            reports = run_cli_task(task, progress=progress, **kw)
+        else:
+            local = plugins.local_stack("--workdir")
+            reports = local.run_task(task, workdir=workdir, scenario=scenario, progress=progress, **kw)
     from rls.render import collect_summary, publish_summary
 
     if as_json:
@@ -259,18 +216,17 @@ def run(
 
 def _config_for(config: Path | None, catalog: str | None, schema: str | None, workdir: Path | None) -> Any:
     from rls.config import load_config
-    from rls.local import read_settings, workdir_config
 
-    overrides: dict[str, Any] = {"catalog": catalog, "schema": schema}
     if workdir is None:
-        return load_config(config, overrides)
-    settings = read_settings(workdir)  # the workdir's namespace and remembered config, unless given explicitly
-    overrides = {
-        "table_format": "parquet",
-        "catalog": catalog or settings["catalog"],
-        "schema": schema or settings["schema"],
-    }
-    return load_config(workdir_config(workdir, config, remember=False), overrides)
+        return load_config(config, {"catalog": catalog, "schema": schema})
+    return plugins.local_stack("--workdir").config_for(config, catalog, schema, workdir)
+
+
+def _backend_for(cfg: Any, workdir: Path | None) -> Any:
+    """The Databricks Spark session, or the local warehouse in ``workdir`` (the local stack's)."""
+    from rls.jobs import backend_for
+
+    return backend_for(cfg) if workdir is None else plugins.local_stack("--workdir").backend(workdir)
 
 
 @app.command()
@@ -286,12 +242,12 @@ def verify(
     as_json: JsonOpt = False,
 ) -> None:
     """Check an installation: views present, current, owned; no bypass of the views; fresh data; no open elevation."""
-    from rls.jobs import backend_for, ledger_path
+    from rls.jobs import ledger_path
     from rls.verify import verify as run_verify
 
     cfg = _config_for(config, catalog, schema, workdir)
     report = run_verify(
-        backend_for(cfg, workdir),
+        _backend_for(cfg, workdir),
         cfg,
         ledger_path=ledger_path(cfg, workdir),
         max_age_hours=max_age_hours,
@@ -311,10 +267,9 @@ def explain(
 ) -> None:
     """Which workspaces an identity sees through the views and why (assignment, group chain, local admins)."""
     from rls.explain import explain as run_explain
-    from rls.jobs import backend_for
 
     cfg = _config_for(config, catalog, schema, workdir)
-    _report(run_explain(backend_for(cfg, workdir), cfg, user), as_json)
+    _report(run_explain(_backend_for(cfg, workdir), cfg, user), as_json)
 
 
 def main(argv: list[str] | None = None) -> None:

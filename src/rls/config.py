@@ -15,10 +15,11 @@ from typing import Any
 
 import yaml
 
+from rls.errors import InputError
 from rls.sql import system_tables
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError):
     """Configuration that cannot be used; the message names the key."""
 
 

@@ -5,19 +5,22 @@ from __future__ import annotations
 from rls.parallel import describe
 
 
+class RlsError(Exception):
+    """An error whose message is already the one line an operator needs: what is wrong and what to do.
+
+    The packages' own errors subclass it (config, scenario, local warehouse, API answer, task, explain), so the CLI
+    recognises them by type, as the SDK and lsql do, not by name."""
+
+
+class InputError(RlsError, ValueError):
+    """Input that cannot be used (a config, a scenario file, a command's arguments); the message names the key."""
+
+
 def explain(e: BaseException) -> str:
     """One line naming the problem and the fix; falls back to the exception's own first line."""
     from databricks.sdk.errors import DatabricksError, PermissionDenied, Unauthenticated
 
-    from rls.collect.account_api import ApiAnswerError
-    from rls.config import ConfigError
-    from rls.scenario import ScenarioError
-
-    if isinstance(e, ConfigError | ScenarioError | ApiAnswerError | FileNotFoundError) or type(e).__name__ in (
-        "WarehouseError",
-        "TaskFailed",
-        "ExplainError",
-    ):
+    if isinstance(e, RlsError | FileNotFoundError):
         return str(e).strip().splitlines()[0]
     text = describe(e)
     low = text.lower()

@@ -14,6 +14,7 @@ from typing import Any
 
 from rls import exitcodes, tables
 from rls.config import RlsConfig
+from rls.errors import RlsError
 from rls.sql import SqlBackend, quote_name, quote_string, system_tables
 
 ADMIN = "ADMIN"
@@ -22,7 +23,7 @@ BY_USER_NAME = "user_name"  # the current_user() path of the views
 BY_GROUP = "account group"  # the is_account_group_member() path
 
 
-class ExplainError(RuntimeError):
+class ExplainError(RlsError, RuntimeError):
     """The collected tables cannot be read (not collected yet, wrong catalog/schema)."""
 
 

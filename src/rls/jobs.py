@@ -1,7 +1,8 @@
 """Entry points of the bundle job's tasks (notebooks) and of the CLI's collect/publish/run commands.
 
 Both go through :func:`execute`: same configuration, same collector and publisher, only the seams differ —
-Databricks (the job's Spark session, the SDK's unified auth) or local (embedded warehouse, emulated account).
+Databricks (the job's Spark session, the SDK's unified auth) or local (embedded warehouse, emulated account: the
+local stack, :mod:`rls_local.jobs`, which calls :func:`execute` with its own backend and clients).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from rls.collect.clients import Clients
 from rls.collect.collector import Collector, Progress
 from rls.collect.elevation import Ledger
 from rls.config import RlsConfig, load_config
+from rls.errors import RlsError
 from rls.sql import SqlBackend, quote_name
 
 logger = logging.getLogger(__name__)
@@ -25,7 +27,7 @@ VOLUME = "rls_state"
 LEDGER_DIR = "elevation-ledger"  # a directory: one immutable file per event (volumes refuse appends)
 
 
-class TaskFailed(RuntimeError):
+class TaskFailed(RlsError, RuntimeError):
     """Raised by a job task so that the Databricks task fails visibly with the reason and the exit code."""
 
     def __init__(self, message: str, exit_code: int) -> None:
@@ -65,87 +67,27 @@ def run_cli_task(
     config: Path | None,
     catalog: str | None,
     schema: str | None,
-    workdir: Path | None,
-    scenario: Path | None = None,
     dry_run: bool = False,
     force: bool = False,
     prune: bool = False,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    overrides: dict[str, Any] = {"catalog": catalog, "schema": schema}
-    if workdir is None:
-        if scenario is not None:
-            raise ValueError("--scenario needs --workdir: an emulated account goes with the local warehouse")
-        from rls.sql.backend import databricks_backend
+    """A task from the CLI against Databricks (``--workdir``: the local stack's own ``run_task``, see rls.plugins)."""
+    from rls.sql.backend import databricks_backend
 
-        cfg = load_config(config, overrides)
-        backend = databricks_backend(cfg.table_format)
-        return execute(
-            task,
-            cfg,
-            backend,
-            clients=lambda: Clients(cfg.collect),
-            ledger=_databricks_ledger(cfg, backend),
-            dry_run=dry_run,
-            force=force,
-            prune=prune,
-            progress=progress,
-        )
-    return _run_local(task, config, overrides, workdir, scenario, dry_run, force, prune, progress)
-
-
-def _run_local(
-    task: str,
-    config: Path | None,
-    overrides: dict[str, Any],
-    workdir: Path,
-    scenario_path: Path | None,
-    dry_run: bool,
-    force: bool,
-    prune: bool,
-    progress: Progress | None,
-) -> dict[str, Any]:
-    from rls import local
-    from rls.emulator import Emulator
-    from rls.scenario import load_scenario
-    from rls.warehouse import open_warehouse, prepare_warehouse
-
-    # Without --config, the config the workdir was made with (a remembered copy), not the defaults.
-    source = local.workdir_config(workdir, config, remember=True)
-    if scenario_path is None:
-        cfg = load_config(source, {"table_format": "parquet", **overrides})
-        backend = open_warehouse(workdir)
-        ledger = local.local_ledger(cfg, workdir)
-        return execute(
-            task,
-            cfg,
-            backend,
-            clients=lambda: Clients(cfg.collect),
-            ledger=ledger,
-            dry_run=dry_run,
-            force=force,
-            prune=prune,
-            progress=progress,
-        )
-    scenario = load_scenario(scenario_path)
-    fresh = not (workdir / local.SETTINGS_FILE).exists()
-    backend = prepare_warehouse(workdir, scenario) if fresh else open_warehouse(workdir)
-    with Emulator(scenario) as emu:
-        cfg = local.local_config(scenario, emu, workdir, source, overrides)
-        ledger = local.local_ledger(cfg, workdir)
-        reports = execute(
-            task,
-            cfg,
-            backend,
-            clients=lambda: local.clients_for(cfg, emu),
-            ledger=ledger,
-            dry_run=dry_run,
-            force=force,
-            prune=prune,
-            progress=progress,
-        )
-        local.write_local_files(workdir, cfg, scenario, emu.state(), source)
-    return reports
+    cfg = load_config(config, {"catalog": catalog, "schema": schema})
+    backend = databricks_backend(cfg.table_format)
+    return execute(
+        task,
+        cfg,
+        backend,
+        clients=lambda: Clients(cfg.collect),
+        ledger=_databricks_ledger(cfg, backend),
+        dry_run=dry_run,
+        force=force,
+        prune=prune,
+        progress=progress,
+    )
 
 
 def execute(
@@ -186,12 +128,8 @@ def ledger_path(cfg: RlsConfig, workdir: Path | None) -> Path:
     return Path("/Volumes") / cfg.catalog / cfg.schema / VOLUME / LEDGER_DIR
 
 
-def backend_for(cfg: RlsConfig, workdir: Path | None) -> SqlBackend:
-    """The local warehouse in ``workdir``, or the Databricks Spark session (job, or databricks-connect)."""
-    if workdir is not None:
-        from rls.warehouse import open_warehouse
-
-        return open_warehouse(workdir)
+def backend_for(cfg: RlsConfig) -> SqlBackend:
+    """The Databricks Spark session (job, or databricks-connect); the local warehouse is the local stack's."""
     from rls.sql.backend import databricks_backend
 
     return databricks_backend(cfg.table_format)

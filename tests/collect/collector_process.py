@@ -17,7 +17,7 @@ from rls.collect.collector import Collector
 from rls.collect.elevation import Ledger
 from rls.config import load_config
 from rls.sql.backend import SqlBackend
-from rls.warehouse.volume import StrictVolumeFiles
+from rls_local.warehouse.volume import StrictVolumeFiles
 
 
 class _NoSql(SqlBackend):

@@ -10,9 +10,9 @@ import pytest
 import oracle
 from flow import flow, fresh_schema, load
 from rls import exitcodes, tables
-from rls.scenario import Scenario, parse_scenario
-from rls.scenario_gen import generate
 from rls.sql import quote_name
+from rls_local.scenario import Scenario, parse_scenario
+from rls_local.scenario_gen import generate
 
 SCENARIOS = {
     "example": lambda: load("example"),

@@ -7,7 +7,7 @@ from collections import Counter
 import oracle
 from flow import admins_by_user_name, flow, fresh_schema, load
 from rls import exitcodes
-from rls.emulator import EmulatorOptions
+from rls_local.emulator import EmulatorOptions
 
 SERVER_LIMITS = {"scim_get": 4.0, "scim_list": 2.0, "write": 3.0, "workspace": 6.0, "other": 8.0}
 

@@ -10,9 +10,9 @@ import pytest
 import oracle
 from flow import admins_by_user_name, assignments_key, flow, fresh_schema, initial_assignments, load, visible
 from rls import exitcodes, tables
-from rls.scenario import parse_scenario
-from rls.scenario_gen import generate
 from rls.sql import quote_name
+from rls_local.scenario import parse_scenario
+from rls_local.scenario_gen import generate
 
 VIEW = "vw_system_access_audit"
 

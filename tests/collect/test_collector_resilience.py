@@ -22,10 +22,10 @@ from flow import (
 )
 from rls import exitcodes, tables
 from rls.collect.elevation import Ledger
-from rls.emulator import Emulator, EmulatorOptions
-from rls.local import local_config
 from rls.sql import quote_name
-from rls.warehouse.volume import StrictVolumeFiles
+from rls_local.emulator import Emulator, EmulatorOptions
+from rls_local.local import local_config
+from rls_local.warehouse.volume import StrictVolumeFiles
 
 VIEW = "vw_system_access_audit"
 FAST = {"collect.retry_timeout_s": 3.0}

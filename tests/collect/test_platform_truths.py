@@ -9,12 +9,12 @@ import oracle
 from flow import QUICK, assignments_key, flow, fresh_schema, initial_assignments, prepare, visible, with_changes
 from rls import exitcodes, tables
 from rls.collect.clients import Clients
-from rls.emulator import Emulator, EmulatorOptions
 from rls.jobs import execute
-from rls.local import local_config, local_ledger
-from rls.scenario import parse_scenario
-from rls.scenario_gen import generate
 from rls.sql import quote_name
+from rls_local.emulator import Emulator, EmulatorOptions
+from rls_local.local import local_config, local_ledger
+from rls_local.scenario import parse_scenario
+from rls_local.scenario_gen import generate
 
 VIEW = "vw_system_access_audit"
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 import oracle
 from flow import flow, fresh_schema, visible
 from rls import exitcodes
-from rls.scenario import parse_scenario
-from rls.scenario_gen import generate
+from rls_local.scenario import parse_scenario
+from rls_local.scenario_gen import generate
 
 
 @settings(

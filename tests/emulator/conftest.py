@@ -34,10 +34,12 @@ from databricks.sdk import AccountClient, WorkspaceClient
 from databricks.sdk.clock import Clock
 from databricks.sdk.config import Config
 
-from rls.emulator import Emulator, EmulatorOptions
-from rls.scenario import Scenario, parse_scenario
+from rls_local.emulator import Emulator, EmulatorOptions
+from rls_local.scenario import Scenario, parse_scenario
 
-EXAMPLE_SCENARIO = Path(__file__).resolve().parents[2] / "src" / "rls" / "data" / "example-scenario.json"
+EXAMPLE_SCENARIO = (
+    Path(__file__).resolve().parents[2] / "local" / "src" / "rls_local" / "data" / "example-scenario.json"
+)
 
 
 class RecordingClock(Clock):

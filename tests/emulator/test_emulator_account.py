@@ -12,7 +12,7 @@ from databricks.sdk.errors import BadRequest, NotFound
 from databricks.sdk.service.iam import WorkspacePermission
 from databricks.sdk.service.provisioning import WorkspaceStatus
 
-from rls.scenario import PrincipalRef
+from rls_local.scenario import PrincipalRef
 
 # The whole emulator suite runs in seconds: a hang must fail fast, not after the global 600 s.
 pytestmark = pytest.mark.timeout(60)

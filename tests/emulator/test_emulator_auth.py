@@ -8,7 +8,7 @@ import pytest
 import requests
 from databricks.sdk.errors import PermissionDenied
 
-from rls.scenario import PrincipalRef
+from rls_local.scenario import PrincipalRef
 
 # The whole emulator suite runs in seconds: a hang must fail fast, not after the global 600 s.
 pytestmark = pytest.mark.timeout(60)

@@ -7,7 +7,7 @@ import requests
 from databricks.sdk.errors import InternalError
 from databricks.sdk.service.iam import WorkspacePermission
 
-from rls.scenario import PrincipalRef
+from rls_local.scenario import PrincipalRef
 
 # The whole emulator suite runs in seconds: a hang must fail fast, not after the global 600 s.
 pytestmark = pytest.mark.timeout(60)

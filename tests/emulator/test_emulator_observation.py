@@ -18,8 +18,8 @@ from databricks.sdk import AccountClient
 from databricks.sdk.config import Config
 from databricks.sdk.service.iam import WorkspacePermission
 
-from rls.emulator import Emulator, EmulatorOptions, run_standalone
-from rls.scenario import PrincipalRef, ScenarioError
+from rls_local.emulator import Emulator, EmulatorOptions, run_standalone
+from rls_local.scenario import PrincipalRef, ScenarioError
 
 # The whole emulator suite runs in seconds: a hang must fail fast, not after the global 600 s.
 pytestmark = pytest.mark.timeout(60)
@@ -88,7 +88,7 @@ def test_options_are_validated():
 
 
 def test_lifecycle(example_doc):
-    from rls.scenario import parse_scenario
+    from rls_local.scenario import parse_scenario
 
     emu = Emulator(parse_scenario(example_doc))
     with pytest.raises(RuntimeError):
@@ -136,7 +136,7 @@ def test_standalone_serves_until_interrupted(tmp_path, example_doc):
     creds_path.write_text("stale")
     creds_path.chmod(0o644)  # an existing, readable file: narrowed to 0600 before the secret goes in
     code = (
-        "from rls.emulator import run_standalone; "
+        "from rls_local.emulator import run_standalone; "
         f"run_standalone({str(path)!r}, 0, credentials_file={str(creds_path)!r})"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -174,7 +174,7 @@ def test_standalone_serves_until_interrupted(tmp_path, example_doc):
 def test_standalone_default_credentials_file_is_private(tmp_path, example_doc):
     path = tmp_path / "scenario.json"
     path.write_text(json.dumps(example_doc))
-    code = f"from rls.emulator import run_standalone; run_standalone({str(path)!r}, 0)"
+    code = f"from rls_local.emulator import run_standalone; run_standalone({str(path)!r}, 0)"
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         fields = dict(re.findall(r"(\w+)=(\S+)", proc.stdout.readline()))

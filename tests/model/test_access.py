@@ -20,8 +20,8 @@ from rls.collect.expand import Names, expand
 from rls.collect.rows import group_edges
 from rls.model.access import Grant, WorkspaceInfo, ways_in
 from rls.model.directory import Directory, MemberRef, Principal
-from rls.scenario import Scenario, load_scenario, parse_scenario
-from rls.scenario_gen import generate
+from rls_local.scenario import Scenario, load_scenario, parse_scenario
+from rls_local.scenario_gen import generate
 
 SCENARIOS = sorted((Path(__file__).parent.parent / "data" / "scenarios").glob("*.json"))
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

@@ -56,7 +56,7 @@ def config(catalog: str, schema: str, *, system_catalog: str = "system", **publi
 def make_system_catalog(backend, catalog: str, tables: dict[str, str], workspaces: Iterable[str | None] = ()) -> None:
     """``{"access.audit": "workspace_id STRING, action STRING"}`` -> tables with one row per workspace (and
     '0', NULL) where they have a workspace_id, then ``<catalog>.information_schema`` describing them."""
-    from rls.warehouse import refresh_information_schema
+    from rls_local.warehouse import refresh_information_schema
 
     backend.create_catalog(catalog)
     for key, columns in tables.items():

@@ -14,7 +14,7 @@ from publish_helpers import WORKSPACES, admin_row, config, ddl, make_system_cata
 from rls.exitcodes import ERROR, PARTIAL
 from rls.publish import FINGERPRINT_PROPERTY, GRANTS_PROPERTY, discover, publish, view_sql
 from rls.publish.state import _per_view, read_existing
-from rls.warehouse import refresh_information_schema
+from rls_local.warehouse import refresh_information_schema
 
 ALICE = "alice@example.com"
 

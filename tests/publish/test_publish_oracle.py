@@ -10,8 +10,8 @@ import pytest
 from publish_helpers import WORKSPACES, admin_row, config, ddl, write_admins
 
 from rls.publish import STATIC_TABLES, publish
-from rls.scenario import Scenario, parse_scenario
 from rls.sql.quoting import quote_name
+from rls_local.scenario import Scenario, parse_scenario
 
 CATALOG = "main"
 SCHEMA = "pub_oracle"
@@ -82,7 +82,7 @@ def expected_admin_workspaces(identity: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def oracle_account(warehouse, example_scenario) -> Iterator[None]:
-    from rls.warehouse import install_platform
+    from rls_local.warehouse import install_platform
 
     install_platform(warehouse, _scenario())
     rows = [admin_row(w, user=u) for w, u in DIRECT] + [admin_row(w, sp=s) for w, s in DIRECT_SP]
@@ -120,7 +120,7 @@ def visible(warehouse, views: list[str], schema: str, identity: str | None) -> d
 
 def test_every_workspace_table_has_a_view(warehouse, published):
     from rls.sql.system_tables import REFERENCE_TABLES
-    from rls.warehouse import NO_WORKSPACE_ID, WORKSPACE_TABLES
+    from rls_local.warehouse import NO_WORKSPACE_ID, WORKSPACE_TABLES
 
     created = {r.source for r in published.results if r.status == "created" and "vw_system_" in r.view}
     assert set(STATIC_TABLES) <= created  # the 18 the issue names

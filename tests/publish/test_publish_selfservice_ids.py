@@ -14,7 +14,7 @@ from rls import exitcodes
 from rls.publish import discover, view_sql
 from rls.publish.viewsql import ViewSqlError
 from rls.sql import quote_name
-from rls.warehouse.synthetic import principal_ids
+from rls_local.warehouse.synthetic import principal_ids
 
 JOBS = "lakeflow.jobs"
 OVERRIDES = {

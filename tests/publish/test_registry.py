@@ -6,7 +6,7 @@ from rls import config, verify
 from rls.publish import STATIC_TABLES
 from rls.publish.report import PublishReport, ViewResult
 from rls.sql import system_tables as st
-from rls.warehouse import system_schemas
+from rls_local.warehouse import system_schemas
 
 
 def test_every_other_list_derives_from_the_registry() -> None:

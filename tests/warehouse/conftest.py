@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE_SCENARIO = ROOT / "src" / "rls" / "data" / "example-scenario.json"
+EXAMPLE_SCENARIO = ROOT / "local" / "src" / "rls_local" / "data" / "example-scenario.json"
 
 # A first process: platform, a table and a view over three-part names that calls current_user() and
 # is_account_group_member(); test_workdir.py reads them back from a second process.
 CREATE = """
 import sys
-from rls.scenario import load_scenario
-from rls.warehouse import open_warehouse, install_platform
+from rls_local.scenario import load_scenario
+from rls_local.warehouse import open_warehouse, install_platform
 b = open_warehouse(sys.argv[1], create=True)
 install_platform(b, load_scenario(sys.argv[2]))
 b.execute("CREATE SCHEMA IF NOT EXISTS main.rls")

@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from rls.warehouse.versions import VERSIONS_DIR, ReadGuard, name_dir
+from rls_local.warehouse.versions import VERSIONS_DIR, ReadGuard, name_dir
 
 SCHEMA = "main.swap_test"
 

@@ -6,7 +6,7 @@ import pytest
 from chispa import assert_df_equality
 
 from rls.sql.quoting import quote_name, quote_string
-from rls.warehouse import LocalWarehouseBackend, WarehouseError
+from rls_local.warehouse import LocalWarehouseBackend, WarehouseError
 
 
 def kinds_since(backend: LocalWarehouseBackend, n: int) -> list[tuple[str, str]]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from rls.scenario import parse_scenario
-from rls.warehouse import LocalWarehouseBackend, account_group_memberships
+from rls_local.scenario import parse_scenario
+from rls_local.warehouse import LocalWarehouseBackend, account_group_memberships
 
 
 def test_current_user_is_per_thread_and_concurrent(warehouse: LocalWarehouseBackend):

@@ -7,8 +7,8 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rls.warehouse.names import encode, normalize
-from rls.warehouse.sqltext import Rewriter, not_applicable, parse_name, tokenize
+from rls.sql.sqltext import Rewriter, not_applicable, parse_name, tokenize
+from rls_local.warehouse.names import encode, normalize
 
 CATALOGS = {"system", "main", "we`ird cat"}
 REWRITER = Rewriter(

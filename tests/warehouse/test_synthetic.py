@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from rls.scenario import Scenario
-from rls.warehouse import (
+from rls_local.scenario import Scenario
+from rls_local.warehouse import (
     IDENTITY_COLUMNS,
     NO_WORKSPACE_ID,
     SCHEMAS,

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from rls.warehouse import LocalWarehouseBackend, WarehouseError, check_java
+from rls_local.warehouse import LocalWarehouseBackend, WarehouseError, check_java
 
 from .conftest import ROOT, CreatedWorkdir, python_args
 
 QUERY = """
 import json, sys
-from rls.warehouse import open_warehouse
+from rls_local.warehouse import open_warehouse
 b = open_warehouse(sys.argv[1])
 b.use("main", "rls")
 out = {}
@@ -57,16 +57,17 @@ def test_views_survive_into_a_new_process(created_workdir: CreatedWorkdir):
 
 def test_a_workdir_in_use_is_refused_with_one_line(warehouse: LocalWarehouseBackend):
     busy = run_python(
-        "import sys\nfrom rls.warehouse import open_warehouse\nopen_warehouse(sys.argv[1])", str(warehouse.workdir)
+        "import sys\nfrom rls_local.warehouse import open_warehouse\nopen_warehouse(sys.argv[1])",
+        str(warehouse.workdir),
     )
     assert busy.returncode != 0
     last = busy.stderr.strip().splitlines()[-1]
-    assert last.startswith("rls.warehouse.session.WarehouseError: ") and "in use by another process" in last
+    assert last.startswith("rls_local.warehouse.session.WarehouseError: ") and "in use by another process" in last
 
 
 def test_opening_a_directory_without_a_warehouse_says_so(tmp_path: Path):
     with pytest.raises(WarehouseError, match="no local warehouse in"):
-        from rls.warehouse import open_warehouse
+        from rls_local.warehouse import open_warehouse
 
         open_warehouse(tmp_path / "typo")
 

@@ -16,6 +16,7 @@ from databricks.sdk.errors import BadRequest, DatabricksError, DataLoss, Deadlin
 from databricks.sdk.service.iam import WorkspacePermission
 
 from rls.collect.clients import Clients
+from rls.errors import RlsError
 from rls.model.access import Grant, WorkspaceInfo
 from rls.model.directory import GROUP, SERVICE_PRINCIPAL, USER, MemberRef, Principal
 
@@ -33,7 +34,7 @@ _BIGINT = (-(2**63), 2**63 - 1)
 NOT_FEDERATED = "permission assignment apis are not available for this workspace"
 
 
-class ApiAnswerError(RuntimeError):
+class ApiAnswerError(RlsError, RuntimeError):
     """The API answered something the collector cannot use (missing fields, wrong shape)."""
 
 

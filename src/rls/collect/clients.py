@@ -11,7 +11,6 @@ account configuration would keep the account's discovery URL, so it is pointed a
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import Any
 
@@ -33,18 +32,6 @@ WORKSPACE_HOST_TEMPLATES = {
     "gcp": "https://{deployment_name}.gcp.databricks.com",
 }
 _POOL = 32
-
-
-class _LoopbackMetadataFilter(logging.Filter):
-    """Every client probes /.well-known/databricks-config; a local emulator answers 404, which the SDK logs as a
-    warning on each construction. Drop just that line for loopback hosts."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        msg = record.getMessage()
-        return not (msg.startswith("Failed to automatically resolve config") and "://127.0.0.1" in msg)
-
-
-logging.getLogger("databricks.sdk").addFilter(_LoopbackMetadataFilter())
 
 
 class Clients:

@@ -124,7 +124,7 @@ def privilege_problems(
 def dashboard_problems(files: Sequence[Path], published: set[str], cfg: RlsConfig) -> list[str]:
     """Every dataset of the dashboards reads published objects only (views of ``cfg``'s schema), never ``system.*``
     or the collector's tables: a viewer with the documented grants must be able to run every widget."""
-    from rls.warehouse.sqltext import chains, significant, tokenize
+    from rls.sql.sqltext import chains, significant, tokenize
 
     problems = []
     for path in files:

@@ -1,7 +1,7 @@
 """SQL backends. Business code receives a :class:`SqlBackend` and never learns where its SQL runs.
 
 - :class:`SparkBackend` runs on a SparkSession: the job's session on Databricks, a databricks-connect session from a
-  laptop, or (through :class:`rls.warehouse.LocalWarehouseBackend`) the embedded local warehouse.
+  laptop, or (through :class:`rls_local.warehouse.LocalWarehouseBackend`) the embedded local warehouse.
 - Every statement is logged in :attr:`SqlBackend.statements`, so tests and benchmarks can count DDL.
 """
 

@@ -1,0 +1,176 @@
+"""`rls demo` and `rls sql`: the whole job on this machine, and querying its result as any identity."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from rls import exitcodes
+from rls.collect.collector import Progress
+from rls.sql import quote_name
+from rls_local import local
+from rls_local.scenario import Scenario, load_scenario
+
+DEMO_VIEW = "vw_system_access_audit"
+SELF_VIEW = "vw_system_query_history"  # `self` level in the demo config: admins' rows plus one's own queries
+_OWNED = (
+    "warehouse",
+    "metastore_db",
+    "derby.log",
+    "names.json",
+    "warehouse.json",
+    "spark-tmp",
+    local.SETTINGS_FILE,
+    local.STATE_FILE,
+    local.LEDGER_DIR,
+)
+
+
+@dataclass
+class Visibility:
+    identity: str
+    rows: int
+    workspaces: list[str]
+    query_history_rows: int
+
+
+@dataclass
+class DemoResult:
+    scenario: Scenario
+    workdir: Path
+    flow: local.FlowResult
+    visibility: list[Visibility]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        codes = [self.flow.collect.exit_code] + ([self.flow.publish.exit_code] if self.flow.publish else [])
+        return max(codes) if self.flow.publish or self.flow.collect.exit_code else exitcodes.ERROR
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "workdir": str(self.workdir),
+            "collect": self.flow.collect.as_dict(),
+            "publish": self.flow.publish.as_dict() if self.flow.publish else None,
+            "visibility": [vars(v) for v in self.visibility],
+            "seconds": self.seconds,
+            "exit_code": self.exit_code,
+        }
+
+
+def default_scenario() -> Path:
+    return Path(str(resources.files("rls_local") / "data" / "example-scenario.json"))
+
+
+def demo_config() -> Path:
+    return Path(str(resources.files("rls_local") / "data" / "demo-config.yml"))
+
+
+def run_demo(
+    scenario_path: Path | None,
+    workdir: Path,
+    *,
+    progress: Progress | None = None,
+    log: Callable[[str], None] | None = None,
+) -> DemoResult:
+    from rls_local.warehouse import open_warehouse, prepare_warehouse
+
+    say = log or (lambda _: None)
+    t0 = time.perf_counter()
+    scenario = load_scenario(scenario_path or default_scenario())
+    _clear(workdir)
+    seconds: dict[str, float] = {}
+    t = time.perf_counter()
+    open_warehouse(workdir, create=True)
+    seconds["spark_start"] = time.perf_counter() - t
+    say(f"local Spark warehouse ready in {workdir} ({seconds['spark_start']:.1f}s)")
+    t = time.perf_counter()
+    backend = prepare_warehouse(workdir, scenario)  # the session started above is reused
+    seconds["data_generation"] = time.perf_counter() - t
+    say(f"synthetic system tables for {len(scenario.workspaces)} workspaces ({seconds['data_generation']:.1f}s)")
+    flow = local.run_flow(backend, scenario, workdir, config_path=demo_config(), progress=progress)
+    seconds.update(flow.seconds)
+    visibility = []
+    if flow.publish is not None:
+        view = quote_name(flow.cfg.catalog, flow.cfg.schema, DEMO_VIEW)
+        own = quote_name(flow.cfg.catalog, flow.cfg.schema, SELF_VIEW)
+        for ident in _sample_identities(scenario):
+            with backend.as_identity(ident):
+                rows = backend.fetch(
+                    f"SELECT coalesce(workspace_id, 'NULL') AS w, count(*) AS n FROM {view} GROUP BY 1 ORDER BY 1"
+                )
+                queries = backend.fetch(f"SELECT count(*) AS n FROM {own}")[0]["n"]
+            visibility.append(Visibility(ident, sum(r["n"] for r in rows), [r["w"] for r in rows], queries))
+    seconds["total"] = time.perf_counter() - t0
+    return DemoResult(scenario, workdir, flow, visibility, seconds)
+
+
+def _clear(workdir: Path) -> None:
+    """The demo starts from a fresh warehouse; it removes only what it creates itself."""
+    for name in _OWNED:
+        p = workdir / name
+        if p.is_dir():
+            shutil.rmtree(p)
+        elif p.exists():
+            p.unlink()
+
+
+def _sample_identities(s: Scenario, limit: int = 8) -> list[str]:
+    idents = [u.user_name for u in s.users] + [p.application_id for p in s.service_principals]
+    return idents[:limit]
+
+
+def print_summary(console: Console, r: DemoResult) -> None:
+    from rls.render import collect_summary, plain, publish_summary
+
+    collect_summary(console, r.flow.collect)
+    if r.flow.publish is not None:
+        publish_summary(console, r.flow.publish)
+    t = Table(title=f"who sees what in {DEMO_VIEW}")
+    for col in ("identity (current_user())", "audit rows", "workspaces", f"{SELF_VIEW} rows (self level)"):
+        t.add_column(col)
+    for v in r.visibility:
+        # identities and workspace ids are data: never rich markup (see rls.render)
+        t.add_row(*map(plain, (v.identity, v.rows, ", ".join(v.workspaces) or "-", v.query_history_rows)))
+    console.print(t)
+    c = r.flow.collect
+    admins = len({(x.workspace_id) for x in c.workspaces if x.outcome == "collected"})
+    console.print(
+        plain(
+            f"{len(r.scenario.workspaces)} workspaces ({admins} collected), {c.admin_rows} admin assignments, "
+            f"views: {_view_count(r)}; " + ", ".join(f"{k} {v:.1f}s" for k, v in r.seconds.items())
+        )
+    )
+    console.print(
+        plain(
+            f"query it: uv run rls sql --workdir {r.workdir} --as {r.visibility[0].identity if r.visibility else 'ID'}"
+            f' --json "SELECT workspace_id, count(*) FROM {DEMO_VIEW} GROUP BY 1"'
+        )
+    )
+    console.print(plain(f"final emulator state: {r.workdir / local.STATE_FILE}"))
+
+
+def _view_count(r: DemoResult) -> int:
+    if r.flow.publish is None:
+        return 0
+    counts = r.flow.publish.counts
+    return counts["created"] + counts["altered"] + counts["unchanged"]
+
+
+def query_as(workdir: Path, identity: str, sql: str) -> list[dict[str, Any]]:
+    """Run ``sql`` on the warehouse in ``workdir`` with current_user() = ``identity``, in the demo's namespace."""
+    from rls_local.warehouse import open_warehouse
+
+    settings = local.read_settings(workdir)
+    backend = open_warehouse(workdir)
+    backend.use(settings["catalog"], settings["schema"])
+    with backend.as_identity(identity):
+        return backend.fetch(sql)

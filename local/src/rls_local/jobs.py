@@ -1,0 +1,91 @@
+"""The CLI's ``--workdir`` path: the job's tasks on the local warehouse, against an emulated account or none.
+
+What :mod:`rls.jobs` does on Databricks, with the two seams pointed at local stand-ins; the CLI reaches it through
+the plugin hook (:mod:`rls.plugins`), never by importing this package.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rls.collect.clients import Clients
+from rls.collect.collector import Progress
+from rls.config import RlsConfig, load_config
+from rls.jobs import execute
+from rls.sql import SqlBackend
+from rls_local import local
+
+
+def run_task(
+    task: str,
+    *,
+    config: Path | None,
+    catalog: str | None,
+    schema: str | None,
+    workdir: Path,
+    scenario: Path | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    prune: bool = False,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    from rls_local.emulator import Emulator
+    from rls_local.scenario import load_scenario
+    from rls_local.warehouse import open_warehouse, prepare_warehouse
+
+    overrides: dict[str, Any] = {"catalog": catalog, "schema": schema}
+    # Without --config, the config the workdir was made with (a remembered copy), not the defaults.
+    source = local.workdir_config(workdir, config, remember=True)
+    if scenario is None:
+        cfg = load_config(source, {"table_format": "parquet", **overrides})
+        backend = open_warehouse(workdir)
+        ledger = local.local_ledger(cfg, workdir)
+        return execute(
+            task,
+            cfg,
+            backend,
+            clients=lambda: Clients(cfg.collect),
+            ledger=ledger,
+            dry_run=dry_run,
+            force=force,
+            prune=prune,
+            progress=progress,
+        )
+    loaded = load_scenario(scenario)
+    fresh = not (workdir / local.SETTINGS_FILE).exists()
+    backend = prepare_warehouse(workdir, loaded) if fresh else open_warehouse(workdir)
+    with Emulator(loaded) as emu:
+        cfg = local.local_config(loaded, emu, workdir, source, overrides)
+        ledger = local.local_ledger(cfg, workdir)
+        reports = execute(
+            task,
+            cfg,
+            backend,
+            clients=lambda: local.clients_for(cfg, emu),
+            ledger=ledger,
+            dry_run=dry_run,
+            force=force,
+            prune=prune,
+            progress=progress,
+        )
+        local.write_local_files(workdir, cfg, loaded, emu.state(), source)
+    return reports
+
+
+def config_for(config: Path | None, catalog: str | None, schema: str | None, workdir: Path) -> RlsConfig:
+    """The config of a command reading ``workdir``: its namespace and remembered config, unless given explicitly."""
+    settings = local.read_settings(workdir)
+    overrides = {
+        "table_format": "parquet",
+        "catalog": catalog or settings["catalog"],
+        "schema": schema or settings["schema"],
+    }
+    return load_config(local.workdir_config(workdir, config, remember=False), overrides)
+
+
+def backend(workdir: Path) -> SqlBackend:
+    """The local warehouse in ``workdir``."""
+    from rls_local.warehouse import open_warehouse
+
+    return open_warehouse(workdir)

@@ -1,0 +1,182 @@
+"""The embedded default: the account emulator plus the local warehouse, wired exactly like the bundle job.
+
+`rls demo`, the tests and the benchmarks all go through :func:`run_flow`, which runs the same collector and
+publisher the job runs on Databricks — only the two seams (account API host, SQL backend) point at local stand-ins.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rls.collect.clients import Clients
+from rls.collect.collector import Progress
+from rls.collect.elevation import Ledger
+from rls.collect.report import CollectReport
+from rls.config import ConfigError, ConfigSource, RlsConfig, load_config
+from rls.jobs import LEDGER_DIR, execute, ledger_path
+from rls.sql import SqlBackend
+from rls_local.emulator import Emulator, EmulatorOptions
+from rls_local.scenario import Scenario
+
+logger = logging.getLogger(__name__)
+
+SETTINGS_FILE = "rls-local.json"  # what `rls sql --workdir` needs to know about a demo's warehouse
+STATE_FILE = "emulator-state.json"
+
+
+@dataclass
+class FlowResult:
+    cfg: RlsConfig
+    collect: CollectReport
+    publish: Any | None  # rls.publish.PublishReport
+    emulator_state: dict[str, Any]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def local_config(
+    scenario: Scenario,
+    emu: Emulator,
+    workdir: Path,
+    config_path: str | Path | ConfigSource | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> RlsConfig:
+    """The job's configuration, with the account API and tables pointed at the local stand-ins."""
+    local = {
+        "table_format": "parquet",
+        "collect.cloud": scenario.cloud,
+        "collect.account_host": emu.url,
+        "collect.account_id": scenario.account_id,
+        "collect.collector_application_id": scenario.collector_identity,
+        "collect.workspace_host_template": emu.workspace_host(0).rsplit("/", 1)[0] + "/{workspace_id}",
+        "collect.elevation_ledger": str(workdir / LEDGER_DIR),
+        "collect.retry_timeout_s": 120.0,
+    }
+    return load_config(config_path, {**local, **(overrides or {})})
+
+
+def clients_for(cfg: RlsConfig, emu: Emulator) -> Clients:
+    """OAuth M2M exactly as in production: the emulator's client secret is generated at its start and lives in
+    memory only; the SDK obtains and refreshes account and workspace tokens from the emulator's OIDC endpoints."""
+    credentials = {"client_id": emu.client_id, "client_secret": emu.client_secret}
+    return Clients(cfg.collect, credentials, auth_type="oauth-m2m")
+
+
+def local_ledger(cfg: RlsConfig, workdir: Path) -> Ledger:
+    """The elevation ledger in a local directory with a volume's rules (no appends, no random writes)."""
+    from rls_local.warehouse.volume import StrictVolumeFiles
+
+    return Ledger(StrictVolumeFiles(ledger_path(cfg, workdir)))
+
+
+def run_flow(
+    backend: SqlBackend,
+    scenario: Scenario,
+    workdir: Path,
+    *,
+    config_path: str | Path | ConfigSource | None = None,
+    overrides: dict[str, Any] | None = None,
+    emulator_options: EmulatorOptions | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    publish: bool = True,
+    progress: Progress | None = None,
+) -> FlowResult:
+    """Collect from an emulated account, then publish the views: what the bundle job's two tasks do."""
+    seconds: dict[str, float] = {}
+    with Emulator(scenario, emulator_options) as emu:
+        cfg = local_config(scenario, emu, workdir, config_path, overrides)
+        ledger = local_ledger(cfg, workdir)
+        t = time.perf_counter()
+        reports = execute(
+            "collect",
+            cfg,
+            backend,
+            clients=lambda: clients_for(cfg, emu),
+            ledger=ledger,
+            dry_run=dry_run,
+            force=force,
+            progress=progress,
+        )
+        seconds["collect"] = time.perf_counter() - t
+        if publish and not dry_run and reports["collect"].outcome in ("ok", "partial"):
+            t = time.perf_counter()
+            reports |= execute("publish", cfg, backend, clients=None, ledger=ledger, progress=progress)
+            seconds["publish"] = time.perf_counter() - t
+        state = emu.state()
+    write_local_files(workdir, cfg, scenario, state, config_path)
+    return FlowResult(cfg, reports["collect"], reports.get("publish"), state, seconds)
+
+
+def write_local_files(
+    workdir: Path,
+    cfg: RlsConfig,
+    scenario: Scenario,
+    state: dict[str, Any],
+    config: str | Path | ConfigSource | None = None,
+) -> None:
+    """The emulator's final state, and what later commands on ``workdir`` need: namespace and config."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
+    source = config if isinstance(config, ConfigSource) else ConfigSource.read(config)
+    settings = {"catalog": cfg.catalog, "schema": cfg.schema, "account_id": scenario.account_id}
+    _write_settings(workdir, settings | _config_settings(source))
+
+
+def read_settings(workdir: Path) -> dict[str, Any]:
+    path = workdir / SETTINGS_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{workdir} holds no local warehouse made by `rls demo` (no {SETTINGS_FILE})")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def workdir_config(workdir: Path, given: str | Path | None, *, remember: bool) -> ConfigSource:
+    """The config a command on ``workdir`` runs with.
+
+    A workdir remembers a copy of the config it was made with, so ``--config`` may be left out later (without it,
+    the defaults would silently replace e.g. the demo's ``self`` levels). A ``--config`` with other content wins,
+    and is said so on stderr; commands that write the workdir (``remember``) adopt it for the later ones.
+    """
+    source = ConfigSource.read(given)
+    if not (workdir / SETTINGS_FILE).exists():
+        return source  # a fresh workdir: it remembers this one once it is written
+    settings = read_settings(workdir)
+    known = remembered(workdir, settings)
+    if given is None:
+        return known
+    if source.text != known.text:
+        was = known.origin or "the defaults"
+        if remember:
+            load_config(source)  # a config that does not load is refused, never remembered
+            _write_settings(workdir, settings | _config_settings(source))
+            logger.warning(
+                "workdir %s now uses config %s (it used %s); later commands remember it", workdir, given, was
+            )
+        else:
+            logger.warning("workdir %s uses config %s; this command runs with %s instead", workdir, was, given)
+    return source
+
+
+def remembered(workdir: Path, settings: dict[str, Any]) -> ConfigSource:
+    if "config_text" in settings:
+        return ConfigSource(settings["config_text"], settings.get("config"))
+    if settings.get("config"):  # made before workdirs kept a copy: only the path was recorded
+        path = Path(settings["config"])
+        if not path.exists():
+            raise ConfigError(
+                f"workdir {workdir} was made with config {path}, which no longer exists: pass --config FILE"
+            )
+        return ConfigSource.read(path)
+    return ConfigSource(None)
+
+
+def _config_settings(source: ConfigSource) -> dict[str, Any]:
+    return {"config": source.origin, "config_text": source.text}
+
+
+def _write_settings(workdir: Path, settings: dict[str, Any]) -> None:
+    (workdir / SETTINGS_FILE).write_text(json.dumps(settings, indent=1), encoding="utf-8")

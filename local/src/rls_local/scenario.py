@@ -1,0 +1,294 @@
+"""The account-scenario file: one JSON document that describes a whole Databricks account.
+
+Format: ``shared/spec/scenario.md`` (version 2: ``metastores``, ``assignment_propagation_s``). The emulator serves
+it, the demo builds synthetic system tables for its workspaces and the tests derive their oracle from it. Loading
+validates every key and raises :class:`ScenarioError` with a one-line message naming the key and the problem.
+The model lives in :mod:`.scenario_model`, the v2 metastore keys in :mod:`.scenario_metastores`; everything
+is importable from here.
+
+Rules beyond the shape of each key
+    - An ``assignments`` entry on a workspace whose ``identity_federated`` is false is malformed: account-level
+      assignment APIs do not exist there (the platform answers 400 "Permission assignment APIs are not available
+      for this workspace."); its admins come from ``workspace_local_admins``.
+    - Identities must stay distinguishable by ``current_user()``, which compares case-insensitively downstream:
+      two users whose ``user_name`` differ only by case, two service principals likewise, or a user whose
+      ``user_name`` equals a service principal's ``application_id`` (ignoring case) are rejected.
+    - A workspace belongs to at most one metastore; catalog names are unique per metastore (ignoring case);
+      ``isolation_mode`` is OPEN or ISOLATED; ``bindings`` name workspaces of the catalog's own metastore.
+    - Strict JSON: ``NaN`` / ``Infinity`` are refused, and a document nested too deeply is a ScenarioError, not a
+      RecursionError. Numbers such as ``retry_after_s`` and ``assignment_propagation_s`` are finite and >= 0.
+
+Files without ``metastores`` (format v1)
+    The old per-workspace ``catalogs`` key (``{"1001": [{"name", "owner"}]}``) maps onto metastores like this:
+    every identity-federated workspace gets its own implicit metastore, id ``ms-<workspace_id>``, region the
+    cloud's default (aws ``us-west-2``, azure ``westeurope``, gcp ``us-central1``), no metastore admin, holding
+    that workspace's catalogs as ``OPEN`` catalogs with the owners given. Non-federated workspaces get no
+    metastore (so per-workspace ``catalogs`` on one is rejected). A file with both ``metastores`` and
+    per-workspace ``catalogs`` is rejected. :meth:`Scenario.to_json` always writes the v2 form.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rls_local.scenario_metastores import check_metastore_refs, parse_metastores
+from rls_local.scenario_model import (
+    CLOUDS,
+    DEFAULT_REGION,
+    ISOLATION_MODES,
+    PERMISSIONS,
+    PRINCIPAL_TYPES,
+    Assignment,
+    Catalog,
+    Fault,
+    Group,
+    Metastore,
+    PrincipalRef,
+    Scenario,
+    ServicePrincipal,
+    User,
+    Workspace,
+)
+from rls_local.scenario_reader import Reader, ScenarioError, loads
+
+__all__ = [
+    "CLOUDS",
+    "DEFAULT_REGION",
+    "ISOLATION_MODES",
+    "PERMISSIONS",
+    "PRINCIPAL_TYPES",
+    "Assignment",
+    "Catalog",
+    "Fault",
+    "Group",
+    "Metastore",
+    "PrincipalRef",
+    "Scenario",
+    "ScenarioError",
+    "ServicePrincipal",
+    "User",
+    "Workspace",
+    "load_scenario",
+    "parse_scenario",
+]
+
+# ---- loading and validation --------------------------------------------------------------------------------------
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ScenarioError(f"scenario file {p}: cannot read it ({e.strerror})") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"scenario file {p}: not UTF-8 text") from None
+    try:
+        return parse_scenario(loads(text))
+    except ScenarioError as e:
+        raise ScenarioError(f"scenario file {p}: {e}") from None
+
+
+def parse_scenario(doc: Any) -> Scenario:
+    """Validate a JSON document (already parsed; strict parsing: :func:`rls_local.scenario_reader.loads`)."""
+    try:
+        return _parse(doc)
+    except RecursionError:
+        # Only reachable with a hand-built, absurdly deep Python structure; the file path fails earlier in loads().
+        raise ScenarioError("key '<top level>': nested too deeply") from None
+
+
+def _parse(doc: Any) -> Scenario:
+    r = Reader(doc, "")
+    r.require_type(dict)
+    account_id = r.str("account_id")
+    cloud = r.str("cloud", default="aws")
+    if cloud not in CLOUDS:
+        raise ScenarioError(f"key 'cloud': must be one of {', '.join(CLOUDS)}, got {cloud!r}")
+
+    workspaces = [_workspace(w) for w in r.list("workspaces")]
+    users = [_user(u) for u in r.list("users", default=[])]
+    sps = [_service_principal(s) for s in r.list("service_principals", default=[])]
+    groups = [_group(g) for g in r.list("groups", default=[])]
+    assignments = [_assignment(a) for a in r.list("assignments", default=[])]
+    local_admins = {
+        _ws_key(k, "workspace_local_admins"): [_ref(m) for m in v.list_items()]
+        for k, v in r.mapping("workspace_local_admins").items()
+    }
+    collector = _ref(r.child("collector"))
+    faults = [_fault(f) for f in r.list("faults", default=[])]
+    _unique("workspaces", [w.workspace_id for w in workspaces], "workspace_id")
+    metastores = parse_metastores(r, workspaces, cloud, _ref)
+    propagation = r.number("assignment_propagation_s", default=0.0)
+
+    s = Scenario(
+        account_id,
+        cloud,
+        workspaces,
+        users,
+        sps,
+        groups,
+        assignments,
+        local_admins,
+        collector,
+        metastores=metastores,
+        faults=faults,
+        assignment_propagation_s=propagation,
+    )
+    _check_references(s)
+    return s
+
+
+def _check_references(s: Scenario) -> None:
+    _unique("users", [u.id for u in s.users], "id")
+    _unique("service_principals", [p.id for p in s.service_principals], "id")
+    _unique("groups", [g.id for g in s.groups], "id")
+    _unique("users", [u.user_name.lower() for u in s.users], "user_name (case-insensitive)")
+    _unique("service_principals", [p.application_id.lower() for p in s.service_principals], "application_id")
+    # current_user() is a user's user_name or a service principal's application id, compared case-insensitively
+    # downstream: a user and a service principal with the same identity could not be told apart.
+    sp_identities = {p.application_id.lower(): i for i, p in enumerate(s.service_principals)}
+    for ui, u in enumerate(s.users):
+        if u.user_name.lower() in sp_identities:
+            si = sp_identities[u.user_name.lower()]
+            raise ScenarioError(
+                f"key 'users[{ui}].user_name': {u.user_name!r} equals the application_id of service_principals[{si}] "
+                "(ignoring case); current_user() could not tell them apart"
+            )
+    _unique("groups", [g.display_name for g in s.groups], "display_name")
+    known = {
+        "user": {u.id for u in s.users},
+        "group": {g.id for g in s.groups},
+        "service_principal": {p.id for p in s.service_principals},
+    }
+    ws_ids = {w.workspace_id for w in s.workspaces}
+    federated = {w.workspace_id: w.identity_federated for w in s.workspaces}
+
+    def check(ref: PrincipalRef, where: str) -> None:
+        if ref.id not in known[ref.type]:
+            raise ScenarioError(f"key '{where}': unknown {ref.type} id {ref.id!r}")
+
+    for gi, g in enumerate(s.groups):
+        for mi, m in enumerate(g.members):
+            check(m, f"groups[{gi}].members[{mi}]")
+    seen: set[tuple[int, PrincipalRef]] = set()
+    for ai, a in enumerate(s.assignments):
+        if a.workspace_id not in ws_ids:
+            raise ScenarioError(f"key 'assignments[{ai}].workspace_id': unknown workspace {a.workspace_id}")
+        if not federated[a.workspace_id]:
+            # Account-level assignment APIs exist only on identity-federated workspaces (facts file); the platform
+            # answers 400 "Permission assignment APIs are not available for this workspace." to any attempt.
+            raise ScenarioError(
+                f"key 'assignments[{ai}].workspace_id': workspace {a.workspace_id} is not identity-federated "
+                "(identity_federated: false), so it cannot hold account-level assignments; "
+                "list its admins under 'workspace_local_admins'"
+            )
+        check(a.principal, f"assignments[{ai}].principal")
+        if (a.workspace_id, a.principal) in seen:
+            raise ScenarioError(
+                f"key 'assignments[{ai}]': principal {a.principal.type} {a.principal.id!r} is assigned twice "
+                f"on workspace {a.workspace_id} (one entry per principal, list all its permissions there)"
+            )
+        seen.add((a.workspace_id, a.principal))
+    for wid, members in s.workspace_local_admins.items():
+        if wid not in ws_ids:
+            raise ScenarioError(f"key 'workspace_local_admins.{wid}': unknown workspace {wid}")
+        for mi, m in enumerate(members):
+            check(m, f"workspace_local_admins.{wid}[{mi}]")
+    check_metastore_refs(s.metastores, check)
+    if s.collector.type == "group":
+        raise ScenarioError("key 'collector': must be a user or a service_principal, not a group")
+    check(s.collector, "collector")
+    for fi, f in enumerate(s.faults):
+        if f.workspace_id is not None and f.workspace_id not in ws_ids:
+            raise ScenarioError(f"key 'faults[{fi}].workspace_id': unknown workspace {f.workspace_id}")
+
+
+def _unique(key: str, values: list[Any], what: str) -> None:
+    seen: set[Any] = set()
+    for i, v in enumerate(values):
+        if v in seen:
+            raise ScenarioError(f"key '{key}[{i}]': duplicate {what} {v!r}")
+        seen.add(v)
+
+
+def _ws_key(k: str, key: str) -> int:
+    try:
+        return int(k)
+    except ValueError:
+        raise ScenarioError(f"key '{key}.{k}': workspace ids must be integers") from None
+
+
+def _workspace(r: Reader) -> Workspace:
+    r.require_type(dict)
+    return Workspace(
+        workspace_id=r.int("workspace_id"),
+        workspace_name=r.str("workspace_name"),
+        deployment_name=r.str("deployment_name", default=None) or r.str("workspace_name"),
+        workspace_status=r.str("workspace_status", default="RUNNING"),
+        identity_federated=r.bool("identity_federated", default=True),
+    )
+
+
+def _user(r: Reader) -> User:
+    r.require_type(dict)
+    return User(id=r.str("id"), user_name=r.str("user_name"), active=r.bool("active", default=True))
+
+
+def _service_principal(r: Reader) -> ServicePrincipal:
+    r.require_type(dict)
+    app_id = r.str("application_id")
+    return ServicePrincipal(
+        id=r.str("id"),
+        application_id=app_id,
+        display_name=r.str("display_name", default=app_id),
+        active=r.bool("active", default=True),
+    )
+
+
+def _group(r: Reader) -> Group:
+    r.require_type(dict)
+    return Group(
+        id=r.str("id"),
+        display_name=r.str("display_name"),
+        members=tuple(_ref(m) for m in r.list("members", default=[])),
+    )
+
+
+def _ref(r: Reader) -> PrincipalRef:
+    r.require_type(dict)
+    t = r.str("type")
+    if t not in PRINCIPAL_TYPES:
+        raise ScenarioError(f"key '{r.path('type')}': must be one of {', '.join(PRINCIPAL_TYPES)}, got {t!r}")
+    return PrincipalRef(t, r.str("id"))
+
+
+def _assignment(r: Reader) -> Assignment:
+    r.require_type(dict)
+    perms = tuple(p.value_str() for p in r.list("permissions"))
+    for p in perms:
+        if p not in PERMISSIONS:
+            raise ScenarioError(f"key '{r.path('permissions')}': unknown permission {p!r} (USER or ADMIN)")
+    if not perms:
+        raise ScenarioError(f"key '{r.path('permissions')}': must not be empty")
+    return Assignment(r.int("workspace_id"), _ref(r.child("principal")), perms)
+
+
+def _fault(r: Reader) -> Fault:
+    r.require_type(dict)
+    status = r.int("status")
+    if not 100 <= status <= 599:
+        raise ScenarioError(f"key '{r.path('status')}': not an HTTP status: {status}")
+    times = r.int("times", default=None)
+    if times is not None and times < 0:
+        raise ScenarioError(f"key '{r.path('times')}': must be >= 0")
+    return Fault(
+        status=status,
+        path_contains=r.str("path_contains", default=None),
+        workspace_id=r.int("workspace_id", default=None),
+        method=r.str("method", default=None),
+        times=times,
+        retry_after_s=r.number("retry_after_s", default=None),
+        body=r.str("body", default=None),
+    )

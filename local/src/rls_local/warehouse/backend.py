@@ -1,0 +1,327 @@
+"""``LocalWarehouseBackend``: the production SQL, unchanged, on local Spark.
+
+Three-part names: rewritten in :meth:`_prepare` (see :mod:`rls.sql.sqltext` and :mod:`rls_local.warehouse.names`)
+rather than served by a Java ``CatalogPlugin``: Spark 4's session catalog is the only one that persists views and
+SQL functions in the Hive metastore, and a view's stored text then names ``spark_catalog.<db>.<tbl>``, which a later
+process resolves without any plugin. Privileges and ownership (``GRANT``, ``OWNER TO``, who may read or change what)
+run through the warehouse's privilege model (:mod:`.privileges`, :mod:`.enforce`); only
+tags and catalog DDL are recorded and reported as not applicable.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rls.sql.backend import SparkBackend
+from rls.sql.sqltext import Rewriter, chains, not_applicable, parse_name, quote, significant, tokenize
+from rls_local.warehouse.enforce import Enforcer
+from rls_local.warehouse.names import SESSION_CATALOG, NameRegistry, TableRef, normalize
+from rls_local.warehouse.session import WarehouseError
+from rls_local.warehouse.versions import ReadGuard, write_version
+
+logger = logging.getLogger(__name__)
+
+PLATFORM_DB = "rls_local_platform"
+"""Spark database of the emulated platform (account-group memberships and the functions over them)."""
+PLATFORM_FUNCTIONS = ("is_account_group_member",)
+
+_COMMENT_ON = re.compile(r"^\s*COMMENT\s+ON\s+(TABLE|VIEW)\s+(?P<name>.+?)\s+IS\s+(?P<value>.+?)\s*;?\s*$", re.I | re.S)
+
+
+class LocalWarehouseBackend(SparkBackend):
+    """A :class:`SparkBackend` on the embedded warehouse of ``workdir`` (table format parquet)."""
+
+    def __init__(self, spark: Any, workdir: Path) -> None:
+        super().__init__(spark, table_format="parquet")
+        self.workdir = Path(workdir)
+        self.names = NameRegistry.for_workdir(self.workdir)
+        self._current_catalog: str | None = None
+        self._state_lock = threading.Lock()
+        self._versions = ReadGuard.for_workdir(self.workdir)  # old versions live while a statement may read them
+        self._rewriter = Rewriter(
+            is_catalog=self.names.is_catalog,
+            table=lambda c, s, t: self.names.table(c, s, t).spark_name,
+            namespace=lambda c, s: f"{quote(SESSION_CATALOG)}.{quote(self.names.db(c, s))}",
+            functions={f: f"{quote(SESSION_CATALOG)}.{quote(PLATFORM_DB)}.{quote(f)}" for f in PLATFORM_FUNCTIONS},
+        )
+        # What current_user() returns is a JVM InheritableThreadLocal; with pyspark's pinned threads (the default)
+        # each Python thread talks to its own JVM thread, so setting it here is per Python thread. Without pinning,
+        # threads would share JVM threads and see each other's identity: refuse that rather than leak rows.
+        if os.environ.get("PYSPARK_PIN_THREAD", "true").strip().lower() == "false":
+            raise WarehouseError("PYSPARK_PIN_THREAD=false: per-thread identities need pinned threads; unset it")
+        self._current_user = spark._jvm.org.apache.spark.sql.catalyst.CurrentUserContext.CURRENT_USER()
+        self._thread_identity = threading.local()
+        self.job_identity: str | None = None
+        # Spark's own current_user() when none is set: the principal of the platform, metastore admin locally.
+        self.platform_principal: str = spark.sparkContext.sparkUser()
+        self.privileges = Enforcer(self)
+
+    # ---- identities and namespace -------------------------------------------------------------------------------
+    @contextmanager
+    def as_identity(self, identity: str) -> Iterator[None]:
+        """``current_user()`` returns ``identity`` for statements run by this thread inside the block.
+
+        Spark folds ``current_user()`` into a literal while planning, so build and collect inside the block.
+        """
+        previous = self._current_user.get()
+        previous_py = getattr(self._thread_identity, "value", None)
+        self._current_user.set(identity)
+        self._thread_identity.value = identity
+        try:
+            yield
+        finally:
+            self._thread_identity.value = previous_py
+            if previous is None:
+                self._current_user.remove()
+            else:
+                self._current_user.set(previous)
+
+    @contextmanager
+    def run_as(self, identity: str | None) -> Iterator[None]:
+        """The identity the job runs as, for every thread that set none itself (the publisher's worker threads):
+        ``current_user()`` and the privilege model see it. ``None``: the warehouse's own principal."""
+        previous = self.job_identity
+        self.job_identity = identity
+        try:
+            yield
+        finally:
+            self.job_identity = previous
+
+    @property
+    def identity(self) -> str | None:
+        """Who runs this thread's statements: ``as_identity``, else the job identity, else None (the platform)."""
+        return getattr(self._thread_identity, "value", None) or self.job_identity
+
+    @contextmanager
+    def _statement_identity(self) -> Iterator[None]:
+        # A worker thread of the job has no identity of its own: it runs as the job identity.
+        if getattr(self._thread_identity, "value", None) is None and self.job_identity is not None:
+            with self.as_identity(self.job_identity):
+                yield
+        else:
+            yield
+
+    def use(self, catalog: str, schema: str) -> None:
+        """Make ``catalog.schema`` the current namespace (Spark's is per session: it is shared by all threads)."""
+        if not self.names.is_catalog(catalog):
+            raise WarehouseError(f"catalog {catalog!r} not found (known: {', '.join(self.catalogs()) or 'none'})")
+        self.spark.sql(f"USE {quote(SESSION_CATALOG)}.{quote(self.names.db(catalog, schema))}").collect()
+        with self._state_lock:
+            self._current_catalog = normalize(catalog)
+
+    def reset_namespace(self) -> None:
+        """Back to Spark's ``default`` database and no current catalog."""
+        self.spark.sql(f"USE {quote(SESSION_CATALOG)}.`default`").collect()
+        with self._state_lock:
+            self._current_catalog = None
+
+    @property
+    def current_catalog(self) -> str | None:
+        with self._state_lock:
+            return self._current_catalog
+
+    def catalogs(self) -> list[str]:
+        return self.names.catalogs()
+
+    def create_catalog(self, name: str) -> None:
+        """Register a catalog name (there is nothing to create in Spark: its schemas are databases)."""
+        self.names.add_catalog(name)
+
+    def table_ref(self, full_name: str) -> TableRef:
+        """Where a three-part name ``cat.schema.table`` (quoted or not) lives in Spark."""
+        parts = parse_name(full_name)
+        if len(parts) != 3:
+            raise ValueError(f"not a three-part name: {full_name!r}")
+        return self.names.table(*parts)
+
+    # ---- running SQL without recording it (warehouse housekeeping, test helpers) -------------------------------
+    def dataframe(self, sql: str) -> Any:
+        """The DataFrame of a query, names mapped; not recorded in :attr:`statements` (for tests and tooling)."""
+        df = self.spark.sql(self._prepare(sql))
+        self.privileges.check_read(df)
+        return df
+
+    def run(self, sql: str) -> bool:
+        """Run a housekeeping statement like :meth:`execute`, without recording it as the tool's SQL."""
+        return self._execute(sql)
+
+    # ---- SparkBackend hooks ---------------------------------------------------------------------------------------
+    def _prepare(self, sql: str) -> str:
+        return self._rewriter.rewrite(sql)
+
+    def _table_name(self, full_name: str) -> str:
+        try:
+            parts = parse_name(full_name)
+        except ValueError:
+            return full_name
+        if len(parts) == 3 and self.names.is_catalog(parts[0]):
+            return self.names.table(*parts).spark_name
+        return full_name
+
+    def _write(self, full_name: str, staged: Any, mode: str) -> None:
+        """Every write is a new version swapped in whole (:mod:`rls_local.warehouse.versions`); an append too (copy on
+        write), so a concurrent reader never sees a missing or half-written table. ``staged``: the rows as a
+        DataFrame already checked against the table's schema (:meth:`SqlBackend.save_tables`)."""
+        name = self._table_name(full_name)
+        df = staged
+        with self._versions.writing, self._versions.statement():
+            exists = bool(self.spark.catalog.tableExists(name))
+            if exists and mode == "append":
+                df = self.spark.table(name).unionByName(df, allowMissingColumns=True)
+            same = exists and _columns(self.spark.table(name).schema) == _columns(df.schema)
+            write_version(self.spark, self._versions, self.workdir.resolve() / "warehouse", name, df, same_schema=same)
+
+    def _execute(self, sql: str) -> bool:
+        with self._versions.statement(), self._statement_identity():
+            if self.privileges.run_privilege_statement(sql):
+                return True
+            self.privileges.before(sql)
+            existed = self.privileges.exists(sql)
+            applied = self._execute_statement(sql)
+            self.privileges.after(sql, existed)
+            return applied
+
+    def _after_save(self, full_name: str) -> None:
+        self.privileges.after_save(full_name)
+
+    def _execute_statement(self, sql: str) -> bool:
+        reason = not_applicable(sql)
+        if reason is not None:
+            self._register_created_catalog(sql)
+            logger.info("not applicable locally (%s): %s", reason, sql[:120])
+            return False
+        lead = [t.word for t in significant(tokenize(sql))[:2]]
+        if lead and lead[0] == "USE":
+            self._use_statement(sql)
+            return True
+        if lead[:2] == ["COMMENT", "ON"] and self._comment_on(sql):
+            return True
+        if len(lead) == 2 and lead[0] == "CREATE" and lead[1] in ("SCHEMA", "DATABASE", "NAMESPACE"):
+            self._register_schema_catalog(sql)
+        self.spark.sql(self._replace_table(self._prepare(sql))).collect()
+        return True
+
+    def _fetch(self, sql: str) -> list[dict[str, Any]]:
+        with self._versions.statement(), self._statement_identity():
+            return self._fetch_rows(sql)
+
+    def _query_frame(self, sql: str) -> Any:
+        # The caller must hold SELECT on what the query reads, as for any query (checked on the plan).
+        with self._versions.statement(), self._statement_identity():
+            df = self.spark.sql(self._prepare(sql))
+            self.privileges.check_read(df)
+            return df
+
+    def _fetch_rows(self, sql: str) -> list[dict[str, Any]]:
+        w = [t.word for t in significant(tokenize(sql))[:3]]
+        if w[:2] == ["SHOW", "CATALOGS"]:
+            return [{"catalog": c} for c in self.catalogs()]
+        if w[:2] in (["SHOW", "SCHEMAS"], ["SHOW", "DATABASES"]):
+            return self._show_schemas(sql)
+        if w[:2] == ["SHOW", "GRANTS"]:
+            return self.privileges.show_grants(sql)
+        df = self.spark.sql(self._prepare(sql))
+        self.privileges.check_read(df)
+        rows = [r.asDict(recursive=True) for r in df.collect()]
+        if w[:1] == ["SHOW"] and len(w) > 1 and w[1] in ("TABLES", "VIEWS", "TABLE"):
+            return [self.names.decode_listing(self.privileges.owner_in_listing(r)) for r in rows]
+        if w[:1] in (["DESCRIBE"], ["DESC"]):
+            return self.privileges.owner_in_describe(self.names.decode_describe(rows))
+        return rows
+
+    # ---- emulated statements --------------------------------------------------------------------------------------
+    def _use_statement(self, sql: str) -> None:
+        names = [c.names for c in chains(significant(tokenize(sql)))]
+        # chains: ["USE"], [optional CATALOG|SCHEMA|DATABASE|NAMESPACE], [the name]
+        kind = names[1][0].upper() if len(names) > 2 and len(names[1]) == 1 else ""
+        target = names[-1] if len(names) >= 2 else []
+        if kind == "CATALOG" and len(target) == 1:
+            if not self.names.is_catalog(target[0]):
+                raise WarehouseError(f"catalog {target[0]!r} not found")
+            with self._state_lock:
+                self._current_catalog = normalize(target[0])
+            return
+        if len(target) == 2 and self.names.is_catalog(target[0]):
+            self.use(target[0], target[1])
+            return
+        current = self.current_catalog
+        if len(target) == 1 and current is not None:
+            self.use(current, target[0])
+            return
+        self.spark.sql(self._prepare(sql)).collect()
+
+    def _comment_on(self, sql: str) -> bool:
+        """``COMMENT ON TABLE <view>`` works on Databricks; Spark refuses it for views, so set the property."""
+        m = _COMMENT_ON.match(self._prepare(sql))
+        if m is None:
+            return False
+        name, value = m.group("name"), m.group("value")
+        if m.group(1).upper() == "TABLE":
+            try:
+                self.spark.sql(f"COMMENT ON TABLE {name} IS {value}").collect()
+                return True
+            except Exception as e:
+                if "EXPECT_TABLE_NOT_VIEW" not in str(e):
+                    raise
+        if value.upper() == "NULL":
+            self.spark.sql(f"ALTER VIEW {name} UNSET TBLPROPERTIES IF EXISTS ('comment')").collect()
+        else:
+            self.spark.sql(f"ALTER VIEW {name} SET TBLPROPERTIES ('comment' = {value})").collect()
+        return True
+
+    def _replace_table(self, sql: str) -> str:
+        """``CREATE OR REPLACE TABLE`` is Delta's; for parquet tables Spark refuses it: drop, then create.
+
+        Not atomic (a reader in between sees no table); the tool itself writes tables through :meth:`_save`, which is.
+        """
+        sig = significant(tokenize(sql))
+        if [t.word for t in sig[:4]] != ["CREATE", "OR", "REPLACE", "TABLE"]:
+            return sql
+        name = next((c for c in chains(sig) if c.first > 3), None)
+        if name is None:
+            return sql
+        text = sql[name.parts[0].start : name.parts[-1].end]
+        self.spark.sql(f"DROP TABLE IF EXISTS {text}").collect()
+        return sql[: sig[1].start] + sql[sig[3].start :]
+
+    def _register_schema_catalog(self, sql: str) -> None:
+        # Lenient on purpose: Databricks needs the catalog to exist first; locally CREATE SCHEMA cat.s registers it.
+        for ch in chains(significant(tokenize(sql))):
+            if len(ch.names) == 2:
+                if normalize(ch.names[0]) != SESSION_CATALOG:
+                    self.names.add_catalog(ch.names[0])
+                return
+
+    def _register_created_catalog(self, sql: str) -> None:
+        w = [t.word for t in significant(tokenize(sql))[:2]]
+        if w == ["CREATE", "CATALOG"]:
+            found = [
+                c for c in chains(significant(tokenize(sql)))[2:] if c.names[0].upper() not in ("IF", "NOT", "EXISTS")
+            ]
+            if found and normalize(found[0].names[0]) != SESSION_CATALOG:
+                self.names.add_catalog(found[0].names[0])
+
+    def _show_schemas(self, sql: str) -> list[dict[str, Any]]:
+        found = [c.names for c in chains(significant(tokenize(sql)))]
+        catalog = None
+        for i, names in enumerate(found[:-1]):
+            if names[0].upper() in ("IN", "FROM") and len(found[i + 1]) == 1:
+                catalog = found[i + 1][0]
+        catalog = normalize(catalog) if catalog else self.current_catalog
+        schemas = []
+        for r in self.spark.sql("SHOW DATABASES").collect():
+            decoded = self.names.decode_db(r[0])
+            if decoded and decoded[0] == catalog:
+                schemas.append(decoded[1])
+        return [{"databaseName": s} for s in sorted(schemas)]
+
+
+def _columns(schema: Any) -> list[tuple[str, str]]:
+    return [(f.name.lower(), f.dataType.simpleString()) for f in schema.fields]

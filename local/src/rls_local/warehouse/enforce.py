@@ -1,0 +1,275 @@
+"""Where the local warehouse applies its privilege model (:mod:`.privileges`) to the statements it runs.
+
+:class:`Enforcer` is called by :class:`~rls_local.warehouse.backend.LocalWarehouseBackend` around every statement:
+``GRANT`` / ``REVOKE`` / ``OWNER TO`` are run by the model itself (Spark has no such statements); DDL on an object is
+refused unless the caller may do it; queries are refused when a reader lacks SELECT on what they read. Who the
+caller is: the identity set for the thread (``as_identity``), else the backend's job identity (``run_as``), else
+the warehouse's own principal (metastore admin: the platform that prepared the warehouse).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rls.sql.sqltext import IDENT, chains, parse_name, significant, tokenize
+from rls_local.warehouse.names import SESSION_CATALOG, normalize
+from rls_local.warehouse.privileges import (
+    _CREATE_IN_SCHEMA,
+    PrivilegeError,
+    PrivilegeStore,
+    parse_grant,
+    parse_owner_change,
+    reads,
+)
+
+if TYPE_CHECKING:
+    from rls_local.warehouse.backend import LocalWarehouseBackend
+
+_DDL_WORDS = {"CREATE", "ALTER", "DROP", "OR", "REPLACE", "VIEW", "TABLE", "SCHEMA", "DATABASE", "IF", "NOT", "EXISTS"}
+_stores: dict[Path, PrivilegeStore] = {}
+_stores_lock = threading.Lock()
+
+
+def store_for(workdir: Path, platform: str) -> PrivilegeStore:
+    """One store per workdir and process: two backends on one workdir must see the same owners and grants."""
+    key = Path(workdir).resolve()
+    with _stores_lock:
+        if key not in _stores:
+            _stores[key] = PrivilegeStore(key, platform)
+        return _stores[key]
+
+
+class Enforcer:
+    def __init__(self, backend: LocalWarehouseBackend) -> None:
+        self.b = backend
+        self.store = store_for(backend.workdir, backend.platform_principal)
+        self._groups: dict[str, set[str]] = {}
+        self._groups_lock = threading.Lock()
+
+    # ---- who ---------------------------------------------------------------------------------------------------
+    def groups(self, identity: str) -> set[str]:
+        """Account groups ``identity`` belongs to, from the emulated platform's membership table (nested expanded).
+
+        Cached per identity (a Spark job per read would weigh on every query the benchmarks time); the cache is
+        dropped whenever the platform is (re)installed, which recreates ``is_account_group_member``."""
+        key = identity.lower()
+        with self._groups_lock:
+            if key in self._groups:
+                return self._groups[key]
+        found = self._read_groups(identity)
+        with self._groups_lock:
+            self._groups[key] = found
+        return found
+
+    def _read_groups(self, identity: str) -> set[str]:
+        from rls_local.warehouse.platform import MEMBERSHIP_TABLE, platform_table
+
+        try:
+            rows = self.b.spark.sql(
+                f"SELECT group_name FROM {platform_table(MEMBERSHIP_TABLE)} WHERE member = lower(:who)",
+                args={"who": identity},
+            ).collect()
+        except Exception:  # no platform installed (a bare warehouse): nobody is in any group
+            return set()
+        return {r[0] for r in rows}
+
+    def _caller(self) -> tuple[str | None, set[str]]:
+        who = self.b.identity
+        return who, (self.groups(who) if who is not None else set())
+
+    # ---- statements ------------------------------------------------------------------------------------------------
+    def run_privilege_statement(self, sql: str) -> bool:
+        """GRANT / REVOKE / ALTER … OWNER TO: run by the model. False when ``sql`` is none of them."""
+        grant = parse_grant(sql)
+        if grant is not None:
+            obj = self._object(grant.name)
+            who, groups = self._caller()
+            if not (self.store.is_admin(who, groups) or self.store.is_owner(who or "", groups, obj)):
+                raise PrivilegeError(
+                    f"PERMISSION_DENIED: {who} may not grant on {obj}: only its owner"
+                    f" ({self.store.owner(obj)}) or a metastore admin can"
+                )
+            for privilege in grant.privileges:
+                self.store.grant(obj, grant.principal, privilege, revoke=grant.revoke)
+            return True
+        change = parse_owner_change(sql)
+        if change is None:
+            return False
+        obj = self._object(change.name)
+        self._require_exists(change.object_type, obj)
+        who, groups = self._caller()
+        if not self.store.is_admin(who, groups):
+            assert who is not None
+            if not self.store.is_owner(who, groups, obj):
+                raise PrivilegeError(self._not_owner(who, obj))
+            target = change.owner.lower()
+            if target != who.lower() and target not in {g.lower() for g in groups}:
+                # facts: OWNER TO another principal needs metastore admin unless it is yourself or your group
+                raise PrivilegeError(
+                    f"PERMISSION_DENIED: {who} may not make {change.owner} the owner of {obj}: needs metastore admin"
+                    " (or membership of that group)"
+                )
+        self.store.set_owner(obj, change.owner)
+        return True
+
+    def before(self, sql: str) -> None:
+        """Refuse DDL the caller may not run (before Spark runs it)."""
+        who, groups = self._caller()
+        if self.store.is_admin(who, groups):
+            return
+        assert who is not None
+        sig = significant(tokenize(sql))
+        words = [t.word for t in sig[:4]]
+        target = self._target(sig)
+        if words[:1] == ["ALTER"] and words[1:2] in (["VIEW"], ["TABLE"]) and target:
+            if not self.store.is_owner(who, groups, target):
+                # facts: only the owner can change a view's body (MANAGE is not enough)
+                raise PrivilegeError(self._not_owner(who, target))
+            if words[1] == "VIEW":
+                self._check_view_body(sql, sig, who)
+        elif words[:1] == ["DROP"] and words[1:2] in (["VIEW"], ["TABLE"]) and target:
+            schema = target.rsplit(".", 1)[0]
+            if not (self.store.is_owner(who, groups, target) or self.store.is_owner(who, groups, schema)):
+                raise PrivilegeError(self._not_owner(who, target))
+        elif words[:1] == ["CREATE"] and target and ("VIEW" in words or "TABLE" in words):
+            schema = target.rsplit(".", 1)[0]
+            if not (
+                self.store.is_owner(who, groups, schema) or self.store.holds(who, groups, schema, _CREATE_IN_SCHEMA)
+            ):
+                raise PrivilegeError(f"PERMISSION_DENIED: {who} lacks CREATE TABLE on schema {schema}")
+            if "VIEW" in words:
+                self._check_view_body(sql, sig, who)
+        elif words[:2] == ["CREATE", "SCHEMA"] and target:
+            catalog = target.split(".", 1)[0]
+            if not (
+                self.store.is_owner(who, groups, catalog)
+                or self.store.holds(who, groups, catalog, {"CREATE SCHEMA", "ALL PRIVILEGES"})
+            ):
+                raise PrivilegeError(f"PERMISSION_DENIED: {who} lacks CREATE SCHEMA on catalog {catalog}")
+
+    def after(self, sql: str, existed: bool) -> None:
+        """Record the owner of what was created (unless it existed) and forget what was dropped."""
+        sig = significant(tokenize(sql))
+        words = [t.word for t in sig[:4]]
+        if "FUNCTION" in words and "is_account_group_member" in sql:
+            with self._groups_lock:  # the platform was (re)installed: memberships may have changed
+                self._groups.clear()
+            return
+        target = self._target(sig)
+        if not target:
+            return
+        if words[:1] == ["CREATE"] and not existed:
+            self.store.set_owner(target, self.b.identity or self.store.platform)
+        elif words[:1] == ["DROP"]:
+            self.store.forget(target)
+
+    def exists(self, sql: str) -> bool:
+        sig = significant(tokenize(sql))
+        target = self._target(sig)
+        if not target or [t.word for t in sig[:1]] != ["CREATE"]:
+            return False
+        parts = target.split(".")
+        if len(parts) == 3:
+            return bool(self.b.spark.catalog.tableExists(self.b.names.table(*parts).spark_name))
+        return str(self.store.owners.get(target, "")) != ""
+
+    def after_save(self, full_name: str) -> None:
+        """A table written with ``save_table``: its first writer owns it."""
+        obj = ".".join(normalize(p) for p in parse_name(full_name))
+        if obj not in self.store.owners:
+            self.store.set_owner(obj, self.b.identity or self.store.platform)
+
+    def show_grants(self, sql: str) -> list[dict[str, Any]]:
+        """``SHOW GRANTS ON <CATALOG|SCHEMA|TABLE|VIEW> name``: Databricks' columns, the owner first (as OWN)."""
+        sig = significant(tokenize(sql))
+        words = [t.word for t in sig]
+        on = words.index("ON") if "ON" in words else -1
+        if on < 0 or on + 2 >= len(sig):
+            raise ValueError(f"cannot parse {sql[:80]!r}")
+        kind = words[on + 1]
+        obj = self._object(chains(sig[on + 2 :])[0].names)
+        rows = [{"principal": self.store.owner(obj), "action_type": "OWN", "object_type": kind, "object_key": obj}]
+        for principal, privilege in self.store.grants.get(obj, []):
+            rows.append({"principal": principal, "action_type": privilege, "object_type": kind, "object_key": obj})
+        return rows
+
+    # ---- owners as the platform reports them -------------------------------------------------------------------------
+    def owner_in_listing(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A SHOW TABLE EXTENDED row whose ``Owner:`` line is the model's owner (Spark would say the OS user)."""
+        info, db, name = row.get("information"), row.get("namespace"), row.get("tableName")
+        decoded = self.b.names.decode_db(str(db)) if db else None
+        if not info or decoded is None or not name:
+            return row
+        owner = self.store.owner(".".join((*decoded, normalize(self.b.names.decode_part(str(name))))))
+        lines = [ln for ln in str(info).splitlines() if not ln.startswith("Owner:")]
+        return {**row, "information": "\n".join([f"Owner: {owner}", *lines]) + "\n"}
+
+    def owner_in_describe(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """DESCRIBE TABLE EXTENDED rows (already decoded) whose ``Owner`` row is the model's owner."""
+        info = {r.get("col_name"): r.get("data_type") for r in rows}
+        if not all(info.get(k) for k in ("Catalog", "Database", "Table")):
+            return rows
+        obj = ".".join(normalize(str(info[k])) for k in ("Catalog", "Database", "Table"))
+        owner = self.store.owner(obj)
+        return [{**r, "data_type": owner} if r.get("col_name") == "Owner" else r for r in rows]
+
+    # ---- reads ------------------------------------------------------------------------------------------------------
+    def check_read(self, df: Any, identity: str | None = None) -> None:
+        """Refuse a query whose reader lacks SELECT on an object it reads (views: their owner on what they read)."""
+        who = identity or self.b.identity
+        if who is None:
+            return
+        tree = df._jdf.queryExecution().analyzed().treeString()
+        groups: dict[str, set[str]] = {}
+        for r in reads(tree, who, self._decode, self.store.owner):
+            g = groups.setdefault(r.reader, self.groups(r.reader))
+            if not self.store.can_read(r.reader, g, r.obj):
+                whose = "" if r.reader == who else f" (the owner of a view {who} reads)"
+                raise PrivilegeError(f"PERMISSION_DENIED: {r.reader}{whose} lacks SELECT on {r.obj}")
+
+    def _check_view_body(self, sql: str, sig: list[Any], creator: str) -> None:
+        """facts: the creator of a view must be able to SELECT what it reads (checked before it is stored)."""
+        depth = 0
+        for i, t in enumerate(sig):
+            depth += {"(": 1, ")": -1}.get(t.text, 0)
+            if depth == 0 and t.kind == IDENT and t.word == "AS" and i > 2:
+                query = sql[t.end :]
+                self.check_read(self.b.spark.sql(self.b._prepare(query)), creator)
+                return
+
+    def _not_owner(self, who: str, obj: str) -> str:
+        return f"PERMISSION_DENIED: {who} does not own {obj} (owner: {self.store.owner(obj)})"
+
+    # ---- names ----------------------------------------------------------------------------------------------------
+    def _decode(self, spark_name: str) -> str | None:
+        parts = parse_name(spark_name)
+        if len(parts) == 3 and parts[0] == SESSION_CATALOG:
+            parts = parts[1:]
+        if len(parts) != 2:
+            return None
+        decoded = self.b.names.decode_db(parts[0])
+        if decoded is None:
+            return None  # Spark's own databases (the emulated platform's functions and memberships)
+        return ".".join((*decoded, normalize(self.b.names.decode_part(parts[1]))))
+
+    def _object(self, names: list[str]) -> str:
+        current = self.b.current_catalog
+        if len(names) < 3 and current is not None and not self.b.names.is_catalog(names[0]):
+            names = [current, *names]
+        return ".".join(normalize(n) for n in names)
+
+    def _target(self, sig: list[Any]) -> str | None:
+        """The object a DDL statement is about: the first name after its keywords."""
+        for ch in chains(sig):
+            if len(ch.parts) == 1 and ch.parts[0].word in _DDL_WORDS:
+                continue
+            return self._object(ch.names)
+        return None
+
+    def _require_exists(self, object_type: str, obj: str) -> None:
+        parts = obj.split(".")
+        spark_name = self.b.names.table(*parts).spark_name if len(parts) == 3 else None
+        if object_type in ("VIEW", "TABLE") and spark_name and not self.b.spark.catalog.tableExists(spark_name):
+            raise PrivilegeError(f"TABLE_OR_VIEW_NOT_FOUND: {obj}")

@@ -1,0 +1,96 @@
+"""The emulated Databricks platform: what Unity Catalog provides and open-source Spark lacks.
+
+``is_account_group_member(g)`` is a Databricks builtin. Here it is a persistent SQL function over a table of
+account-group memberships computed **directly from the scenario** (deliberately not with the tool's collector code,
+so tests compare the tool against an independent oracle):
+
+- nested groups are expanded transitively; cycles are tolerated (visited set);
+- inactive users and inactive service principals are members of nothing;
+- a member is identified by what ``current_user()`` returns for it: a user's ``user_name``, a service principal's
+  ``application_id``, compared case-insensitively (both sides lower-cased).
+
+The group name is compared exactly as written (*unverified*: Databricks does not document whether group names are
+matched case-insensitively; the tool should pass group names exactly as SCIM returns them either way).
+
+Spark resolves an unqualified function inside a view against the namespace that was current when the view was
+created, so :class:`~.backend.LocalWarehouseBackend` qualifies ``is_account_group_member(`` calls when
+statements are prepared: the function resolves from a view in any schema, whatever namespace is current.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rls.sql.sqltext import quote
+from rls_local.scenario import Scenario
+from rls_local.warehouse.backend import PLATFORM_DB, LocalWarehouseBackend
+
+logger = logging.getLogger(__name__)
+
+MEMBERSHIP_TABLE = "account_group_members"
+
+
+@dataclass(frozen=True, order=True)
+class Membership:
+    group_name: str
+    member: str  # lower-cased identity, as compared with lower(current_user())
+
+
+def account_group_memberships(scenario: Scenario) -> list[Membership]:
+    """Every (group, identity) pair where the identity is a member of the account group at any depth."""
+    groups = {g.id: g for g in scenario.groups}
+    active_users = {u.id: u.user_name for u in scenario.users if u.active}
+    active_sps = {s.id: s.application_id for s in scenario.service_principals if s.active}
+    out: set[Membership] = set()
+    for group in scenario.groups:
+        for identity in _expand(group.id, groups, active_users, active_sps):
+            out.add(Membership(group.display_name, identity.lower()))
+    return sorted(out)
+
+
+def _expand(root: str, groups: dict, users: dict[str, str], sps: dict[str, str]) -> Iterable[str]:
+    seen: set[str] = set()
+    stack = [root]
+    while stack:
+        gid = stack.pop()
+        if gid in seen or gid not in groups:
+            continue
+        seen.add(gid)
+        for m in groups[gid].members:
+            if m.type == "group":
+                stack.append(m.id)
+            elif m.type == "user" and m.id in users:
+                yield users[m.id]
+            elif m.type == "service_principal" and m.id in sps:
+                yield sps[m.id]
+
+
+def platform_table(name: str) -> str:
+    return f"`spark_catalog`.{quote(PLATFORM_DB)}.{quote(name)}"
+
+
+def install_platform(backend: LocalWarehouseBackend, scenario: Scenario) -> list[Membership]:
+    """Create (or replace) the membership table and the platform functions for ``scenario``. Idempotent.
+
+    Nothing here is recorded in ``backend.statements``: it is the platform, not the tool's SQL.
+    """
+    spark = backend.spark
+    memberships = account_group_memberships(scenario)
+    backend.run(f"CREATE DATABASE IF NOT EXISTS `spark_catalog`.{quote(PLATFORM_DB)}")
+    df = spark.createDataFrame(
+        [(m.group_name, m.member) for m in memberships], "group_name STRING NOT NULL, member STRING NOT NULL"
+    )
+    df.coalesce(1).write.format("parquet").mode("overwrite").saveAsTable(platform_table(MEMBERSHIP_TABLE))
+    # The function reads the table at query time, so replacing memberships needs no new function; it is (re)created
+    # anyway so that a workdir from an older build gets the current definition.
+    backend.run(
+        f"CREATE OR REPLACE FUNCTION {platform_table('is_account_group_member')}(g STRING) "
+        "RETURNS BOOLEAN "
+        "COMMENT 'Emulates the Databricks builtin from the scenario (rls local warehouse)' "
+        f"RETURN EXISTS (SELECT 1 FROM {platform_table(MEMBERSHIP_TABLE)} m "
+        "WHERE m.group_name = g AND m.member = lower(current_user()))"
+    )
+    logger.info("platform installed: %d account-group memberships", len(memberships))
+    return memberships

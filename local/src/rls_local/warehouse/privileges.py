@@ -1,0 +1,246 @@
+"""The local warehouse's privilege model: the part of Unity Catalog's the tool relies on, so that the statements
+Databricks would run are run (or refused) locally instead of being skipped.
+
+Modeled (``shared/docs/databricks-facts.md``, "Who sees what inside a view" and "Corrections"):
+
+- every object has an **owner**: whoever created it (objects the platform made — synthetic system tables, catalogs —
+  belong to the warehouse's own principal, which is metastore admin);
+- ``ALTER … OWNER TO p`` by the owner needs metastore admin unless ``p`` is the caller or an account group the caller
+  belongs to; only the owner changes a view's body (``ALTER VIEW … AS``), and the creator of a view must be able to
+  SELECT what it reads;
+- ``GRANT`` / ``REVOKE`` by the owner or a metastore admin; ``SELECT`` (or ``ALL PRIVILEGES``) on a table, its
+  schema or its catalog lets a principal, an account group it belongs to, or ``account users`` (every principal of
+  the account) read it;
+- a query reads the objects it names with the **reader's** rights and what a view reads with the **view owner's**
+  rights (definer's rights), so a reader needs SELECT on the views only, never on ``system.*``.
+
+Not modeled (documented): USE CATALOG / USE SCHEMA (granted alongside SELECT in the README, not checked), MANAGE,
+row filters. Metastore admins pass every check. State lives in ``<workdir>/privileges.json`` so a later process
+(``rls sql --as``) sees the same owners and grants.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rls.sql.sqltext import DOT, IDENT, QIDENT, STRING, chains, parse_name, significant, tokenize
+
+STATE_FILE = "privileges.json"
+ACCOUNT_USERS = "account users"  # Databricks' built-in account group: every user and service principal
+_READ = {"SELECT", "ALL PRIVILEGES"}
+_CREATE_IN_SCHEMA = {"CREATE TABLE", "CREATE VIEW", "ALL PRIVILEGES"}
+_NODE = re.compile(r"^(?P<prefix>[ :+\-]*)(?P<text>.*)$")
+
+
+class PrivilegeError(PermissionError):
+    """Refused by the privilege model; the message is one line in Unity Catalog's words."""
+
+
+@dataclass(frozen=True)
+class Read:
+    """An object a query reads and whose rights it is read with (the reader, or the owner of the enclosing view)."""
+
+    obj: str  # catalog.schema.name, lower case
+    reader: str
+
+
+class PrivilegeStore:
+    """Owners, grants and metastore admins of one warehouse. ``platform`` is the warehouse's own principal."""
+
+    def __init__(self, workdir: Path, platform: str) -> None:
+        self.path = Path(workdir) / STATE_FILE
+        self.platform = platform
+        self._lock = threading.RLock()
+        doc: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
+        self.owners: dict[str, str] = doc.get("owners", {})
+        self.grants: dict[str, list[list[str]]] = doc.get("grants", {})
+        self.metastore_admins: list[str] = doc.get("metastore_admins", [platform])
+
+    # ---- state ---------------------------------------------------------------------------------------------------
+    def _save(self) -> None:
+        doc = {"owners": self.owners, "grants": self.grants, "metastore_admins": self.metastore_admins}
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(doc, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+    def owner(self, obj: str) -> str:
+        return self.owners.get(obj.lower(), self.platform)
+
+    def set_owner(self, obj: str, owner: str) -> None:
+        with self._lock:
+            self.owners[obj.lower()] = owner
+            self._save()
+
+    def forget(self, obj: str) -> None:
+        with self._lock:
+            self.owners.pop(obj.lower(), None)
+            self.grants.pop(obj.lower(), None)
+            self._save()
+
+    def grant(self, obj: str, principal: str, privilege: str, *, revoke: bool = False) -> None:
+        with self._lock:
+            entries = self.grants.setdefault(obj.lower(), [])
+            entry = [principal, privilege]
+            if revoke:
+                gone = [principal.lower(), privilege]
+                self.grants[obj.lower()] = [e for e in entries if [e[0].lower(), e[1]] != gone]
+            elif entry not in entries:
+                entries.append(entry)
+            self._save()
+
+    def add_metastore_admin(self, principal: str) -> None:
+        with self._lock:
+            if principal.lower() not in {a.lower() for a in self.metastore_admins}:
+                self.metastore_admins.append(principal)
+                self._save()
+
+    # ---- decisions -----------------------------------------------------------------------------------------------
+    def is_admin(self, identity: str | None, groups: set[str] = frozenset()) -> bool:  # type: ignore[assignment]
+        if identity is None:
+            return True  # the platform itself (no identity set): it prepared the warehouse
+        admins = {a.lower() for a in self.metastore_admins}
+        return identity.lower() in admins or bool({g.lower() for g in groups} & admins)
+
+    def is_owner(self, identity: str, groups: set[str], obj: str) -> bool:
+        owner = self.owner(obj).lower()
+        return owner == identity.lower() or owner in {g.lower() for g in groups}
+
+    def holds(self, identity: str, groups: set[str], obj: str, privileges: set[str]) -> bool:
+        """``identity`` holds one of ``privileges`` on ``obj`` or on its schema or catalog (inheritance)."""
+        who = {identity.lower(), ACCOUNT_USERS} | {g.lower() for g in groups}
+        parts = obj.lower().split(".")
+        for securable in (".".join(parts[:n]) for n in range(len(parts), 0, -1)):
+            for principal, privilege in self.grants.get(securable, []):
+                if principal.lower() in who and privilege in privileges:
+                    return True
+        return False
+
+    def can_read(self, identity: str, groups: set[str], obj: str) -> bool:
+        return (
+            self.is_admin(identity, groups)
+            or self.is_owner(identity, groups, obj)
+            or self.holds(identity, groups, obj, _READ)
+        )
+
+
+# ---- reading plans ---------------------------------------------------------------------------------------------------
+def reads(tree: str, identity: str, decode: Any, owner: Any) -> list[Read]:
+    """What an analyzed plan (``treeString``) reads, each with whose rights: objects outside any view with the
+    reader's, objects inside a view with that view's owner's. ``decode(spark_name)`` gives ``catalog.schema.name``
+    or None (platform internals); ``owner(obj)`` gives an object's owner."""
+    out: list[Read] = []
+    stack: list[tuple[int, str]] = []  # (depth, owner of the enclosing view)
+    for line in tree.splitlines():
+        m = _NODE.match(line)
+        if m is None or not m.group("text"):
+            continue
+        depth, text = len(m.group("prefix")), m.group("text")
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        reader = stack[-1][1] if stack else identity
+        name = _relation_name(text)
+        if name is None:
+            continue
+        obj = decode(name)
+        if obj is None:
+            continue
+        out.append(Read(obj, reader))
+        if text.startswith("View "):
+            stack.append((depth, owner(obj)))
+    return out
+
+
+def _relation_name(text: str) -> str | None:
+    if text.startswith("View ("):
+        return _leading_name(text[len("View (") :])
+    if text.startswith("Relation "):
+        return _leading_name(text[len("Relation ") :])
+    if text.startswith("HiveTableRelation ["):
+        return _leading_name(text[len("HiveTableRelation [") :])
+    return None
+
+
+def _leading_name(text: str) -> str | None:
+    sig = significant(tokenize(text))
+    found = chains(sig)
+    if not found or found[0].first != 0:
+        return None
+    return ".".join(found[0].names)
+
+
+# ---- parsing the statements the model handles --------------------------------------------------------------------
+@dataclass(frozen=True)
+class Grant:
+    privileges: tuple[str, ...]
+    securable_type: str  # CATALOG | SCHEMA | TABLE | VIEW
+    name: list[str]
+    principal: str
+    revoke: bool
+
+
+@dataclass(frozen=True)
+class OwnerChange:
+    object_type: str
+    name: list[str]
+    owner: str
+
+
+def parse_grant(sql: str) -> Grant | None:
+    sig = significant(tokenize(sql))
+    words = [t.word for t in sig]
+    if not words or words[0] not in ("GRANT", "REVOKE") or "ON" not in words:
+        return None
+    on = words.index("ON")
+    privileges = " ".join(t.text.upper() for t in sig[1:on]).replace(" ,", ",")
+    target = "TO" if words[0] == "GRANT" else "FROM"
+    if target not in words[on:]:
+        return None
+    to = on + words[on:].index(target)
+    kind = words[on + 1]
+    name_tokens = sig[on + 2 : to]
+    principal = _principal(sig[to + 1 :])
+    if kind not in ("CATALOG", "SCHEMA", "TABLE", "VIEW") or not name_tokens or principal is None:
+        return None
+    return Grant(
+        tuple(p.strip() for p in privileges.split(",")),
+        kind,
+        _names(name_tokens),
+        principal,
+        words[0] == "REVOKE",
+    )
+
+
+def parse_owner_change(sql: str) -> OwnerChange | None:
+    sig = significant(tokenize(sql))
+    words = [t.word for t in sig]
+    if len(words) < 5 or words[0] != "ALTER":
+        return None
+    for i in range(2, len(words) - 1):
+        if words[i] == "OWNER" and words[i + 1] == "TO":
+            principal = _principal(sig[i + 2 :])
+            if principal is None:
+                return None
+            return OwnerChange(words[1], _names(sig[2:i]), principal)
+    return None
+
+
+def _names(tokens: list[Any]) -> list[str]:
+    return (
+        [t.value for t in tokens if t.kind in (IDENT, QIDENT)]
+        if all(t.kind in (IDENT, QIDENT, DOT) for t in tokens)
+        else parse_name("".join(t.text for t in tokens))
+    )
+
+
+def _principal(tokens: list[Any]) -> str | None:
+    tokens = [t for t in tokens if t.text != ";"]
+    if len(tokens) == 1 and tokens[0].kind in (IDENT, QIDENT, STRING):
+        t = tokens[0]
+        return t.text[1:-1] if t.kind == STRING else t.value
+    return None

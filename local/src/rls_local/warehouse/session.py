@@ -1,0 +1,191 @@
+"""The embedded warehouse's SparkSession: local Spark with a Hive metastore (embedded Derby) inside a work directory.
+
+Everything the warehouse persists lives under ``workdir``: ``metastore_db/`` (Derby), ``warehouse/`` (table files),
+``log4j2.properties`` and the name registry (see :mod:`rls_local.warehouse.names`). A later process pointed at the same
+workdir sees the same schemas, tables, views and functions. Embedded Derby admits one JVM at a time, so two
+processes cannot open the same workdir concurrently (the second gets a :class:`WarehouseError`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rls.errors import RlsError
+
+logger = logging.getLogger(__name__)
+
+MIN_JAVA = 17
+_JAVA_HINT = f"install a JDK {MIN_JAVA} or set JAVA_HOME"
+
+# Spark logs every failed statement twice (JVM and a Python JSON logger); the error reaches the caller as an
+# exception anyway, so the warehouse keeps the console quiet.
+_LOG4J = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n%ex
+logger.hive.name = org.apache.hadoop.hive
+logger.hive.level = off
+logger.derby.name = org.apache.derby
+logger.derby.level = off
+logger.datanucleus.name = DataNucleus
+logger.datanucleus.level = off
+logger.analyzer.name = org.apache.spark.sql.catalyst.analysis
+logger.analyzer.level = off
+# Spark resets the root level to this logger's (default WARN) in a pyspark shell and says so: keep them equal.
+logger.repl.name = org.apache.spark.repl.Main
+logger.repl.level = error
+"""
+
+
+class WarehouseError(RlsError, RuntimeError):
+    """The embedded warehouse cannot do what was asked; the message is one line that says what to do."""
+
+
+def check_java(env: Mapping[str, str] | None = None) -> str:
+    """Return the path of a usable ``java`` (major version >= 17) or raise :class:`WarehouseError`.
+
+    ``env`` defaults to ``os.environ``; pyspark finds Java the same way (``JAVA_HOME`` first, then ``PATH``).
+    """
+    env = os.environ if env is None else env
+    java_home = env.get("JAVA_HOME")
+    if java_home:
+        java: str | None = str(Path(java_home) / "bin" / "java")
+        if not Path(java).is_file():
+            raise WarehouseError(f"Java {MIN_JAVA} not found: JAVA_HOME={java_home} has no bin/java; {_JAVA_HINT}")
+    else:
+        java = shutil.which("java", path=env.get("PATH", ""))
+        if java is None:
+            raise WarehouseError(f"Java {MIN_JAVA} not found: {_JAVA_HINT}")
+    try:
+        out = subprocess.run(  # noqa: S603 - a fixed argument list, no shell
+            [java, "-version"], capture_output=True, text=True, timeout=60, env=dict(env), check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise WarehouseError(f"Java at {java} is not usable ({e.__class__.__name__}): {_JAVA_HINT}") from None
+    text = out.stderr + out.stdout
+    m = re.search(r'version "(\d+)(?:\.(\d+))?', text)
+    if out.returncode != 0 or not m:
+        raise WarehouseError(f"Java at {java} is not usable (java -version failed): {_JAVA_HINT}")
+    major = int(m.group(1))
+    if major == 1 and m.group(2):  # "1.8.0_392" style
+        major = int(m.group(2))
+    if major < MIN_JAVA:
+        raise WarehouseError(f"Java {MIN_JAVA} not found: {java} is Java {major}; {_JAVA_HINT}")
+    return java
+
+
+def local_spark(workdir: Path) -> Any:
+    """A ``local[2]`` SparkSession whose metastore and table files live in ``workdir``.
+
+    One SparkSession exists per process: asking for a second workdir while one is open raises
+    :class:`WarehouseError` (the first one's static settings, such as the metastore location, cannot change).
+    """
+    workdir = Path(workdir).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    java = check_java()
+    from pyspark.sql import SparkSession
+
+    warehouse_dir = workdir / "warehouse"
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        current = active.conf.get("spark.sql.warehouse.dir", "")
+        if Path(current.removeprefix("file:")).resolve() != warehouse_dir:
+            raise WarehouseError(
+                f"a Spark session for another workdir ({current}) is open in this process; use one workdir per process"
+            )
+        return active
+
+    if _derby_locked(workdir / "metastore_db"):
+        raise WarehouseError(
+            f"workdir {workdir} is in use by another process (its embedded metastore admits one at a time)"
+        )
+    log_conf = workdir / "log4j2.properties"
+    log_conf.write_text(_LOG4J, encoding="utf-8")
+    _quiet_python_loggers()
+    # derby.system.home keeps derby.log out of the current directory; the metastore URL pins the Derby database
+    # to the workdir, which is what makes the warehouse survive into a later process.
+    java_opts = f"-Dderby.system.home={workdir} -Dlog4j2.configurationFile=file:{log_conf}"
+    builder = (
+        SparkSession.builder.master("local[2]")
+        .appName("rls-local-warehouse")
+        .config("spark.sql.catalogImplementation", "hive")
+        .config("spark.sql.warehouse.dir", str(warehouse_dir))
+        .config(
+            "spark.hadoop.javax.jdo.option.ConnectionURL",
+            f"jdbc:derby:;databaseName={workdir / 'metastore_db'};create=true",
+        )
+        .config("spark.driver.extraJavaOptions", java_opts)
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", "1g")
+        .enableHiveSupport()
+    )
+    env_java_home = str(Path(java).resolve().parent.parent)
+    os.environ.setdefault("JAVA_HOME", env_java_home)  # pyspark's launcher must find the same Java we checked
+    try:
+        spark = builder.getOrCreate()
+        spark.sparkContext.setLogLevel("ERROR")
+        # Touch the metastore now: a locked or corrupt Derby database fails here, with a clear message, rather
+        # than in the middle of the first statement.
+        spark.sql("SHOW DATABASES").collect()
+    except Exception as e:  # Py4J/launcher errors carry pages of Java stack; the caller gets one line
+        raise WarehouseError(_explain_start_failure(e, workdir)) from None
+    logger.info("local warehouse session on %s", workdir)
+    return spark
+
+
+def _derby_locked(db: Path) -> bool:
+    """Whether another JVM has the Derby database open.
+
+    Derby holds an exclusive ``FileChannel`` lock on ``dbex.lck`` while booted (a stale file after a crash is not
+    locked). Java file locks are POSIX record locks on Linux and macOS, so Python's ``lockf`` sees them. Checking
+    first turns a long Hive retry loop and a Java stack into one line.
+    """
+    lock = db / "dbex.lck"
+    if not lock.exists():
+        return False
+    try:
+        import fcntl
+    except ImportError:  # Windows: let Derby report it
+        return False
+    with open(lock, "rb+") as f:
+        try:
+            fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.lockf(f, fcntl.LOCK_UN)
+    return False
+
+
+def _explain_start_failure(e: Exception, workdir: Path) -> str:
+    text = str(e)
+    if "Another instance of Derby" in text or "XSDB6" in text:
+        return f"workdir {workdir} is in use by another process (its embedded metastore admits one at a time)"
+    if "Java gateway process exited" in text or "JAVA_HOME" in text:
+        return f"Spark could not start its JVM: {_JAVA_HINT}"
+    first = text.strip().splitlines()[0] if text.strip() else e.__class__.__name__
+    return f"local Spark could not start on {workdir}: {first[:300]}"
+
+
+def _quiet_python_loggers() -> None:
+    """pyspark logs each SQL error as a JSON record before raising it; the raised exception is enough."""
+    try:
+        from pyspark.logger import PySparkLogger
+    except ImportError:  # older pyspark: nothing to quiet
+        return
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
