@@ -149,6 +149,7 @@ def run_rls(
         "elevation_concurrency": elevation_concurrency,
         "read_local_admins": read_local_admins,
         "outcome": rep.outcome,
+        "errors": list(rep.errors),
         "account_writes": len(writes),
         "token_requests": sum(1 for r in log if r["path"].endswith("/v1/token")),
         "workspaces_by_outcome": dict(collections.Counter(w.outcome for w in rep.workspaces)),

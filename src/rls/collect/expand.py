@@ -3,15 +3,16 @@
 The driver holds API answers only: who is directly in which group (``group_members_direct``) and the ways into each
 workspace (``workspace_access_map``). From them Spark computes
 
-- ``group_members_flat``: every member of every fetched group at any depth — breadth first, one level per statement,
-  each level keeping only (group, member) pairs no earlier level reached, so cycles end and every member keeps its
-  shortest depth; among paths of equal length the smallest (by group ids) is kept, so the result is deterministic;
+- ``group_members_flat``: every member of every fetched group at any depth — breadth first, level by level (a few
+  per statement), each level keeping only (group, member) pairs no earlier level reached, so cycles end and every
+  member keeps its shortest depth; among paths of equal length the smallest (by group ids) is kept (deterministic);
 - ``…_admins`` / ``…_users``: each way in (from the new access map's staging copy), plus, for an assigned group,
   its active users and service principals;
 - ``all_workspace_and_catalog_perms``: one nested row per workspace, from those two and the workspace's own row.
 
-The number of levels is bounded by the depth of nesting (the loop stops at the first empty level, and a level can
-only add pairs not seen before, so it ends even if the platform's nesting limit were not enforced).
+The number of levels is bounded by the depth of nesting (the loop stops at the first statement whose last level is
+empty, and a level can only add pairs not seen before, so it ends even if the platform's nesting limit were not
+enforced).
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ class Names:
     def __call__(self, table: str) -> str:
         return quote_name(self.catalog, self.schema, table)
 
-    def level(self, depth: int) -> str:
-        return self(f"_rls_expand_level_{depth}")
+    def level(self, batch: int) -> str:
+        return self(f"_rls_expand_levels_{batch}")
 
     @property
     def perms_base(self) -> str:
@@ -47,6 +48,11 @@ class Names:
         return self("_rls_expand_access_map")
 
 
+LEVELS_PER_STATEMENT = 4
+"""Nesting levels computed by one statement: each statement is a table write, whose fixed cost (a commit, and locally
+a metastore round trip) dominates on small accounts; within a statement each level is a CTE over the previous one."""
+
+
 @dataclass(frozen=True)
 class Expanded:
     levels: int  # nesting levels found (0: no group has members)
@@ -55,27 +61,31 @@ class Expanded:
 
 def expand(backend: SqlBackend, names: Names, run_id: str) -> Expanded:
     """Write ``group_members_flat``, ``…_users``, ``…_admins`` and ``…_perms`` from the edges already written."""
-    depth = _closure(backend, names)
+    batches: list[str] = []
     try:
-        backend.save_query(names(tables.GROUP_MEMBERS), flat_sql(names, depth, run_id))
+        depth = _closure(backend, names, batches)
+        backend.save_query(names(tables.GROUP_MEMBERS), flat_sql(names, batches, run_id))
         backend.save_query(names(tables.USERS), access_sql(names, "USER"))
         backend.save_query(names(tables.ADMINS), access_sql(names, "ADMIN"))
         backend.save_query(names(tables.PERMS), perms_sql(names))
         admin_rows = int(backend.fetch(f"SELECT count(*) AS n FROM {names(tables.ADMINS)}")[0]["n"])
     finally:
-        for d in range(1, depth + 2):
-            backend.execute(f"DROP TABLE IF EXISTS {names.level(d)}")
+        for table in batches:
+            backend.execute(f"DROP TABLE IF EXISTS {table}")
     return Expanded(depth, admin_rows)
 
 
-def _closure(backend: SqlBackend, names: Names) -> int:
-    """Write one table per nesting level; return the number of non-empty levels."""
-    backend.save_query(names.level(1), first_level_sql(names))
-    depth = 1
-    while backend.fetch(f"SELECT 1 AS found FROM {names.level(depth)} LIMIT 1"):
-        backend.save_query(names.level(depth + 1), next_level_sql(names, depth))
-        depth += 1
-    return depth - 1
+def _closure(backend: SqlBackend, names: Names, batches: list[str]) -> int:
+    """Write the levels, a few per table (``batches`` collects the tables written); return the deepest level."""
+    deepest = 0
+    while True:
+        table = names.level(len(batches) + 1)
+        batches.append(table)
+        backend.save_query(table, levels_sql(names, batches[:-1], deepest, LEVELS_PER_STATEMENT))
+        deepest += LEVELS_PER_STATEMENT
+        if not backend.fetch(f"SELECT 1 AS found FROM {table} WHERE depth = {deepest} LIMIT 1"):
+            found = backend.fetch(f"SELECT max(depth) AS d FROM {table}")[0]["d"]
+            return int(found) if found is not None else deepest - LEVELS_PER_STATEMENT
 
 
 def first_level_sql(names: Names) -> str:
@@ -87,32 +97,50 @@ def first_level_sql(names: Names) -> str:
     )
 
 
-def next_level_sql(names: Names, depth: int) -> str:
-    """Members one level below level ``depth``'s groups, that no level up to ``depth`` reached from the same root."""
-    seen = "\n  UNION ALL ".join(
-        f"SELECT root_id, member_id, member_type FROM {names.level(d)}" for d in range(1, depth + 1)
+def next_level_sql(frontier: str, edges: str, seen: list[str]) -> str:
+    """Members one level below ``frontier``'s groups that no relation in ``seen`` reached from the same root; among
+    several paths of the same length, the smallest."""
+    anti = "".join(
+        f"\nLEFT ANTI JOIN (SELECT root_id, member_id, member_type FROM {s}) AS s{i}\n"
+        f"  ON s{i}.root_id = n.root_id AND s{i}.member_id = n.member_id AND s{i}.member_type = n.member_type"
+        for i, s in enumerate(seen)
     )
     return (
         "SELECT n.root_id, n.member_id, n.member_type, n.path_ids FROM (\n"
         "  SELECT c.root_id, e.member_id, e.member_type, concat(c.path_ids, array(e.group_id)) AS path_ids,\n"
         "    row_number() OVER (PARTITION BY c.root_id, e.member_id, e.member_type\n"
         "                       ORDER BY concat(c.path_ids, array(e.group_id))) AS rank\n"
-        f"  FROM {names.level(depth)} AS c\n"
-        f"  JOIN {names(tables.GROUP_EDGES)} AS e ON c.member_type = {_GROUP} AND e.group_id = c.member_id\n"
+        f"  FROM {frontier} AS c\n"
+        f"  JOIN {edges} AS e ON c.member_type = {_GROUP} AND e.group_id = c.member_id\n"
         f"  WHERE NOT (e.member_type = {_GROUP} AND e.member_id = c.root_id)\n"
-        ") AS n\n"
-        f"LEFT ANTI JOIN (\n  {seen}\n) AS s\n"
-        "  ON s.root_id = n.root_id AND s.member_id = n.member_id AND s.member_type = n.member_type\n"
+        f") AS n{anti}\n"
         "WHERE n.rank = 1"
     )
 
 
-def flat_sql(names: Names, depth: int, run_id: str) -> str:
-    """``group_members_flat`` rows: each (group, member) pair of every level, with names, depth and path."""
-    levels = "\n  UNION ALL ".join(
-        f"SELECT root_id, member_id, member_type, path_ids, {d} AS depth FROM {names.level(d)}"
-        for d in range(1, max(depth, 1) + 1)
+def levels_sql(names: Names, earlier: list[str], deepest: int, count: int) -> str:
+    """Levels ``deepest + 1`` … ``deepest + count`` in one query (a ``depth`` column tells them apart), from the
+    deepest level of the last of the ``earlier`` tables (or from the direct members when there are none)."""
+    edges = names(tables.GROUP_EDGES)
+    ctes = []
+    for i in range(1, count + 1):
+        level = deepest + i
+        if level == 1:
+            body = first_level_sql(names)
+        else:
+            frontier = f"(SELECT * FROM {earlier[-1]} WHERE depth = {deepest})" if i == 1 else f"l{level - 1}"
+            body = next_level_sql(frontier, edges, [*earlier, *(f"l{d}" for d in range(deepest + 1, level))])
+        ctes.append(f"l{level} AS (\n{body}\n)")
+    union = "\nUNION ALL\n".join(
+        f"SELECT root_id, member_id, member_type, path_ids, {d} AS depth FROM l{d}"
+        for d in range(deepest + 1, deepest + count + 1)
     )
+    return "WITH " + ",\n".join(ctes) + "\n" + union
+
+
+def flat_sql(names: Names, batches: list[str], run_id: str) -> str:
+    """``group_members_flat`` rows: each (group, member) pair of every level, with names, depth and path."""
+    levels = "\n  UNION ALL ".join(f"SELECT root_id, member_id, member_type, path_ids, depth FROM {b}" for b in batches)
     edges = names(tables.GROUP_EDGES)
     return (
         "SELECT l.root_id AS group_id, g.group_name, l.member_id, m.member_name, l.member_type, m.active,\n"
