@@ -574,6 +574,7 @@ def main(argv: list[str] | None = None) -> int:
         sweep_admin=a.sweep_admin,
         sweep_filler=a.sweep_filler,
     )
+    doc["scanned_admin_rows"] = scanned_admin_rows()  # 2,000 / 10,000 / 5,000, as collector_scale.py generates it
     doc["command"] = command_line(__file__, argv)
     path = save(a.name, doc, a.out)
     if a.sweep:
