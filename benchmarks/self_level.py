@@ -176,6 +176,7 @@ def run(
     user_ws = user_workspace_ids(user_workspaces, workspaces, admin_ws)
     vo.build_identity(backend, cfg, admin_ws, workspaces, filler)
     vo.build_identity(backend, cfg, user_ws, workspaces, filler, table=USERS, memberships=False)
+    vo.build_access_map(backend, cfg, {"ADMIN": admin_ws, "USER": user_ws}, workspaces, filler)  # what views read
     bodies = shapes(cfg, source, admin_ws, user_ws)
     views = vo.create_views(backend, cfg, {f"self_{k}": v for k, v in bodies.items()})
     views = {k: views[f"self_{k}"] for k in bodies}

@@ -210,22 +210,25 @@ def test_missing_collector_tables_fail_without_stopping_the_other_checks(warehou
     assert report.check("elevation_ledger").status == "pass"
 
 
-def test_admins_table_recreated_as_a_view_fails_view_sources(warehouse, cfg, ledger) -> None:
+def test_access_map_recreated_as_a_view_fails_view_sources(warehouse, cfg, ledger) -> None:
     # Issue #13 7a: a "table" that returns current_user() for every workspace shows every reader everything.
-    admins = name(cfg, tables.ADMINS)
-    original = [from_row(tables.AccessRow, r) for r in warehouse.fetch(f"SELECT * FROM {admins}")]
-    warehouse.run(f"DROP TABLE {admins}")
-    columns = "workspace_id, workspace_name, workspace_url, current_user() AS user_name, group_name, principal_type"
+    amap = name(cfg, tables.ACCESS_MAP)
+    original = [from_row(tables.AccessMapRow, r) for r in warehouse.fetch(f"SELECT * FROM {amap}")]
+    warehouse.run(f"DROP TABLE {amap}")
+    columns = (
+        "workspace_id, workspace_name, workspace_url, 'ADMIN' AS permission, current_user() AS user_name,"
+        " CAST(NULL AS STRING) AS group_id, group_name, principal_type"
+    )
     users = name(cfg, tables.USERS)
-    warehouse.run(f"CREATE VIEW {admins} AS SELECT {columns}, source, via, run_id, collected_at FROM {users}")
+    warehouse.run(f"CREATE VIEW {amap} AS SELECT {columns}, source, run_id, collected_at FROM {users}")
     try:
         report = run(warehouse, cfg, ledger)
     finally:
-        warehouse.run(f"DROP VIEW IF EXISTS {admins}")
+        warehouse.run(f"DROP VIEW IF EXISTS {amap}")
         with warehouse.run_as(cfg.collect.collector_application_id):
-            warehouse.save_table(admins, original, tables.AccessRow)
+            warehouse.save_table(amap, original, tables.AccessMapRow)
     assert "view_sources" in failed(report)
-    assert any("is a VIEW" in p and tables.ADMINS in p for p in report.check("view_sources").problems)
+    assert any("is a VIEW" in p and tables.ACCESS_MAP in p for p in report.check("view_sources").problems)
 
 
 def test_an_extra_unfiltered_view_over_a_system_table_fails_system_readers(warehouse, cfg, ledger) -> None:

@@ -13,32 +13,39 @@ from collections.abc import Iterable
 from rls.config import RlsConfig
 from rls.sql.backend import Statement
 from rls.sql.quoting import quote_name
-from rls.tables import ADMINS, GROUP, SERVICE_PRINCIPAL, USER, AccessRow
+from rls.tables import ACCESS_MAP, GROUP, SERVICE_PRINCIPAL, USER, AccessMapRow
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 WORKSPACES = ("1001", "1002", "1003", "1004")  # the example scenario's: the shared system tables have their rows
 
 
 def admin_row(
-    workspace_id: int, *, user: str | None = None, group: str | None = None, sp: str | None = None
-) -> AccessRow:
-    """One row of the collector's admins table, shaped as the collector documents it (rls.tables.AccessRow)."""
+    workspace_id: int,
+    *,
+    user: str | None = None,
+    group: str | None = None,
+    sp: str | None = None,
+    permission: str = "ADMIN",
+) -> AccessMapRow:
+    """One way in of the collector's access map (what the views read), shaped as the collector documents it
+    (rls.tables.AccessMapRow): a user / service principal as itself, an account group as one row (user_name NULL)."""
     if group is not None and user is None:
         principal_type = GROUP
     elif sp is not None:
         principal_type, user = SERVICE_PRINCIPAL, sp
     else:
         principal_type = USER
-    source = "direct" if group is None else "group"
-    return AccessRow(
-        workspace_id, f"ws-{workspace_id}", f"https://ws-{workspace_id}", user, group, principal_type, source, None,
-        "run-1", NOW,
+    group_id = None if group is None else f"id-{group}"
+    return AccessMapRow(
+        workspace_id, f"ws-{workspace_id}", f"https://ws-{workspace_id}", permission, user, group_id, group,
+        principal_type, "direct", "run-1", NOW,
     )  # fmt: skip
 
 
-def write_admins(backend, catalog: str, schema: str, rows: Iterable[AccessRow]) -> None:
+def write_admins(backend, catalog: str, schema: str, rows: Iterable[AccessMapRow]) -> None:
+    """Write ``rows`` as the collector's ``workspace_access_map`` (the only collector table the views read)."""
     backend.run(f"CREATE SCHEMA IF NOT EXISTS {quote_name(catalog, schema)}")
-    backend.save_table(quote_name(catalog, schema, ADMINS), list(rows), AccessRow)
+    backend.save_table(quote_name(catalog, schema, ACCESS_MAP), list(rows), AccessMapRow)
 
 
 READERS = "account users"  # the README's reader grant: SELECT on the views (they filter per reader) to every principal

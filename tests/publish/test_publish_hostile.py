@@ -43,7 +43,7 @@ def test_hostile_names_publish_and_filter_on_spark(warehouse):
     parsed = sqlglot.parse(create, read="databricks")
     assert len(parsed) == 1
     names = {(t.catalog, t.db, t.name) for t in parsed[0].find_all(exp.Table)}
-    assert names == {view, (SYSTEM, SRC_SCHEMA, SRC_TABLE), (CATALOG, SCHEMA, "all_workspace_and_catalog_perms_admins"),
+    assert names == {view, (SYSTEM, SRC_SCHEMA, SRC_TABLE), (CATALOG, SCHEMA, "workspace_access_map"),
                      ("", "", "admin_groups_users")}  # fmt: skip
     for s in window:
         if s.kind != "query":

@@ -201,7 +201,7 @@ def test_static_fallback_when_information_schema_is_unreadable_and_no_prune_on_a
     assert report.exit_code == PARTIAL
 
 
-def test_missing_schema_is_created_and_a_missing_admins_table_fails_once(warehouse):
+def test_missing_schema_is_created_and_a_missing_access_map_fails_once(warehouse):
     cfg = config("main", "pub_fresh", include=["access.audit"])
     assert "pub_fresh" not in {r["databaseName"] for r in warehouse.fetch("SHOW SCHEMAS IN main")}
     mark = len(warehouse.statements)

@@ -10,7 +10,7 @@ from sqlglot import exp
 from rls.config import RlsConfig
 from rls.publish import Column, SystemTable, ViewSqlError, view_sql
 from rls.publish.viewsql import ACCESS_LEVELS, GRANTS_PROPERTY, fingerprint, grants_fingerprint
-from rls.tables import ADMINS
+from rls.tables import ACCESS_MAP
 
 AUDIT = SystemTable("access", "audit", (Column("workspace_id", "string"), Column("event_time", "timestamp")))
 
@@ -26,13 +26,14 @@ def tables(sql: str) -> list[tuple[str, str, str]]:
     return [(t.catalog, t.db, t.name) for t in sqlglot.parse_one(sql, read="databricks").find_all(exp.Table)]
 
 
-def test_view_reads_source_and_admins_table_and_keeps_all_columns():
+def test_view_reads_source_and_access_map_and_keeps_all_columns():
     d = view_sql(cfg(), AUDIT)
     assert d.name == ("main", "rls", "vw_system_access_audit")
     tree = sqlglot.parse_one(d.create_sql(), read="databricks")
     assert isinstance(tree, exp.Create)
     found = set(tables(d.create_sql()))
-    assert {("main", "rls", "vw_system_access_audit"), ("system", "access", "audit"), ("main", "rls", ADMINS)} <= found
+    expected = {("main", "rls", "vw_system_access_audit"), ("system", "access", "audit"), ("main", "rls", ACCESS_MAP)}
+    assert expected <= found
     # the outer select is x.* (the view's columns are the source's), filtered by a semi-join on the CTE
     outer = tree.expression
     assert [s.sql() for s in outer.expressions] == ["x.*"]
@@ -141,7 +142,7 @@ def test_hostile_names_are_quoted_and_parse():
         d = view_sql(c, t)
         found = tables(d.create_sql())
         assert (c.system_catalog, t.schema, t.table) in found
-        assert (c.catalog, c.schema, ADMINS) in found
+        assert (c.catalog, c.schema, ACCESS_MAP) in found
         assert (c.catalog, c.schema, d.name[2]) in found
         assert len(sqlglot.parse(d.create_sql(), read="databricks")) == 1  # no statement smuggled after ';'
 
@@ -162,7 +163,7 @@ def test_property_names_round_trip_through_quoting(catalog, schema, system, src_
     assert found == {
         (catalog, schema, d.name[2]),
         (system, src_schema, table),
-        (catalog, schema, ADMINS),
+        (catalog, schema, ACCESS_MAP),
         ("", "", "admin_groups_users"),
     }
     if group is not None:

@@ -36,7 +36,7 @@ from rls.publish.viewsql import (
 )
 from rls.sql.backend import SqlBackend
 from rls.sql.quoting import quote_name
-from rls.tables import ADMINS
+from rls.tables import ACCESS_MAP
 
 logger = logging.getLogger(__name__)
 
@@ -180,9 +180,9 @@ def publish(
             backend.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema)}")
     except Exception as e:
         report.error = f"cannot read or create schema {cfg.catalog}.{cfg.schema}: {first_line(e)}"
-    if report.error is None and planned and not _table_exists(backend, quote_name(*cfg.table(ADMINS))):
+    if report.error is None and planned and not _table_exists(backend, quote_name(*cfg.table(ACCESS_MAP))):
         # every view reads it (Spark and Databricks check at CREATE): say so once, not once per view
-        report.error = f"{'.'.join(cfg.table(ADMINS))} does not exist: run the collector first"
+        report.error = f"{'.'.join(cfg.table(ACCESS_MAP))} does not exist: run the collector first"
     if report.error is not None:
         logger.error("%s", report.error)
         results += [ViewResult(d.source.key, d.display, "failed", report.error) for d in planned]

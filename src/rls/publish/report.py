@@ -50,7 +50,7 @@ class PublishReport:
     def exit_code(self) -> int:
         """OK (0) when every view was published or deliberately skipped; PARTIAL (3) when some views failed (the
         others were published) or kept an owner other than the configured one (refused OWNER TO); ERROR (1) when the
-        run itself could not publish (no schema, no admins table)."""
+        run itself could not publish (no schema, no access map)."""
         if self.error:
             return exitcodes.ERROR
         partial = any(r.status == "failed" or r.owner_note for r in self.results)

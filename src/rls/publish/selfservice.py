@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from rls.model.access import ADMIN_PERMISSION, USER_PERMISSION
 from rls.publish.discovery import SystemTable
 from rls.sql.quoting import quote_identifier, quote_name, quote_string
 from rls.sql.system_tables import NAME, PRINCIPAL_ID, facts
@@ -61,21 +62,44 @@ def identity_column_sql(source: SystemTable, path: str) -> str:
     return "x." + ".".join(quote_identifier(p) for p in (column.name, *fields))
 
 
-def member_workspaces_cte(tables: list[tuple[str, str, str]], small_id: str) -> str:
-    """Workspaces where the invoker holds any assignment (admins and users tables, both ways in, UNION ALL so the
-    small side stays a plain filter that Spark broadcasts — same reasoning as the admin branch)."""
-    parts = []
-    for table in tables:
-        base = (
-            f"SELECT {small_id} AS workspace_id\n"
-            f"  FROM {quote_name(*table)} AS a\n"
-            "  WHERE a.workspace_id IS NOT NULL AND a.workspace_id <> 0\n"
-        )
-        parts.append(f"{base}    AND lower(a.user_name) = lower(current_user())")
-        parts.append(
-            f"{base}    AND a.principal_type = {quote_string(GROUP)} AND is_account_group_member(a.group_name)"
-        )
-    return "\n  UNION ALL\n  ".join(parts)
+ADMIN_ONLY = (ADMIN_PERMISSION,)
+ANY_ASSIGNMENT = (ADMIN_PERMISSION, USER_PERMISSION)
+
+
+def workspaces_cte(access_map: tuple[str, str, str], permissions: tuple[str, ...], small_id: str) -> str:
+    """Workspaces where the invoker holds one of ``permissions`` (``ADMIN`` for the admin branch; ``ADMIN`` and
+    ``USER`` for the ``self`` level's member workspaces), read from the collector's compact access map: one row per
+    way in, never a flattened group member.
+
+    A user / service-principal row is the invoker's when its ``user_name`` is ``current_user()`` (case-insensitive);
+    a group row when ``is_account_group_member(group_name)`` holds, which the platform answers from **live**
+    membership (nested groups included): removing someone from an admin group takes effect at once. Workspace 0 / NULL
+    ("no workspace", account-level events) is never reachable.
+
+    The two ways in are a ``UNION ALL`` rather than one ``OR``: each half is a plain filter of the small table, so
+    Spark keeps its size estimate small (with the ``OR``, the membership test became an existence join estimated as
+    the product of both sides; ``benchmarks/view_overhead.py``, BENCHMARKS.md).
+    """
+    permission = " AND " + (
+        f"a.permission = {quote_string(permissions[0])}"
+        if len(permissions) == 1
+        else f"a.permission IN ({', '.join(quote_string(p) for p in permissions)})"
+    )
+    base = (
+        f"SELECT {small_id} AS workspace_id\n"
+        f"  FROM {quote_name(*access_map)} AS a\n"
+        f"  WHERE a.workspace_id IS NOT NULL AND a.workspace_id <> 0{permission}\n"
+    )
+    return (
+        f"{base}    AND lower(a.user_name) = lower(current_user())\n"
+        "  UNION ALL\n"
+        f"  {base}    AND a.principal_type = {quote_string(GROUP)} AND is_account_group_member(a.group_name)"
+    )
+
+
+def workspace_in(cte: str) -> str:
+    """The predicate over the source alias ``x``: its workspace is one of ``cte``'s."""
+    return f"x.workspace_id IN (SELECT workspace_id FROM {cte})"
 
 
 def principal_ids_cte(principals_table: tuple[str, str, str]) -> str:

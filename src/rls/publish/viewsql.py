@@ -2,7 +2,7 @@
 
 Shape (``admin`` access level)::
 
-    WITH admin_groups_users AS (<workspace ids the invoker administers, from the collector's admins table>)
+    WITH admin_groups_users AS (<workspace ids the invoker administers, from the collector's access map>)
     SELECT x.* FROM <system table> AS x
     WHERE (x.workspace_id IN (SELECT workspace_id FROM admin_groups_users))
        OR (<rows of no workspace> AND is_account_group_member(<unassigned_rows_group>))   -- only when configured
@@ -25,12 +25,12 @@ from rls.publish import selfservice
 from rls.publish.discovery import SystemTable
 from rls.sql.quoting import quote_identifier, quote_name, quote_string
 from rls.sql.system_tables import PRINCIPAL_ID
-from rls.tables import ADMINS, GROUP, PRINCIPALS, USERS
+from rls.tables import ACCESS_MAP, PRINCIPALS
 
 logger = logging.getLogger(__name__)
 
 # Bump when the generated SQL changes for the same inputs: every view's fingerprint then changes and is re-altered.
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 VIEW_PREFIX = "vw_system_"
 FINGERPRINT_PROPERTY = "rls.fingerprint"
 GRANTS_PROPERTY = "rls.grants_fingerprint"
@@ -48,9 +48,8 @@ class FilterContext:
     identity column (``query.history.executed_by``, …)."""
 
     source: SystemTable
-    admins_table: tuple[str, str, str]
+    access_map: tuple[str, str, str]  # the collector's workspace_access_map: one row per way in
     unassigned_rows_group: str | None
-    users_table: tuple[str, str, str] | None = None
     identity_columns: tuple[str, ...] = ()  # dotted paths, for the `self` level
     principals_table: tuple[str, str, str] | None = None  # id -> identity map, for principal-id columns
 
@@ -76,28 +75,13 @@ def _is_integral(data_type: str) -> bool:
 
 
 def admin_branch(ctx: FilterContext) -> Branch:
-    """Rows of the workspaces the invoker administers, directly (their user name / SP application id) or through an
-    assigned account group (``is_account_group_member`` expands nesting on the platform).
+    """Rows of the workspaces the invoker administers: the ADMIN ways in of the access map that are the invoker's
+    (see :func:`rls.publish.selfservice.workspaces_cte`)."""
+    cte = selfservice.workspaces_cte(ctx.access_map, selfservice.ADMIN_ONLY, _small_id(ctx))
+    return Branch(selfservice.workspace_in(ADMIN_CTE), ((ADMIN_CTE, cte),))
 
-    The two ways in are a ``UNION ALL`` rather than one ``OR``: same rows for ``IN``, but each half is a plain filter
-    of the small admins table, so Spark keeps its size estimate small and broadcasts it into a hash semi-join on the
-    big table. With the ``OR``, the membership test became an existence join whose estimated size is the product of
-    both sides: the semi-join was planned as a SortMergeJoin that shuffles the whole system table
-    (``benchmarks/view_overhead.py``, BENCHMARKS.md).
-    """
-    small_id = _small_id(ctx)
-    select = (
-        f"SELECT {small_id} AS workspace_id\n"
-        f"  FROM {quote_name(*ctx.admins_table)} AS a\n"
-        # workspace 0 is "no workspace" (account-level events): never reachable through an admin assignment
-        "  WHERE a.workspace_id IS NOT NULL AND a.workspace_id <> 0\n"
-    )
-    cte = (
-        f"{select}    AND lower(a.user_name) = lower(current_user())\n"
-        "  UNION ALL\n"
-        f"  {select}    AND a.principal_type = {quote_string(GROUP)} AND is_account_group_member(a.group_name)"
-    )
-    return Branch("x.workspace_id IN (SELECT workspace_id FROM admin_groups_users)", (("admin_groups_users", cte),))
+
+ADMIN_CTE = "admin_groups_users"
 
 
 def _small_id(ctx: FilterContext) -> str:
@@ -107,7 +91,7 @@ def _small_id(ctx: FilterContext) -> str:
 
 def self_branch(ctx: FilterContext) -> Branch:
     """Rows the invoker caused (identity columns), in workspaces where the invoker holds any assignment."""
-    if not ctx.identity_columns or ctx.users_table is None:
+    if not ctx.identity_columns:
         raise ViewSqlError(f"{ctx.source.key}: access level 'self' needs publish.identity_columns for this table")
     try:
         columns = [
@@ -116,16 +100,14 @@ def self_branch(ctx: FilterContext) -> Branch:
         ]
     except selfservice.IdentityColumnError as e:
         raise ViewSqlError(str(e)) from None
-    ctes = [
-        (selfservice.MEMBER_CTE, selfservice.member_workspaces_cte([ctx.admins_table, ctx.users_table], _small_id(ctx)))
-    ]
+    member = selfservice.workspaces_cte(ctx.access_map, selfservice.ANY_ASSIGNMENT, _small_id(ctx))
+    ctes = [(selfservice.MEMBER_CTE, member)]
     if any(kind == PRINCIPAL_ID for _, kind in columns):
         if ctx.principals_table is None:
             raise ViewSqlError(f"{ctx.source.key}: principal-id identity columns need the collector's principals table")
         ctes.append((selfservice.PRINCIPAL_CTE, selfservice.principal_ids_cte(ctx.principals_table)))
     return Branch(
-        f"({selfservice.caused_predicate(columns)})"
-        f" AND x.workspace_id IN (SELECT workspace_id FROM {selfservice.MEMBER_CTE})",
+        f"({selfservice.caused_predicate(columns)}) AND {selfservice.workspace_in(selfservice.MEMBER_CTE)}",
         tuple(ctes),
     )
 
@@ -250,9 +232,8 @@ def view_sql(cfg: RlsConfig, source: SystemTable, *, access_level: str = "admin"
         raise ViewSqlError(f"view name is {len(name)} characters, over the limit of {MAX_IDENTIFIER}: {name[:60]}…")
     ctx = FilterContext(
         source,
-        cfg.table(ADMINS),
+        cfg.table(ACCESS_MAP),
         cfg.publish.unassigned_rows_group,
-        cfg.table(USERS),
         tuple(cfg.publish.identity_columns.get(source.key, ())),
         cfg.table(PRINCIPALS),
     )
