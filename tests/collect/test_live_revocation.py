@@ -12,8 +12,8 @@ import oracle
 from flow import flow, fresh_schema, load, with_changes
 from rls import exitcodes
 from rls.publish import view_name
-from rls.scenario import Scenario
 from rls.sql import quote_name
+from rls_local.scenario import Scenario
 
 TABLES = ["access.audit", "billing.usage", "query.history"]
 ALICE = "alice@example.com"  # in sales-admins (ADMIN on 1001) and in 1003's local admins
