@@ -14,15 +14,14 @@ from rls.config import RlsConfig
 from rls.exitcodes import OK
 from rls.publish import publish
 from rls.sql import quote_name
-from rls.tables import ADMINS as ADMINS_TABLE
-from rls.tables import USER, AccessRow
+from rls.tables import ACCESS_MAP, USER, AccessMapRow
 from rls.verify import DEFAULT_DASHBOARDS
 from rls_local.warehouse.privileges import PrivilegeError
 
 ROOT = Path(__file__).resolve().parents[1]
 BOARDS = sorted((ROOT / "src" / "dashboards").glob("*.lvdash.json"))
 SCHEMA = "dash"
-# who administers what here (the admins table is written by hand, like the collector documents it)
+# who administers what here (the access map is written by hand, like the collector documents it)
 ADMINS = {"Alice@Example.com": {"1001"}, "carol@example.com": {"1002", "1003"}, "bob@example.com": set()}
 
 
@@ -38,12 +37,12 @@ def _datasets() -> list[tuple[str, str]]:
 def published(warehouse):
     now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     rows = [
-        AccessRow(int(w), f"ws-{w}", f"https://ws-{w}", u, None, USER, "direct", None, "run-1", now)
+        AccessMapRow(int(w), f"ws-{w}", f"https://ws-{w}", "ADMIN", u, None, None, USER, "direct", "run-1", now)
         for u, ws in ADMINS.items()
         for w in sorted(ws)
     ]
     warehouse.run(f"CREATE SCHEMA IF NOT EXISTS {quote_name('main', SCHEMA)}")
-    warehouse.save_table(quote_name("main", SCHEMA, ADMINS_TABLE), rows, AccessRow)
+    warehouse.save_table(quote_name("main", SCHEMA, ACCESS_MAP), rows, AccessMapRow)
     cfg = RlsConfig(catalog="main", schema=SCHEMA, table_format="parquet")
     cfg.publish.include = ["billing.usage", "billing.list_prices", "query.history", "lakeflow.job_run_timeline"]
     cfg.publish.grant_select_to = ["account users"]  # what the README tells admins to grant readers

@@ -136,7 +136,9 @@ def test_circuit_breaker_refuses_a_collapse_unless_forced(warehouse, tmp_path) -
     doc = s.to_json()
     # most ways in vanish (the breaker counts assignments and local admins: what the views read)
     doc["assignments"] = [a for a in doc["assignments"] if a["workspace_id"] == 2003]
-    collapsed = with_changes(s, assignments=doc["assignments"], workspace_local_admins={})
+    me = s.collector.to_json()  # stays onboarded where it is a local admin (non-federated 2002)
+    onboarded = {w: [r for r in refs if r == me] for w, refs in doc["workspace_local_admins"].items()}
+    collapsed = with_changes(s, assignments=doc["assignments"], workspace_local_admins=onboarded)
     refused = flow(warehouse, collapsed, tmp_path, schema)
     assert refused.collect.exit_code == exitcodes.REFUSED
     assert "circuit breaker" in refused.collect.errors[0]
