@@ -1,10 +1,10 @@
 """`rls explain IDENTITY`: which workspaces an identity sees in the views, and why — from the collected tables only.
 
-The views keep a workspace's rows when the admins table has a row whose ``user_name`` is the reader
-(``current_user()``), or a GROUP row whose account group the reader belongs to (``is_account_group_member``). Both
-paths are explained here: the first from the rows' ``via`` chains, the second from ``group_members_flat``, which holds
-the same memberships the platform's function expands. A workspace where the identity only has USER access is listed
-as not visible, with the USER chain, so "why can't I see X" has an answer too.
+The views keep a workspace's rows when the access map has an ADMIN row whose ``user_name`` is the reader
+(``current_user()``), or a GROUP row whose account group the reader belongs to (``is_account_group_member``, live).
+Both paths are explained here from the reporting tables expanded from that map: the rows' ``via`` chains and
+``group_members_flat``, which holds the memberships as of the last collection. A workspace where the identity only
+has USER access is listed as not visible, with the USER chain, so "why can't I see X" has an answer too.
 """
 
 from __future__ import annotations
