@@ -10,15 +10,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rls import tables
-from rls.model.access import ADMIN_PERMISSION, USER_PERMISSION, ways_in
+from rls.model.access import ADMIN_PERMISSION, PRINCIPAL_TYPE, USER_PERMISSION, ways_in
 from rls.model.directory import GROUP, SERVICE_PRINCIPAL, USER, Directory, MemberRef, UnknownPrincipalError
 from rls.model.memberships import reachable_groups
 
 if TYPE_CHECKING:
     from rls.collect.collector import _Ws
     from rls.model.access import WorkspaceInfo
-
-_TYPE = {USER: tables.USER, SERVICE_PRINCIPAL: tables.SERVICE_PRINCIPAL, GROUP: tables.GROUP}
 
 
 @dataclass
@@ -120,9 +118,9 @@ def group_edges(d: Directory, run_id: str) -> list[tables.GroupEdge]:
         if m not in who:
             try:
                 p = d.get(m.kind, m.id, "group membership")
-                who[m] = (p.name, _TYPE[m.kind], p.active)
+                who[m] = (p.name, PRINCIPAL_TYPE[m.kind], p.active)
             except UnknownPrincipalError:
-                who[m] = (f"<unknown {m.kind} {m.id}>", _TYPE[m.kind], False)
+                who[m] = (f"<unknown {m.kind} {m.id}>", PRINCIPAL_TYPE[m.kind], False)
         return who[m]
 
     out = []
@@ -139,7 +137,7 @@ def principal_rows(d: Directory) -> list[tables.PrincipalRow]:
     creator_id) are matched to current_user() through it (the account SCIM id is the principal id)."""
     out = []
     for kind, by_id in ((USER, d.users), (SERVICE_PRINCIPAL, d.service_principals), (GROUP, d.groups)):
-        out += [tables.PrincipalRow(p.id, _TYPE[kind], p.name, p.active) for p in by_id.values()]
+        out += [tables.PrincipalRow(p.id, PRINCIPAL_TYPE[kind], p.name, p.active) for p in by_id.values()]
     return out
 
 

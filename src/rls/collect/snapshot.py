@@ -19,6 +19,8 @@ from rls.sql import SqlBackend, quote_name
 from rls.sql.structs import from_row
 
 logger = logging.getLogger(__name__)
+# Rows of a snapshot from before the access map that are ways in (not members reached through a group's row).
+_NOT_REACHED_VIA_GROUP = "NOT (user_name IS NOT NULL AND group_name IS NOT NULL)"
 
 
 class SnapshotStore:
@@ -40,7 +42,7 @@ class SnapshotStore:
         if self._exists(tables.ACCESS_MAP):
             table, where = tables.ACCESS_MAP, "permission = 'ADMIN'"
         elif self._exists(tables.ADMINS):  # a snapshot from before the access map: its rows not reached via a group
-            table, where = tables.ADMINS, "NOT (user_name IS NOT NULL AND group_name IS NOT NULL)"
+            table, where = tables.ADMINS, _NOT_REACHED_VIA_GROUP
         else:
             return None
         return int(self.backend.fetch(f"SELECT count(*) AS n FROM {self.name(table)} WHERE {where}")[0]["n"])
@@ -63,13 +65,12 @@ class SnapshotStore:
         if self._exists(tables.ACCESS_MAP):
             out[tables.ACCESS_MAP] = rows(tables.ACCESS_MAP, tables.AccessMapRow)
         else:  # a snapshot from before the access map: its ways in are the rows not reached through a group
-            not_reached = " AND NOT (user_name IS NOT NULL AND group_name IS NOT NULL)"
             out[tables.ACCESS_MAP] = [
                 _way_in(r, level)
                 for table, level in ((tables.ADMINS, "ADMIN"), (tables.USERS, "USER"))
-                for r in rows(table, tables.AccessRow, not_reached)
+                for r in rows(table, tables.AccessRow, f" AND {_NOT_REACHED_VIA_GROUP}")
             ]
-        # Older rows (and renamed groups) are matched to today's group ids by name: the expansion joins on the id.
+        # Those older rows carry no group id: matched to today's by name (the expansion joins on the id).
         by_name = {g.name: g.id for g in directory.groups.values()}
         out[tables.ACCESS_MAP] = [
             r._replace(group_id=by_name.get(r.group_name, r.group_id)) if r.group_id is None else r
@@ -113,9 +114,7 @@ class SnapshotStore:
         self.backend.save_table(self.name(tables.RUNS), [run], tables.CollectionRun, mode="append")
 
 
-def _way_in(r: tables.AccessRow, permission: str) -> tables.AccessMapRow | None:
-    if r.user_name is not None and r.group_name is not None:
-        return None  # a member reached through a group: the group's own row is the way in
+def _way_in(r: tables.AccessRow, permission: str) -> tables.AccessMapRow:
     return tables.AccessMapRow(
         r.workspace_id,
         r.workspace_name,

@@ -16,7 +16,8 @@ from rls.model.directory import GROUP, SERVICE_PRINCIPAL, USER, Directory, Membe
 ADMIN_PERMISSION = "ADMIN"
 USER_PERMISSION = "USER"
 
-_PRINCIPAL_TYPE = {USER: tables.USER, SERVICE_PRINCIPAL: tables.SERVICE_PRINCIPAL, GROUP: tables.GROUP}
+# directory kind -> the tables' principal_type
+PRINCIPAL_TYPE = {USER: tables.USER, SERVICE_PRINCIPAL: tables.SERVICE_PRINCIPAL, GROUP: tables.GROUP}
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def ways_in(
                 user_name,
                 group_id,
                 group_name,
-                _PRINCIPAL_TYPE[ref.kind],
+                PRINCIPAL_TYPE[ref.kind],
                 source,
                 run_id,
                 collected_at,
