@@ -53,3 +53,21 @@ def save(name: str, doc: dict[str, Any], out_dir: Path | None = None) -> Path:
     p = d / f"{name}.json"
     p.write_text(json.dumps(doc, indent=1, default=str), encoding="utf-8")
     return p
+
+
+def rss_mb(pid: int | str = "self", field: str = "VmRSS") -> float | None:
+    """A process's resident memory (``VmRSS``) or its peak (``VmHWM``), in MB, from /proc (None where unreadable)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def jvm_pid(backend: Any) -> int | None:
+    """The local Spark JVM's process id, for its memory (None when the backend has no local JVM)."""
+    gateway = getattr(getattr(getattr(backend, "spark", None), "sparkContext", None), "_gateway", None)
+    proc = getattr(gateway, "proc", None)
+    return getattr(proc, "pid", None)

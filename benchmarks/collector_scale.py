@@ -30,7 +30,7 @@ from typing import Any
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import command_line, machine, save
+from _common import command_line, jvm_pid, machine, rss_mb, save
 
 from rls.collect.elevation import Ledger
 from rls.collect.ratelimit import classify
@@ -71,6 +71,9 @@ class MemoryBackend(SqlBackend):
     def _query_frame(self, sql: str) -> Any:
         return []  # the expansion is Spark's: not measured with --sql memory
 
+    def _register_table_function(self, name: str, handler: type, returns: str) -> None:
+        pass
+
 
 def _family(method: str, path: str) -> str:
     return classify(method, "http://h" + path)
@@ -84,22 +87,6 @@ def _needed(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def floor_seconds(calls: list[dict[str, Any]], limits: dict[str, float]) -> tuple[float, dict[str, int]]:
     by = collections.Counter(_family(r["method"], r["path"]) for r in calls)
     return max((n / limits[f] for f, n in by.items() if f in limits), default=0.0), dict(by)
-
-
-def _rss_mb(pid: int | str = "self", field: str = "VmRSS") -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
-def _jvm_pid(backend: Any) -> int | None:
-    gateway = getattr(getattr(getattr(backend, "spark", None), "sparkContext", None), "_gateway", None)
-    proc = getattr(gateway, "proc", None)
-    return getattr(proc, "pid", None)
 
 
 def run_rls(
@@ -124,7 +111,7 @@ def run_rls(
             backend: SqlBackend = open_warehouse(tmp / f"warehouse-{elevation_concurrency}", create=True)
         else:
             backend = MemoryBackend()
-        rss_before = _rss_mb()
+        rss_before = rss_mb()
         phases: dict[str, float] = {}
         t, t_epoch = time.perf_counter(), time.time()
 
@@ -137,8 +124,8 @@ def run_rls(
         ]
         wall = time.perf_counter() - t
         log = emu.state()["requests"]
-        jvm = _jvm_pid(backend)
-        jvm_peak = _rss_mb(jvm, "VmHWM") if jvm else None
+        jvm = jvm_pid(backend)
+        jvm_peak = rss_mb(jvm, "VmHWM") if jvm else None
         if sql == "spark":
             backend.spark.stop()
     sql_seconds = sum(s.seconds for s in backend.statements)

@@ -24,7 +24,7 @@ class _NoSql(SqlBackend):
     def _execute(self, sql: str) -> bool:
         raise AssertionError("the killed collector must not reach SQL")
 
-    _fetch = _stage = _write = _table_exists = _query_frame = _execute  # type: ignore[assignment]
+    _fetch = _stage = _write = _table_exists = _query_frame = _register_table_function = _execute  # type: ignore[assignment]
 
 
 def main(settings: dict[str, Any]) -> None:

@@ -17,9 +17,9 @@ import oracle
 from flow import fresh_schema
 from rls import tables
 from rls.collect.expand import Names, expand
-from rls.collect.rows import group_edges
 from rls.model.access import Grant, WorkspaceInfo, ways_in
-from rls.model.directory import Directory, MemberRef, Principal
+from rls.model.directory import MemberRef
+from rls_local.collector_rows import collector_rows, directory_of
 from rls_local.scenario import Scenario, load_scenario, parse_scenario
 from rls_local.scenario_gen import generate
 
@@ -27,40 +27,14 @@ SCENARIOS = sorted((Path(__file__).parent.parent / "data" / "scenarios").glob("*
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
-def directory_of(s: Scenario) -> Directory:
-    d = Directory()
-    d.users = {u.id: Principal("user", u.id, u.user_name, u.active) for u in s.users}
-    d.service_principals = {
-        p.id: Principal("service_principal", p.id, p.application_id, p.active) for p in s.service_principals
-    }
-    d.groups = {g.id: Principal("group", g.id, g.display_name) for g in s.groups}
-    d.members = {g.id: [MemberRef(m.type, m.id) for m in g.members] for g in s.groups}
-    return d
-
-
 def expand_scenario(warehouse, s: Scenario) -> Names:
     """The collector's rows for ``s`` written to a fresh schema and expanded there; returns its names."""
-    d = directory_of(s)
-    ways: list[tables.AccessMapRow] = []
-    for w in s.workspaces:
-        if w.workspace_id not in oracle.collectable(s):  # the others are not read at all
-            continue
-        grants = [
-            Grant(MemberRef(a.principal.type, a.principal.id), a.permissions)
-            for a in s.assignments
-            if a.workspace_id == w.workspace_id
-        ]
-        # Principals assigned ADMIN through the account are left out of the admins group by the collector (recorded
-        # as direct), so only the workspace's own additions are passed here.
-        assigned = {g.principal for g in grants if "ADMIN" in g.permissions}
-        local = [MemberRef(r.type, r.id) for r in s.workspace_local_admins.get(w.workspace_id, [])]
-        info = WorkspaceInfo(w.workspace_id, w.workspace_name, w.deployment_name, "RUNNING", "https://x")
-        ways += ways_in(info, grants, [m for m in local if m not in assigned], d, run_id="r", collected_at=NOW)
+    edges, ways = collector_rows(s, oracle.collectable(s), "r", NOW)  # the other workspaces are not read at all
     names = Names("main", fresh_schema("expand"))
     warehouse.execute(f"CREATE SCHEMA IF NOT EXISTS `main`.`{names.schema}`")
     warehouse.save_tables(
         [
-            (names(tables.GROUP_EDGES), group_edges(d, "r"), tables.GroupEdge),
+            (names(tables.GROUP_EDGES), edges, tables.GroupEdge),
             (names.access_map_stage, ways, tables.AccessMapRow),
             (names.perms_base, [], tables.WorkspacePerms),
         ]
@@ -156,3 +130,32 @@ def test_an_elevated_collectors_real_user_assignment_stays_a_user_way_in() -> No
     # Grants are read before the elevation: the collector's USER assignment there is real and stays a USER row.
     ways = ways_in(info, [Grant(me, ("USER",))], None, d, run_id="r", collected_at=NOW)
     assert [(r.user_name, r.permission) for r in ways] == [(s.collector_identity, "USER")]
+
+
+class _FailsWriting:
+    """The warehouse, except that writing ``table`` fails (as a lost cluster or a full disk would)."""
+
+    def __init__(self, backend, table: str) -> None:
+        self._backend, self._table = backend, table
+
+    def save_query(self, full_name: str, sql: str) -> None:
+        if full_name == self._table:
+            raise RuntimeError(f"injected failure writing {full_name}")
+        self._backend.save_query(full_name, sql)
+
+    def __getattr__(self, name: str):
+        return getattr(self._backend, name)
+
+
+@pytest.mark.parametrize("failing", [tables.GROUP_MEMBERS, tables.PERMS], ids=["first-stage", "last-stage"])
+def test_a_failed_expansion_leaves_every_reporting_table_on_the_previous_run(warehouse, failing: str) -> None:
+    names = expand_scenario(warehouse, load_scenario(SCENARIOS[0].parent / "tricky.json"))  # run "r"
+    reporting = (tables.GROUP_MEMBERS, tables.USERS, tables.ADMINS)
+    before = {t: warehouse.fetch(f"SELECT * FROM {names(t)} ORDER BY ALL") for t in reporting}
+    assert all(before.values())
+    # "last-stage": the perms stage fails after flat, users and admins were computed for the new run "r2"
+    with pytest.raises(RuntimeError, match="injected"):
+        expand(_FailsWriting(warehouse, names.stage(failing)), names, "r2")
+    for t, rows in before.items():
+        assert warehouse.fetch(f"SELECT * FROM {names(t)} ORDER BY ALL") == rows, t
+    assert not any(warehouse.table_exists(names.stage(t)) for t in (*reporting, tables.PERMS))

@@ -96,6 +96,12 @@ class SqlBackend(ABC):
     def table_exists(self, full_name: str) -> bool:
         return self._table_exists(full_name)
 
+    def register_table_function(self, name: str, handler: type, returns: str) -> None:
+        """Make ``handler`` (a class whose ``eval`` yields rows of ``returns``, a DDL column list) callable from this
+        session's SQL as the table function ``name``, run by the engine's Python workers next to the data: for work
+        SQL expresses badly, such as a graph walk. Temporary: it lives as long as the session."""
+        self._register_table_function(name, handler, returns)
+
     # ---- what implementations provide ------------------------------------------------------------------------------
     @abstractmethod
     def _execute(self, sql: str) -> bool:
@@ -120,6 +126,9 @@ class SqlBackend(ABC):
 
     @abstractmethod
     def _table_exists(self, full_name: str) -> bool: ...
+
+    @abstractmethod
+    def _register_table_function(self, name: str, handler: type, returns: str) -> None: ...
 
     def _after_save(self, full_name: str) -> None:  # noqa: B027 - an optional hook, not an abstract method
         """Hook after a table was written (the local warehouse records its owner); nothing on Databricks."""
@@ -169,6 +178,14 @@ class SparkBackend(SqlBackend):
 
     def _table_exists(self, full_name: str) -> bool:
         return bool(self.spark.catalog.tableExists(self._table_name(full_name)))
+
+    def _register_table_function(self, name: str, handler: type, returns: str) -> None:
+        # Python UDTFs run on serverless and on Unity Catalog standard-access compute (DBR 14.3+), where the job runs.
+        # Whether the job's wheel is importable in the UDTF's Python worker is not documented for every compute type:
+        # the handler is shipped self-contained (see rls.collect.expand), so being wrong there costs nothing.
+        from pyspark.sql.functions import udtf
+
+        self.spark.udtf.register(name, udtf(handler, returnType=returns))
 
 
 def databricks_backend(table_format: str = "delta") -> SparkBackend:

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,13 @@ def local_spark(workdir: Path) -> Any:
         )
         .config("spark.driver.extraJavaOptions", java_opts)
         .config("spark.sql.shuffle.partitions", "2")
+        # Large shuffles (the expansion on a big account) start as 32 partitions, so no task must sort more than
+        # its share of the 1 GB heap; adaptive execution coalesces the small ones of every other query to 1-2.
+        .config("spark.sql.adaptive.coalescePartitions.initialPartitionNum", "32")
+        # The expansion's table function runs in Python workers: this interpreter (the project's environment), with
+        # pickled rows, since the local stack installs neither pandas nor pyarrow (Databricks uses Arrow).
+        .config("spark.pyspark.python", sys.executable)
+        .config("spark.sql.execution.pythonUDTF.arrow.enabled", "false")
         .config("spark.default.parallelism", "2")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
