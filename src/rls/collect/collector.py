@@ -34,10 +34,10 @@ from rls.model.access import Grant, WorkspaceInfo
 from rls.model.directory import GROUP, SERVICE_PRINCIPAL, Directory, MemberRef
 from rls.model.memberships import reachable_groups
 from rls.parallel import describe, gather
+from rls.runoptions import DEFAULTS, RunOptions
 from rls.sql import SqlBackend
 
 logger = logging.getLogger(__name__)
-Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
 @dataclass
@@ -70,24 +70,21 @@ class Collector:
         cfg: RlsConfig,
         api: AccountApi,
         ledger: Ledger,
-        *,
-        dry_run: bool = False,
-        force: bool = False,
-        progress: Progress | None = None,
+        options: RunOptions = DEFAULTS,
     ) -> None:
         self.cfg = cfg
         self.api = api
         self.store = SnapshotStore(backend, cfg)
         self.ledger = ledger
-        self.dry_run = dry_run
-        self.force = force
-        self.progress = progress or (lambda phase, done, total: None)
+        self.dry_run = options.dry_run
+        self.force = options.force
+        self.progress = options.progress or (lambda phase, done, total: None)
         self.directory = Directory()
         self.failed_groups: dict[str, str] = {}  # group id -> why its members could not be read
         self.ledger_error: str | None = None
         self.collector_app_id = ""
         run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
-        self.report = CollectReport(run_id, dt.datetime.now(dt.UTC), dry_run=dry_run, forced=force)
+        self.report = CollectReport(run_id, dt.datetime.now(dt.UTC), dry_run=options.dry_run, forced=options.force)
 
     @property
     def _backoff(self) -> float:
