@@ -10,8 +10,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rls import tables
-from rls.model.access import ADMIN_PERMISSION, PRINCIPAL_TYPE, USER_PERMISSION, ways_in
-from rls.model.directory import GROUP, SERVICE_PRINCIPAL, USER, Directory, MemberRef, UnknownPrincipalError
+from rls.model.access import ADMIN_PERMISSION, USER_PERMISSION, ways_in
+from rls.model.directory import (
+    GROUP,
+    PRINCIPAL_TYPE,
+    SERVICE_PRINCIPAL,
+    USER,
+    Directory,
+    MemberRef,
+    UnknownPrincipalError,
+)
 from rls.model.memberships import reachable_groups
 
 if TYPE_CHECKING:
