@@ -16,7 +16,7 @@ def test_every_other_list_derives_from_the_registry() -> None:
         ("lakeflow.jobs", "run_as"),
         ("lakeflow.jobs", "creator_id"),
     }
-    # config.py keeps its own copy of the defaults (not this module's to edit): it must equal the registry's
+    # config.py derives its defaults from the registry (lists copied, so a config never changes the registry)
     assert config.DEFAULT_IDENTITY_COLUMNS == st.DEFAULT_IDENTITY_COLUMNS
 
 
