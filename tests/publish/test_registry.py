@@ -27,6 +27,10 @@ def test_facts_sheet_regional_and_global_tables() -> None:
     for key in ("billing.usage", "billing.list_prices", "access.workspaces_latest"):
         assert st.scope(key) == "global", key
     assert st.scope("access.audit") == "mixed"
+    # not in the facts sheet: regional, the safe guess (reports warn that other regions' rows may be missing)
+    assert st.scope("compute.warehouses") == "regional" and "assumed regional" in st.facts("compute.warehouses").quirks
+    assert st.scope("brand_new.table") == "regional"
+    assert "principal IDs" in st.facts("lakeflow.jobs").quirks
     assert st.known_unfilterable("marketplace.listing_access_events") and not st.known_unfilterable("access.audit")
     assert st.facts("lakeflow.jobs").identity_column("run_as").kind == st.PRINCIPAL_ID
     assert st.facts("query.history").identity_column("executed_by").kind == st.NAME
