@@ -5,13 +5,20 @@ pyproject.toml bounds databricks-sdk to the release these tests pass with; widen
 
 from __future__ import annotations
 
+import contextlib
+
 import requests
 from databricks.sdk import AccountClient
 from databricks.sdk.config import Config
 
+from rls import __version__
+from rls.collect.account_api import AccountApi
 from rls.collect.clients import Clients
 from rls.collect.ratelimit import LimitedAdapter
 from rls.config import CollectConfig
+from rls_local.emulator import Emulator
+from rls_local.local import clients_for, local_config
+from rls_local.scenario import Scenario
 
 
 def _offline_config() -> Config:
@@ -46,3 +53,17 @@ def test_config_knows_the_attributes_the_collector_sets():
         product_version="1",
     )
     assert "rls/1" in cfg.user_agent
+
+
+def test_every_call_of_the_collectors_clients_names_the_product_in_its_user_agent(example_scenario: Scenario, tmp_path):
+    with Emulator(example_scenario) as emu:
+        cfg = local_config(example_scenario, emu, tmp_path)
+        api = AccountApi(clients_for(cfg, emu))  # the clients the job's collector builds (OAuth M2M, as in prod)
+        workspace = api.workspaces()[0]
+        with contextlib.suppress(Exception):  # what it answers does not matter here, only what the request says
+            api.catalogs(workspace)
+        # API calls only: the SDK's own configuration and OAuth probes (/.well-known, /oidc) are sent before the
+        # config's product applies (databricks-sdk 0.162: "unknown/0.0.0", token POSTs plain python-requests).
+        calls = [r for r in emu.state()["requests"] if "/api/" in r["path"]]
+    assert {r["workspace_id"] is not None for r in calls} == {True, False}  # account and workspace clients
+    assert all(f"rls/{__version__}" in (r["user_agent"] or "") for r in calls), [r["user_agent"] for r in calls]

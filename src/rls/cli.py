@@ -128,17 +128,20 @@ def _task(task: str, **kw: Any) -> None:
     """Run a job task and exit with its code: the shell (and the bundle task) must see what the report says."""
     from rls.jobs import run_cli_task
     from rls.render import progress_bars
+    from rls.runoptions import RunOptions
 
     as_json = kw.pop("as_json")
     workdir, scenario = kw.pop("workdir"), kw.pop("scenario", None)
     if workdir is None and scenario is not None:
         raise ValueError("--scenario needs --workdir: an emulated account goes with the local warehouse")
+    flags = {name: kw.pop(name) for name in ("dry_run", "force", "prune") if name in kw}
     with progress_bars(err, not (G.quiet or as_json)) as progress:
+        options = RunOptions(**flags, progress=progress)
         if workdir is None:
-            reports = run_cli_task(task, progress=progress, **kw)
+            reports = run_cli_task(task, options=options, **kw)
         else:
             local = plugins.local_stack("--workdir")
-            reports = local.run_task(task, workdir=workdir, scenario=scenario, progress=progress, **kw)
+            reports = local.run_task(task, workdir=workdir, scenario=scenario, options=options, **kw)
     from rls.render import collect_summary, publish_summary
 
     if as_json:

@@ -15,10 +15,10 @@ from typing import Any
 from rls import exitcodes, tables
 from rls.config import RlsConfig
 from rls.errors import RlsError
+from rls.model.access import ADMIN_PERMISSION, USER_PERMISSION
 from rls.sql import SqlBackend, quote_name, quote_string, system_tables
 
-ADMIN = "ADMIN"
-USER_LEVEL = "USER"
+ADMIN, USER_LEVEL = ADMIN_PERMISSION, USER_PERMISSION
 BY_USER_NAME = "user_name"  # the current_user() path of the views
 BY_GROUP = "account group"  # the is_account_group_member() path
 

@@ -7,6 +7,7 @@ local stack, :mod:`rls_local.jobs`, which calls :func:`execute` with its own bac
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,11 @@ from typing import Any
 from rls import exitcodes
 from rls.collect.account_api import AccountApi
 from rls.collect.clients import Clients
-from rls.collect.collector import Collector, Progress
+from rls.collect.collector import Collector
 from rls.collect.elevation import Ledger
 from rls.config import RlsConfig, load_config
 from rls.errors import RlsError
+from rls.runoptions import DEFAULTS, Progress, RunOptions
 from rls.sql import SqlBackend, quote_name
 
 logger = logging.getLogger(__name__)
@@ -49,9 +51,7 @@ def run_task(task: str, params: dict[str, str], credentials: dict[str, str] | No
         backend,
         clients=lambda: Clients(cfg.collect, credentials),
         ledger=_databricks_ledger(cfg, backend),
-        dry_run=_flag(params, "dry_run"),
-        force=_flag(params, "force"),
-        prune=_flag(params, "prune"),
+        options=RunOptions.from_params(params),
     )
     result = {name: r.as_dict() for name, r in reports.items()}
     code = max((r.exit_code for r in reports.values()), default=exitcodes.OK)
@@ -67,10 +67,7 @@ def run_cli_task(
     config: Path | None,
     catalog: str | None,
     schema: str | None,
-    dry_run: bool = False,
-    force: bool = False,
-    prune: bool = False,
-    progress: Progress | None = None,
+    options: RunOptions = DEFAULTS,
 ) -> dict[str, Any]:
     """A task from the CLI against Databricks (``--workdir``: the local stack's own ``run_task``, see rls.plugins)."""
     from rls.sql.backend import databricks_backend
@@ -83,10 +80,7 @@ def run_cli_task(
         backend,
         clients=lambda: Clients(cfg.collect),
         ledger=_databricks_ledger(cfg, backend),
-        dry_run=dry_run,
-        force=force,
-        prune=prune,
-        progress=progress,
+        options=options,
     )
 
 
@@ -97,25 +91,27 @@ def execute(
     *,
     clients: Any,
     ledger: Ledger,
-    dry_run: bool = False,
-    force: bool = False,
-    prune: bool = False,
+    options: RunOptions = DEFAULTS,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """The task itself: collect, publish, or both (publish also after a partial collect: failed workspaces kept
-    their previous rows, and views only need the tables to exist)."""
+    their previous rows, and views only need the tables to exist).
+
+    ``progress`` alone is ``options.progress`` for callers that only watch (the collector benchmark)."""
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}: one of {', '.join(TASKS)}")
+    if progress is not None:
+        options = dataclasses.replace(options, progress=progress)
     reports: dict[str, Any] = {}
     if task in ("collect", "run"):
         api = AccountApi(clients())
-        reports["collect"] = Collector(backend, cfg, api, ledger, dry_run=dry_run, force=force, progress=progress).run()
-    if dry_run and task in ("publish", "run"):
+        reports["collect"] = Collector(backend, cfg, api, ledger, options).run()
+    if options.dry_run and task in ("publish", "run"):
         logger.warning("dry run: views are not published")
     elif task == "publish" or (task == "run" and reports["collect"].outcome in ("ok", "partial")):
         from rls.publish import publish
 
-        reports["publish"] = publish(backend, cfg, prune=prune or None, progress=progress)
+        reports["publish"] = publish(backend, cfg, prune=options.prune or None, progress=options.progress)
     return reports
 
 
@@ -141,7 +137,3 @@ def _databricks_ledger(cfg: RlsConfig, backend: SqlBackend) -> Ledger:
         backend.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema)}")
         backend.execute(f"CREATE VOLUME IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema, VOLUME)}")
     return Ledger(ledger_path(cfg, None))
-
-
-def _flag(params: dict[str, str], key: str) -> bool:
-    return str(params.get(key, "")).strip().lower() in ("1", "true", "yes", "y")

@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from rls.model import directory
+
 PERMS = "all_workspace_and_catalog_perms"
 ADMINS = "all_workspace_and_catalog_perms_admins"
 USERS = "all_workspace_and_catalog_perms_users"
@@ -21,10 +23,10 @@ PRINCIPALS = "principals"
 ACCESS_MAP = "workspace_access_map"
 GROUP_EDGES = "group_members_direct"
 
-# principal_type values
-USER = "USER"
-SERVICE_PRINCIPAL = "SERVICE_PRINCIPAL"
-GROUP = "GROUP"
+# principal_type values: the model's vocabulary (rls.model.directory), as the tables spell it
+USER = directory.PRINCIPAL_TYPE[directory.USER]
+SERVICE_PRINCIPAL = directory.PRINCIPAL_TYPE[directory.SERVICE_PRINCIPAL]
+GROUP = directory.PRINCIPAL_TYPE[directory.GROUP]
 
 # source values: how the access was granted
 DIRECT = "direct"

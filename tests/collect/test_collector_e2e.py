@@ -10,6 +10,7 @@ import pytest
 import oracle
 from flow import admins_by_user_name, assignments_key, flow, fresh_schema, initial_assignments, load, visible
 from rls import exitcodes, tables
+from rls.runoptions import RunOptions
 from rls.sql import quote_name
 from rls_local.scenario import parse_scenario
 from rls_local.scenario_gen import generate
@@ -89,7 +90,7 @@ def _principal_id(result, s) -> int:
 def test_dry_run_elevates_nothing_and_writes_nothing(warehouse, tmp_path) -> None:
     s = load("tricky")
     schema = fresh_schema()
-    result = flow(warehouse, s, tmp_path, schema, dry_run=True)
+    result = flow(warehouse, s, tmp_path, schema, options=RunOptions(dry_run=True))
     assert result.collect.dry_run and sorted(result.collect.elevations) == [2001, 2003]
     # nothing but reads and OAuth token requests (a POST that changes nothing on the account)
     assert not [r for r in result.emulator_state["requests"] if r["method"] != "GET" and "/oidc/" not in r["path"]]

@@ -22,6 +22,7 @@ from flow import (
 )
 from rls import exitcodes, tables
 from rls.collect.elevation import Ledger
+from rls.runoptions import RunOptions
 from rls.sql import quote_name
 from rls_local.emulator import Emulator, EmulatorOptions
 from rls_local.local import local_config
@@ -143,7 +144,7 @@ def test_circuit_breaker_refuses_a_collapse_unless_forced(warehouse, tmp_path) -
     assert refused.collect.exit_code == exitcodes.REFUSED
     assert "circuit breaker" in refused.collect.errors[0]
     assert sorted(map(str, _admin_table_rows(warehouse, first.cfg))) == sorted(map(str, before))
-    forced = flow(warehouse, collapsed, tmp_path, schema, force=True)
+    forced = flow(warehouse, collapsed, tmp_path, schema, options=RunOptions(force=True))
     assert forced.collect.exit_code == exitcodes.OK
     assert admins_by_user_name(warehouse, forced.cfg) == {
         i: w for i, w in oracle.admin_workspaces(collapsed).items() if w

@@ -44,7 +44,7 @@ def test_state_endpoint_needs_no_token_and_is_not_logged(emu, acct):
         ),
     ]
     put = served["requests"][-1]
-    assert set(put) == {"method", "path", "status", "workspace_id", "start", "duration_ms"}
+    assert set(put) == {"method", "path", "status", "workspace_id", "start", "duration_ms", "user_agent"}
     assert put["workspace_id"] == 1001
     assert served["requests"][0]["workspace_id"] is None
     assert emu.client_secret not in json.dumps(served)

@@ -23,6 +23,7 @@ from rls.collect.elevation import Ledger
 from rls.config import RlsConfig, load_config
 from rls.explain import explain
 from rls.jobs import execute
+from rls.runoptions import RunOptions
 from rls.sql import SqlBackend, quote_identifier, quote_name
 from rls.sql.backend import databricks_backend
 from rls.verify import verify
@@ -109,7 +110,7 @@ def test_dry_run_then_collect_publish_read_as_the_running_identity_and_verify(
         return Clients(cfg.collect)  # unified auth: DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET
 
     # 1. Dry run: reads the account, says what it would elevate, writes nothing.
-    dry = execute("collect", cfg, backend, clients=clients, ledger=ledger, dry_run=True)["collect"]
+    dry = execute("collect", cfg, backend, clients=clients, ledger=ledger, options=RunOptions(dry_run=True))["collect"]
     assert dry.outcome == "dry-run", dry.as_dict()
     assert not backend.table_exists(quote_name(*cfg.table(tables.ADMINS)))
 

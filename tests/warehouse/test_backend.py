@@ -112,8 +112,8 @@ def test_privilege_statements_run_and_only_tags_and_catalogs_are_not_applicable(
         "ALTER VIEW lab.na.v OWNER TO `11111111-aaaa-bbbb-cccc-000000000000`",
     ]
     skipped = ["ALTER VIEW lab.na.v SET TAGS ('rls' = 'managed')", "CREATE CATALOG IF NOT EXISTS brand_new"]
-    for sql in run + skipped:
-        w.execute(sql)
+    outcomes = [w.execute(sql) for sql in run + skipped]
+    assert [(st.sql, st.applied) for st in outcomes] == [(s, True) for s in run] + [(s, False) for s in skipped]
     w.execute("ALTER VIEW lab.na.v SET TBLPROPERTIES ('owner_note' = 'OWNER TO nobody')")
     recorded = kinds_since(w, n)
     assert recorded == [("ddl", s) for s in run] + [("not_applicable", s) for s in skipped] + [

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rls import exitcodes
-from rls.collect.collector import Progress
+from rls.runoptions import Progress, RunOptions
 from rls.sql import quote_name
 from rls_local import local
 from rls_local.scenario import Scenario, load_scenario
@@ -96,7 +96,7 @@ def run_demo(
     backend = prepare_warehouse(workdir, scenario)  # the session started above is reused
     seconds["data_generation"] = time.perf_counter() - t
     say(f"synthetic system tables for {len(scenario.workspaces)} workspaces ({seconds['data_generation']:.1f}s)")
-    flow = local.run_flow(backend, scenario, workdir, config_path=demo_config(), progress=progress)
+    flow = local.run_flow(backend, scenario, workdir, config_path=demo_config(), options=RunOptions(progress=progress))
     seconds.update(flow.seconds)
     visibility = []
     if flow.publish is not None:

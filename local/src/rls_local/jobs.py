@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from rls.collect.clients import Clients
-from rls.collect.collector import Progress
 from rls.config import RlsConfig, load_config
 from rls.jobs import execute
+from rls.runoptions import DEFAULTS, RunOptions
 from rls.sql import SqlBackend
 from rls_local import local
 
@@ -25,10 +25,7 @@ def run_task(
     schema: str | None,
     workdir: Path,
     scenario: Path | None = None,
-    dry_run: bool = False,
-    force: bool = False,
-    prune: bool = False,
-    progress: Progress | None = None,
+    options: RunOptions = DEFAULTS,
 ) -> dict[str, Any]:
     from rls_local.emulator import Emulator
     from rls_local.scenario import load_scenario
@@ -47,10 +44,7 @@ def run_task(
             backend,
             clients=lambda: Clients(cfg.collect),
             ledger=ledger,
-            dry_run=dry_run,
-            force=force,
-            prune=prune,
-            progress=progress,
+            options=options,
         )
     loaded = load_scenario(scenario)
     fresh = not (workdir / local.SETTINGS_FILE).exists()
@@ -64,10 +58,7 @@ def run_task(
             backend,
             clients=lambda: local.clients_for(cfg, emu),
             ledger=ledger,
-            dry_run=dry_run,
-            force=force,
-            prune=prune,
-            progress=progress,
+            options=options,
         )
         local.write_local_files(workdir, cfg, loaded, emu.state(), source)
     return reports

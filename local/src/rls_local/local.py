@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from rls.collect.clients import Clients
-from rls.collect.collector import Progress
 from rls.collect.elevation import Ledger
 from rls.collect.report import CollectReport
 from rls.config import ConfigError, ConfigSource, RlsConfig, load_config
 from rls.jobs import LEDGER_DIR, execute, ledger_path
+from rls.runoptions import DEFAULTS, RunOptions
 from rls.sql import SqlBackend
 from rls_local.emulator import Emulator, EmulatorOptions
 from rls_local.scenario import Scenario
@@ -81,10 +81,8 @@ def run_flow(
     config_path: str | Path | ConfigSource | None = None,
     overrides: dict[str, Any] | None = None,
     emulator_options: EmulatorOptions | None = None,
-    dry_run: bool = False,
-    force: bool = False,
+    options: RunOptions = DEFAULTS,
     publish: bool = True,
-    progress: Progress | None = None,
 ) -> FlowResult:
     """Collect from an emulated account, then publish the views: what the bundle job's two tasks do."""
     seconds: dict[str, float] = {}
@@ -98,14 +96,12 @@ def run_flow(
             backend,
             clients=lambda: clients_for(cfg, emu),
             ledger=ledger,
-            dry_run=dry_run,
-            force=force,
-            progress=progress,
+            options=options,
         )
         seconds["collect"] = time.perf_counter() - t
-        if publish and not dry_run and reports["collect"].outcome in ("ok", "partial"):
+        if publish and not options.dry_run and reports["collect"].outcome in ("ok", "partial"):
             t = time.perf_counter()
-            reports |= execute("publish", cfg, backend, clients=None, ledger=ledger, progress=progress)
+            reports |= execute("publish", cfg, backend, clients=None, ledger=ledger, options=options)
             seconds["publish"] = time.perf_counter() - t
         state = emu.state()
     write_local_files(workdir, cfg, scenario, state, config_path)

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-PRINCIPAL_TYPES = ("user", "group", "service_principal")
-PERMISSIONS = ("USER", "ADMIN")
+from rls.model.access import ADMIN_PERMISSION, USER_PERMISSION
+from rls.model.directory import GROUP, SERVICE_PRINCIPAL, USER
+
+PRINCIPAL_TYPES = (USER, GROUP, SERVICE_PRINCIPAL)  # a scenario names principals with the model's kinds
+PERMISSIONS = (USER_PERMISSION, ADMIN_PERMISSION)
 CLOUDS = ("aws", "azure", "gcp")
 ISOLATION_MODES = ("OPEN", "ISOLATED")
 DEFAULT_REGION = {"aws": "us-west-2", "azure": "westeurope", "gcp": "us-central1"}

@@ -17,14 +17,13 @@ from databricks.sdk.service.iam import WorkspacePermission
 
 from rls.collect.clients import Clients
 from rls.errors import RlsError
-from rls.model.access import Grant, WorkspaceInfo
-from rls.model.directory import GROUP, SERVICE_PRINCIPAL, USER, MemberRef, Principal
+from rls.model.access import ADMIN_PERMISSION, USER_PERMISSION, Grant, WorkspaceInfo
+from rls.model.directory import GROUP, KIND_OF_SCIM_RESOURCE, SERVICE_PRINCIPAL, USER, MemberRef, Principal
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-_REF_KINDS = {"Users": USER, "ServicePrincipals": SERVICE_PRINCIPAL, "Groups": GROUP}
-_PERMISSIONS = {"ADMIN": WorkspacePermission.ADMIN, "USER": WorkspacePermission.USER}
+_PERMISSIONS = {ADMIN_PERMISSION: WorkspacePermission.ADMIN, USER_PERMISSION: WorkspacePermission.USER}
 
 
 # Workspace ids are BIGINT in every table: an id outside that range is a malformed answer, refused before any write.
@@ -268,7 +267,7 @@ def _members(values: list[Any], what: str) -> list[MemberRef]:
     out = []
     for m in values:
         value = _need(m.value, what, "members[].value")
-        kind = _REF_KINDS.get((m.ref or "").split("/", 1)[0])
+        kind = KIND_OF_SCIM_RESOURCE.get((m.ref or "").split("/", 1)[0])
         if kind is None:
             raise ApiAnswerError(f"malformed answer to {what}: member {value} has unknown $ref {m.ref!r}")
         out.append(MemberRef(kind, str(value)))

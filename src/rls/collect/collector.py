@@ -13,54 +13,30 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 from databricks.sdk.errors import PermissionDenied
 
 from rls import tables
 from rls.collect.account_api import AccountApi
 from rls.collect.catalogs import read_metastore
-from rls.collect.elevation import Elevator, Ledger, LedgerError, RestoreError
+from rls.collect.elevation import Elevator, Ledger, LedgerError
 from rls.collect.report import CollectReport
 from rls.collect.rows import build_snapshot
 from rls.collect.snapshot import SnapshotStore
+from rls.collect.workspace_reads import WorkspaceReads, WorkspaceState
 from rls.config import RlsConfig
 from rls.errors import explain as one_line_error
-from rls.model.access import Grant, WorkspaceInfo
+from rls.model.access import WorkspaceInfo
 from rls.model.directory import GROUP, SERVICE_PRINCIPAL, Directory, MemberRef
 from rls.model.memberships import reachable_groups
 from rls.parallel import describe, gather
+from rls.runoptions import DEFAULTS, RunOptions
 from rls.sql import SqlBackend
 
 logger = logging.getLogger(__name__)
-Progress = Callable[[str, int, int], None]  # (phase, done, total)
-
-
-@dataclass
-class _Ws:
-    info: WorkspaceInfo
-    grants: list[Grant] = field(default_factory=list)
-    federated: bool = True
-    metastore_id: str | None = None
-    local_admins: list[MemberRef] | None = None
-    catalogs: list[tuple[str, str | None]] = field(default_factory=list)
-    elevated: bool = False
-    would_elevate: bool = False  # dry run: elevation needed, so workspace-level data was not read
-    not_onboarded: bool = False  # not federated and the collector is not in its admins group: nothing to read
-    error: str | None = None
-
-
-def onboarding_step(app_id: str) -> str:
-    """What a workspace admin of a workspace without identity federation does once, so the collector can read it."""
-    return (
-        "the workspace is not identity-federated, so the account cannot assign the collector there: a workspace "
-        f"admin must add the service principal {app_id} to the workspace (Settings > Identity and access > Service "
-        "principals > Add) and to its `admins` group (Groups > admins > Add members), once"
-    )
 
 
 class Collector:
@@ -70,24 +46,21 @@ class Collector:
         cfg: RlsConfig,
         api: AccountApi,
         ledger: Ledger,
-        *,
-        dry_run: bool = False,
-        force: bool = False,
-        progress: Progress | None = None,
+        options: RunOptions = DEFAULTS,
     ) -> None:
         self.cfg = cfg
         self.api = api
         self.store = SnapshotStore(backend, cfg)
         self.ledger = ledger
-        self.dry_run = dry_run
-        self.force = force
-        self.progress = progress or (lambda phase, done, total: None)
+        self.dry_run = options.dry_run
+        self.force = options.force
+        self.progress = options.progress or (lambda phase, done, total: None)
         self.directory = Directory()
         self.failed_groups: dict[str, str] = {}  # group id -> why its members could not be read
         self.ledger_error: str | None = None
         self.collector_app_id = ""
         run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
-        self.report = CollectReport(run_id, dt.datetime.now(dt.UTC), dry_run=dry_run, forced=force)
+        self.report = CollectReport(run_id, dt.datetime.now(dt.UTC), dry_run=options.dry_run, forced=options.force)
 
     @property
     def _backoff(self) -> float:
@@ -132,7 +105,7 @@ class Collector:
             self.directory.service_principals = {p.id: p for p in self.api.service_principals()}
             collector = self._collector_ref()
             directory = background.submit(self._read_users_and_groups)
-            running = [_Ws(w) for w in workspaces if w.status == "RUNNING"]
+            running = [WorkspaceState(w) for w in workspaces if w.status == "RUNNING"]
             self._read_workspaces(running, collector)
             directory.result()
             if self.cfg.collect.collect_catalogs:
@@ -159,16 +132,19 @@ class Collector:
             self.report.aborted = True
             self.report.errors.append(f"snapshot not written: {one_line_error(e)}")
 
-    def _read_workspaces(self, running: list[_Ws], collector: MemberRef) -> None:
+    def _read_workspaces(self, running: list[WorkspaceState], collector: MemberRef) -> None:
         """Every workspace's reads, and the members of the groups assigned anywhere."""
         # Endpoint families have separate limits, so the phases overlap: elevations (write-bound) start as soon as a
         # workspace turns out to need one, while other workspaces are still read and groups are being fetched.
         elevator = Elevator(self.api, self.ledger, collector, self.run_id, self._backoff)
+        reads = WorkspaceReads(
+            self.api, self.cfg, self.report, collector, self.collector_app_id, elevator, self.ledger_error
+        )
         with ThreadPoolExecutor(self.cfg.collect.elevation_concurrency, thread_name_prefix="rls-elevate") as pool:
             pending: dict[int, Future[None]] = {}
 
-            def read(w: _Ws) -> None:
-                self._read_workspace(w, collector, elevator, pool, pending)
+            def read(w: WorkspaceState) -> None:
+                reads.read(w, pool, pending)
 
             self._fan_out("workspaces", read, running)
             self._fetch_groups(
@@ -192,14 +168,14 @@ class Collector:
             line = f"workspace {r.workspace_id}: {r.outcome}" + (f" ({r.detail})" if r.detail else "")
             (self.report.unrestored if r.outcome == "failed" else self.report.repaired).append(line)
 
-    def _read_catalogs(self, running: list[_Ws], collector: MemberRef) -> None:
+    def _read_catalogs(self, running: list[WorkspaceState], collector: MemberRef) -> None:
         """Each metastore's catalogs once, through a workspace where the collector already is a member."""
-        by_metastore: dict[str, list[_Ws]] = {}
+        by_metastore: dict[str, list[WorkspaceState]] = {}
         for w in running:
             if w.metastore_id and not w.error:
                 by_metastore.setdefault(w.metastore_id, []).append(w)
 
-        def likely_member(w: _Ws) -> int:
+        def likely_member(w: WorkspaceState) -> int:
             if any(g.principal == collector for g in w.grants) or w.local_admins is not None:
                 return 0
             return 1
@@ -243,78 +219,9 @@ class Collector:
             failed.update({g: describe(e) for g, e in errors.items()})
         self.failed_groups.update(failed)
 
-    def _read_workspace(
-        self, w: _Ws, collector: MemberRef, elevator: Elevator, pool: ThreadPoolExecutor, pending: dict
+    def _fan_out(
+        self, phase: str, fn: Callable[[WorkspaceState], None], items: list[WorkspaceState], workers: int | None = None
     ) -> None:
-        """Assignments (None: not identity-federated), metastore, then the `admins` group: as the collector where it
-        may read it, else through an elevation (federated workspaces only), else reported not onboarded."""
-        grants = self.api.grants(w.info.workspace_id)
-        w.federated = grants is not None
-        w.grants = grants or []
-        if self.cfg.collect.collect_catalogs:
-            w.metastore_id = self.api.metastore_of(w.info.workspace_id)
-        if w.federated and not self.cfg.collect.read_local_admins:
-            return
-        try:
-            self._read_one(w)
-        except PermissionDenied:
-            if not w.federated:
-                w.not_onboarded = True
-                w.error = onboarding_step(self.collector_app_id)
-            elif any(g.principal == collector and "ADMIN" in g.permissions for g in w.grants):
-                # Already ADMIN: a denial is transient (or propagating); an elevation would change nothing.
-                self._read_denied_retry(w)
-            elif self.dry_run:
-                w.would_elevate = True
-                self.report.elevations.append(w.info.workspace_id)
-            else:
-                # At most elevation_concurrency elevations are open at any moment (the pool's size).
-                pending[w.info.workspace_id] = pool.submit(self._elevate_and_read, w, collector, elevator)
-
-    def _elevate_and_read(self, w: _Ws, collector: MemberRef, elevator: Elevator) -> None:
-        if self.report.unrestored:  # stop elevating anywhere once one elevation could not be undone
-            raise RuntimeError("not collected: an earlier elevation could not be undone")
-        if self.ledger_error:
-            raise RuntimeError(f"not collected: needs an elevation and {self.ledger_error}")
-        previous = next((g for g in w.grants if g.principal == collector), None)
-        try:
-            with elevator.elevated(w.info.workspace_id, previous):
-                w.elevated = True
-                self.report.elevations.append(w.info.workspace_id)
-                self._read_denied_retry(w)
-        except RestoreError as e:
-            self.report.unrestored.append(str(e))
-            raise
-        except LedgerError as e:
-            self.ledger_error = f"{e}: no further elevation in this run"
-            raise
-        # The elevation put the collector in the admins group; its temporary right is not recorded.
-        w.local_admins = [m for m in w.local_admins or [] if m != collector]
-
-    def _read_denied_retry(self, w: _Ws) -> None:
-        """Read, retrying a denial with back-off within ``propagation_timeout_s``: a new assignment takes seconds to
-        minutes to reach a workspace ("principal not in workspace" right after a PUT is a known report)."""
-        deadline = time.monotonic() + self.cfg.collect.propagation_timeout_s
-        backoff = 0.25
-        while True:
-            try:
-                self._read_one(w)
-                return
-            except PermissionDenied as e:
-                if time.monotonic() + backoff > deadline:
-                    raise PermissionDenied(
-                        f"still denied {self.cfg.collect.propagation_timeout_s:g}s after being made admin: {e}"
-                    ) from None
-                time.sleep(backoff)  # back-off while the assignment propagates, not synchronisation
-                backoff = min(backoff * 2, 8.0)
-
-    def _read_one(self, w: _Ws) -> None:
-        members = self.api.local_admins(w.info)
-        # Principals assigned ADMIN through the account are in the admins group too; they are recorded as direct.
-        assigned = {g.principal for g in w.grants if "ADMIN" in g.permissions}
-        w.local_admins = [m for m in members if m not in assigned]
-
-    def _fan_out(self, phase: str, fn: Callable[[_Ws], None], items: list[_Ws], workers: int | None = None) -> None:
         done = 0
 
         def tick(_: int) -> None:
@@ -329,7 +236,7 @@ class Collector:
             by_id[wid].error = describe(e)
 
     # ---- compute and write ----------------------------------------------------------------------------------------
-    def _publish(self, workspaces: list[WorkspaceInfo], running: list[_Ws]) -> None:
+    def _publish(self, workspaces: list[WorkspaceInfo], running: list[WorkspaceState]) -> None:
         calls = self.api.clients.limiter.stats.by_workspace
         snapshot = build_snapshot(self.run_id, self.directory, calls, workspaces, running, self.failed_groups)
         self.report.workspaces = snapshot.runs

@@ -18,7 +18,9 @@ from urllib.parse import urlparse
 import requests
 from requests.adapters import HTTPAdapter
 
-_ACCOUNT_SCIM = re.compile(r"/api/2\.0/accounts/[^/]+/scim/v2/(Users|Groups|ServicePrincipals)(/[^/?]+)?$")
+from rls.model.directory import SCIM_RESOURCE
+
+_ACCOUNT_SCIM = re.compile(rf"/api/2\.0/accounts/[^/]+/scim/v2/({'|'.join(SCIM_RESOURCE.values())})(/[^/?]+)?$")
 _WORKSPACE_IN_PATH = re.compile(r"/(?:workspaces|ws)/(\d+)(?:/|$)")
 
 FAMILIES = ("scim_get", "scim_list", "write", "workspace", "other")

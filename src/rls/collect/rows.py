@@ -10,12 +10,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rls import tables
-from rls.model.access import ADMIN_PERMISSION, PRINCIPAL_TYPE, USER_PERMISSION, ways_in
-from rls.model.directory import GROUP, SERVICE_PRINCIPAL, USER, Directory, MemberRef, UnknownPrincipalError
+from rls.model.access import ADMIN_PERMISSION, USER_PERMISSION, ways_in
+from rls.model.directory import (
+    GROUP,
+    PRINCIPAL_TYPE,
+    SERVICE_PRINCIPAL,
+    USER,
+    Directory,
+    MemberRef,
+    UnknownPrincipalError,
+)
 from rls.model.memberships import reachable_groups
 
 if TYPE_CHECKING:
-    from rls.collect.collector import _Ws
+    from rls.collect.workspace_reads import WorkspaceState
     from rls.model.access import WorkspaceInfo
 
 
@@ -52,7 +60,7 @@ def build_snapshot(
     directory: Directory,
     calls: Mapping[int, int],
     workspaces: list[WorkspaceInfo],
-    running: list[_Ws],
+    running: list[WorkspaceState],
     failed_groups: dict[str, str],
 ) -> Snapshot:
     """``calls``: API calls made per workspace (for the run report)."""
@@ -141,7 +149,7 @@ def principal_rows(d: Directory) -> list[tables.PrincipalRow]:
     return out
 
 
-def _run(w: _Ws, outcome: str, admins: int, users: int, catalogs: int, calls: int) -> tables.WorkspaceRun:
+def _run(w: WorkspaceState, outcome: str, admins: int, users: int, catalogs: int, calls: int) -> tables.WorkspaceRun:
     return tables.WorkspaceRun(
         w.info.workspace_id,
         w.info.workspace_name,
@@ -156,7 +164,7 @@ def _run(w: _Ws, outcome: str, admins: int, users: int, catalogs: int, calls: in
     )
 
 
-def _perms(w: _Ws, run_id: str, now: dt.datetime) -> tables.WorkspacePerms:
+def _perms(w: WorkspaceState, run_id: str, now: dt.datetime) -> tables.WorkspacePerms:
     i = w.info
     return tables.WorkspacePerms(
         i.workspace_id,

@@ -11,13 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from rls import tables
-from rls.model.directory import GROUP, SERVICE_PRINCIPAL, USER, Directory, MemberRef
+from rls.model.directory import GROUP, PRINCIPAL_TYPE, Directory, MemberRef
 
 ADMIN_PERMISSION = "ADMIN"
 USER_PERMISSION = "USER"
-
-# directory kind -> the tables' principal_type
-PRINCIPAL_TYPE = {USER: tables.USER, SERVICE_PRINCIPAL: tables.SERVICE_PRINCIPAL, GROUP: tables.GROUP}
 
 
 @dataclass(frozen=True)

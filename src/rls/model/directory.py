@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The principal-kind vocabulary, in one place. A kind has three spellings: the model's (below), the account SCIM
+# API's resource path (a group member's ``$ref`` is ``Users/<id>``, ``ServicePrincipals/<id>`` or ``Groups/<id>``)
+# and the tables' ``principal_type`` column (kept as the original tool wrote it, for existing consumers).
 USER = "user"
 SERVICE_PRINCIPAL = "service_principal"
 GROUP = "group"
+KINDS = (USER, SERVICE_PRINCIPAL, GROUP)
+
+SCIM_RESOURCE = {USER: "Users", SERVICE_PRINCIPAL: "ServicePrincipals", GROUP: "Groups"}
+"""Model kind -> the account SCIM API's resource path."""
+KIND_OF_SCIM_RESOURCE = {resource: kind for kind, resource in SCIM_RESOURCE.items()}
+"""SCIM resource path (``$ref`` prefix) -> model kind."""
+PRINCIPAL_TYPE = {USER: "USER", SERVICE_PRINCIPAL: "SERVICE_PRINCIPAL", GROUP: "GROUP"}
+"""Model kind -> the tables' ``principal_type`` value."""
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    kind: str  # user | service_principal | group
+    kind: str  # one of KINDS
     id: str  # account SCIM id
     name: str  # user_name | application_id | group display name
     active: bool = True

@@ -125,8 +125,7 @@ class _Applier:
             # Owner last: handing the view to another principal may take away our right to alter or grant.
             done += 1
             try:
-                self.backend.execute(owner_sql)
-                if existing is not None:
+                if self.backend.execute(owner_sql).applied and existing is not None:
                     reasons.append(f"owner was {self.current_owner(existing) or 'unknown'}")
             except Exception as e:  # the body is as generated: only the ownership is not what was configured
                 owner_note = (

@@ -2,7 +2,8 @@
 
 - :class:`SparkBackend` runs on a SparkSession: the job's session on Databricks, a databricks-connect session from a
   laptop, or (through :class:`rls_local.warehouse.LocalWarehouseBackend`) the embedded local warehouse.
-- Every statement is logged in :attr:`SqlBackend.statements`, so tests and benchmarks can count DDL.
+- :meth:`SqlBackend.execute` returns the :class:`Statement` it ran, which says whether it applied; every statement
+  is also logged in :attr:`SqlBackend.statements`, so tests and benchmarks can count DDL.
 """
 
 from __future__ import annotations
@@ -25,9 +26,17 @@ _DDL = re.compile(r"^\s*(CREATE|ALTER|DROP|GRANT|REVOKE|COMMENT|INSERT|MERGE|TRU
 
 @dataclass(frozen=True)
 class Statement:
+    """One statement as it ran: what :meth:`SqlBackend.execute` returns and :attr:`SqlBackend.statements` keeps."""
+
     sql: str
     kind: Literal["ddl", "query", "write", "not_applicable"]
     seconds: float
+
+    @property
+    def applied(self) -> bool:
+        """False when the platform has no such statement (Unity-Catalog-only DDL on the local warehouse): it was
+        recorded, not run."""
+        return self.kind != "not_applicable"
 
 
 class SqlBackend(ABC):
@@ -41,11 +50,11 @@ class SqlBackend(ABC):
         self.statements: list[Statement] = []
 
     # ---- what business code calls ---------------------------------------------------------------------------------
-    def execute(self, sql: str) -> None:
-        """Run a statement for its effect (DDL, DML)."""
+    def execute(self, sql: str) -> Statement:
+        """Run a statement for its effect (DDL, DML); the returned statement says whether it applied here."""
         start = time.perf_counter()
         applicable = self._execute(sql)
-        self._record(sql, ("ddl" if _DDL.match(sql) else "query") if applicable else "not_applicable", start)
+        return self._record(sql, ("ddl" if _DDL.match(sql) else "query") if applicable else "not_applicable", start)
 
     def fetch(self, sql: str) -> list[dict[str, Any]]:
         """Run a query and return its rows as dicts (nested structs as dicts)."""
@@ -133,11 +142,12 @@ class SqlBackend(ABC):
     def _after_save(self, full_name: str) -> None:  # noqa: B027 - an optional hook, not an abstract method
         """Hook after a table was written (the local warehouse records its owner); nothing on Databricks."""
 
-    def _record(self, sql: str, kind: Any, start: float) -> None:
+    def _record(self, sql: str, kind: Any, start: float) -> Statement:
         st = Statement(sql, kind, time.perf_counter() - start)
         with self._lock:
             self.statements.append(st)
         logger.debug("%s (%.3fs): %s", kind, st.seconds, sql[:200])
+        return st
 
 
 class SparkBackend(SqlBackend):

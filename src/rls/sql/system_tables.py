@@ -1,6 +1,6 @@
 """The one registry of system-table facts the tool relies on: which tables carry a ``workspace_id``, which hold
-no workspace's data (reference tables), which are regional, and which columns name who caused a row — and whether a
-column holds a name (what ``current_user()`` returns) or a principal **id**.
+no workspace's data (reference tables), which are regional or global, which columns name who caused a row — and
+whether a column holds a name (what ``current_user()`` returns) or a principal **id** — and each table's known quirks.
 
 Discovery, the publisher, ``verify``, ``explain`` and the local warehouse's synthetic tables all read it; nothing
 else in the code base lists system tables. Sources: ``shared/docs/databricks-facts.md`` ("System tables", "Regional
@@ -15,7 +15,7 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Literal
 
-Scope = Literal["regional", "global", "mixed", "unknown"]
+Scope = Literal["regional", "global", "mixed"]
 Kind = Literal["name", "principal_id"]
 NAME: Kind = "name"
 PRINCIPAL_ID: Kind = "principal_id"
@@ -38,6 +38,7 @@ class TableFacts:
     identity: tuple[IdentityColumn, ...] = ()
     self_default: tuple[str, ...] = ()  # identity columns the `self` level uses unless configured
     reference: bool = False  # holds no workspace's data (public price list, node types): may be published as is
+    quirks: str = ""  # what the schema does not say and the tool relies on (or guards against)
 
     def identity_column(self, path: str) -> IdentityColumn | None:
         return next((c for c in self.identity if c.path.lower() == path.lower()), None)
@@ -48,19 +49,22 @@ def _ids(*pairs: tuple[str, Kind]) -> tuple[IdentityColumn, ...]:
 
 
 _N, _I = NAME, PRINCIPAL_ID
-# Scope: the facts sheet's list ("global or regional" column of the reference). Tables it does not name are
-# "unknown": explain/verify then say so rather than guess.
+# Scope: the facts sheet's list ("global or regional" column of the reference). Tables it does not name are marked
+# regional (_GUESS): being wrong that way is safe — reports then warn that rows of other regions may be missing.
+_GUESS: Scope = "regional"
+_GUESSED = "region scope not documented: assumed regional"
 _FACTS = (
-    TableFacts("access.assistant_events", True, "unknown", _ids(("initiated_by", _N))),
+    TableFacts("access.assistant_events", True, _GUESS, _ids(("initiated_by", _N)), quirks=_GUESSED),
     TableFacts(
         "access.audit",
         True,
         "mixed",  # regional for workspace-level events, global for account-level ones
         _ids(("user_identity.email", _N), ("identity_metadata.run_by", _N), ("identity_metadata.run_as", _N)),
         ("user_identity.email",),
+        quirks="account-level events carry workspace_id '0': hidden unless publish.unassigned_rows_group",
     ),
-    TableFacts("access.column_lineage", True, "unknown", _ids(("created_by", _N))),
-    TableFacts("access.outbound_network", True, "unknown"),
+    TableFacts("access.column_lineage", True, _GUESS, _ids(("created_by", _N)), quirks=_GUESSED),
+    TableFacts("access.outbound_network", True, _GUESS, quirks=_GUESSED),
     TableFacts("access.table_lineage", True, "regional", _ids(("created_by", _N))),
     TableFacts("access.workspaces_latest", True, "global"),
     TableFacts(
@@ -78,7 +82,7 @@ _FACTS = (
     TableFacts("compute.clusters", True, "regional", _ids(("owned_by", _N))),
     TableFacts("compute.node_timeline", True, "regional"),
     TableFacts("compute.warehouse_events", True, "regional"),
-    TableFacts("compute.warehouses", True, "unknown", _ids(("created_by", _N))),
+    TableFacts("compute.warehouses", True, _GUESS, _ids(("created_by", _N)), quirks=_GUESSED),
     TableFacts("lakeflow.job_run_timeline", True, "regional"),
     TableFacts("lakeflow.job_task_run_timeline", True, "regional"),
     TableFacts("lakeflow.job_tasks", True, "regional"),
@@ -86,9 +90,9 @@ _FACTS = (
         "lakeflow.jobs",
         True,
         "regional",
-        # facts sheet: run_as / creator_id hold principal IDs, not user names
         _ids(("run_as", _I), ("creator_id", _I), ("run_as_user_name", _N), ("creator_user_name", _N)),
         ("run_as", "creator_id"),
+        quirks="run_as / creator_id hold principal IDs, not user names: matched through the principals table",
     ),
     TableFacts(
         "query.history",
@@ -96,18 +100,19 @@ _FACTS = (
         "regional",
         _ids(("executed_by", _N), ("executed_as", _N), ("executed_by_user_id", _I), ("executed_as_user_id", _I)),
         ("executed_by",),
+        quirks="executed_by is the user name; the *_user_id columns hold principal IDs",
     ),
     TableFacts("serving.served_entities", True, "regional", _ids(("created_by", _N))),
     TableFacts("storage.predictive_optimization_operations_history", True, "regional"),
     # ---- no workspace_id (facts sheet): never behind a per-workspace view ----
-    TableFacts("billing.list_prices", False, "global", reference=True),  # public list prices, same for everyone
-    TableFacts("compute.node_types", False, "unknown", reference=True),  # the cloud's node types, no one's data
-    TableFacts("billing.account_prices", False, "unknown"),  # the account's negotiated prices: not public
-    TableFacts("access.clean_room_events", False, "unknown"),
-    TableFacts("access.table_auto_upgrade_operations_history", False, "unknown"),
-    TableFacts("data_classification.results", False, "unknown"),
-    TableFacts("data_quality_monitoring.table_results", False, "unknown"),
-    TableFacts("storage.table_metrics_history", False, "unknown"),
+    TableFacts("billing.list_prices", False, "global", reference=True, quirks="public list prices, same for everyone"),
+    TableFacts("compute.node_types", False, _GUESS, reference=True, quirks="the cloud's node types, no one's data"),
+    TableFacts("billing.account_prices", False, _GUESS, quirks="the account's negotiated prices: not public"),
+    TableFacts("access.clean_room_events", False, _GUESS, quirks=_GUESSED),
+    TableFacts("access.table_auto_upgrade_operations_history", False, _GUESS, quirks=_GUESSED),
+    TableFacts("data_classification.results", False, _GUESS, quirks=_GUESSED),
+    TableFacts("data_quality_monitoring.table_results", False, _GUESS, quirks=_GUESSED),
+    TableFacts("storage.table_metrics_history", False, _GUESS, quirks=_GUESSED),
 )
 FACTS: dict[str, TableFacts] = {f.key: f for f in _FACTS}
 # Whole schemas without workspace_id (facts sheet: marketplace.*, sharing and replication tables).
@@ -134,8 +139,9 @@ def known_unfilterable(key: str) -> bool:
 
 
 def scope(key: str) -> Scope:
+    """Regional or global; a table the registry does not know is assumed regional (the safe guess)."""
     f = FACTS.get(key.lower())
-    return f.scope if f else "unknown"
+    return f.scope if f else _GUESS
 
 
 def scope_note(key: str) -> str:
@@ -144,7 +150,6 @@ def scope_note(key: str) -> str:
         "regional": "regional: rows of this metastore's region only",
         "global": "global: rows of every region",
         "mixed": "regional for workspace-level rows, global for account-level ones",
-        "unknown": "region scope not documented",
     }[scope(key)]
 
 

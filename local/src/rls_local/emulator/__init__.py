@@ -59,7 +59,7 @@ Faults, rate limits, latency
 Observation
     ``emu.state()`` and ``GET /_emulator/state`` (no token needed, not logged) return
     ``{"assignments": [...scenario shape, current account view...], "requests": [{"method", "path", "status",
-    "workspace_id", "start", "duration_ms"}, ...]}`` (token requests included, never a body);
+    "workspace_id", "start", "duration_ms", "user_agent"}, ...]}`` (token requests included, never a body);
     ``emu.wait_for_request(predicate)`` blocks until a logged request matches.
 """
 

@@ -22,6 +22,8 @@ class LoggedRequest:
     start: float
     """Unix time at which the request arrived."""
     duration_ms: float
+    user_agent: str | None = None
+    """The ``User-Agent`` header: who the caller says it is (the SDK names the product, e.g. ``rls/0.1.0``)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -189,7 +189,8 @@ class Emulator:
         self._delay()
         resp = self._answer(req)
         duration_ms = round((time.monotonic() - t0) * 1000, 3)
-        self._log.append(LoggedRequest(method, raw_path, resp.status, req.workspace_id, started, duration_ms))
+        agent = req.headers.get("user-agent")
+        self._log.append(LoggedRequest(method, raw_path, resp.status, req.workspace_id, started, duration_ms, agent))
         logger.debug("%s %s -> %d (%.1f ms)", method, raw_path, resp.status, duration_ms)
         return resp
 

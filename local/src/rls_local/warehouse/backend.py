@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from rls.sql.backend import SparkBackend
-from rls.sql.sqltext import Rewriter, chains, not_applicable, parse_name, quote, significant, tokenize
+from rls.sql.sqltext import Rewriter, not_applicable, parse_name, quote, significant, tokenize
+from rls_local.warehouse import emulated_statements as statements
 from rls_local.warehouse.enforce import Enforcer
 from rls_local.warehouse.names import SESSION_CATALOG, NameRegistry, TableRef, normalize
 from rls_local.warehouse.session import WarehouseError
@@ -31,8 +31,6 @@ logger = logging.getLogger(__name__)
 PLATFORM_DB = "rls_local_platform"
 """Spark database of the emulated platform (account-group memberships and the functions over them)."""
 PLATFORM_FUNCTIONS = ("is_account_group_member",)
-
-_COMMENT_ON = re.compile(r"^\s*COMMENT\s+ON\s+(TABLE|VIEW)\s+(?P<name>.+?)\s+IS\s+(?P<value>.+?)\s*;?\s*$", re.I | re.S)
 
 
 class LocalWarehouseBackend(SparkBackend):
@@ -116,6 +114,13 @@ class LocalWarehouseBackend(SparkBackend):
         with self._state_lock:
             self._current_catalog = normalize(catalog)
 
+    def use_catalog(self, catalog: str) -> None:
+        """``USE CATALOG``: the current catalog only (Spark's current database stays)."""
+        if not self.names.is_catalog(catalog):
+            raise WarehouseError(f"catalog {catalog!r} not found")
+        with self._state_lock:
+            self._current_catalog = normalize(catalog)
+
     def reset_namespace(self) -> None:
         """Back to Spark's ``default`` database and no current catalog."""
         self.spark.sql(f"USE {quote(SESSION_CATALOG)}.`default`").collect()
@@ -194,18 +199,18 @@ class LocalWarehouseBackend(SparkBackend):
     def _execute_statement(self, sql: str) -> bool:
         reason = not_applicable(sql)
         if reason is not None:
-            self._register_created_catalog(sql)
+            statements.register_created_catalog(self.names, sql)
             logger.info("not applicable locally (%s): %s", reason, sql[:120])
             return False
         lead = [t.word for t in significant(tokenize(sql))[:2]]
         if lead and lead[0] == "USE":
-            self._use_statement(sql)
+            statements.use(self, sql)
             return True
-        if lead[:2] == ["COMMENT", "ON"] and self._comment_on(sql):
+        if lead[:2] == ["COMMENT", "ON"] and statements.comment_on(self.spark, self._prepare(sql)):
             return True
         if len(lead) == 2 and lead[0] == "CREATE" and lead[1] in ("SCHEMA", "DATABASE", "NAMESPACE"):
-            self._register_schema_catalog(sql)
-        self.spark.sql(self._replace_table(self._prepare(sql))).collect()
+            statements.register_schema_catalog(self.names, sql)
+        self.spark.sql(statements.replace_table(self.spark, self._prepare(sql))).collect()
         return True
 
     def _fetch(self, sql: str) -> list[dict[str, Any]]:
@@ -224,7 +229,7 @@ class LocalWarehouseBackend(SparkBackend):
         if w[:2] == ["SHOW", "CATALOGS"]:
             return [{"catalog": c} for c in self.catalogs()]
         if w[:2] in (["SHOW", "SCHEMAS"], ["SHOW", "DATABASES"]):
-            return self._show_schemas(sql)
+            return statements.show_schemas(self, sql)
         if w[:2] == ["SHOW", "GRANTS"]:
             return self.privileges.show_grants(sql)
         df = self.spark.sql(self._prepare(sql))
@@ -235,92 +240,6 @@ class LocalWarehouseBackend(SparkBackend):
         if w[:1] in (["DESCRIBE"], ["DESC"]):
             return self.privileges.owner_in_describe(self.names.decode_describe(rows))
         return rows
-
-    # ---- emulated statements --------------------------------------------------------------------------------------
-    def _use_statement(self, sql: str) -> None:
-        names = [c.names for c in chains(significant(tokenize(sql)))]
-        # chains: ["USE"], [optional CATALOG|SCHEMA|DATABASE|NAMESPACE], [the name]
-        kind = names[1][0].upper() if len(names) > 2 and len(names[1]) == 1 else ""
-        target = names[-1] if len(names) >= 2 else []
-        if kind == "CATALOG" and len(target) == 1:
-            if not self.names.is_catalog(target[0]):
-                raise WarehouseError(f"catalog {target[0]!r} not found")
-            with self._state_lock:
-                self._current_catalog = normalize(target[0])
-            return
-        if len(target) == 2 and self.names.is_catalog(target[0]):
-            self.use(target[0], target[1])
-            return
-        current = self.current_catalog
-        if len(target) == 1 and current is not None:
-            self.use(current, target[0])
-            return
-        self.spark.sql(self._prepare(sql)).collect()
-
-    def _comment_on(self, sql: str) -> bool:
-        """``COMMENT ON TABLE <view>`` works on Databricks; Spark refuses it for views, so set the property."""
-        m = _COMMENT_ON.match(self._prepare(sql))
-        if m is None:
-            return False
-        name, value = m.group("name"), m.group("value")
-        if m.group(1).upper() == "TABLE":
-            try:
-                self.spark.sql(f"COMMENT ON TABLE {name} IS {value}").collect()
-                return True
-            except Exception as e:
-                if "EXPECT_TABLE_NOT_VIEW" not in str(e):
-                    raise
-        if value.upper() == "NULL":
-            self.spark.sql(f"ALTER VIEW {name} UNSET TBLPROPERTIES IF EXISTS ('comment')").collect()
-        else:
-            self.spark.sql(f"ALTER VIEW {name} SET TBLPROPERTIES ('comment' = {value})").collect()
-        return True
-
-    def _replace_table(self, sql: str) -> str:
-        """``CREATE OR REPLACE TABLE`` is Delta's; for parquet tables Spark refuses it: drop, then create.
-
-        Not atomic (a reader in between sees no table); the tool itself writes tables through :meth:`_save`, which is.
-        """
-        sig = significant(tokenize(sql))
-        if [t.word for t in sig[:4]] != ["CREATE", "OR", "REPLACE", "TABLE"]:
-            return sql
-        name = next((c for c in chains(sig) if c.first > 3), None)
-        if name is None:
-            return sql
-        text = sql[name.parts[0].start : name.parts[-1].end]
-        self.spark.sql(f"DROP TABLE IF EXISTS {text}").collect()
-        return sql[: sig[1].start] + sql[sig[3].start :]
-
-    def _register_schema_catalog(self, sql: str) -> None:
-        # Lenient on purpose: Databricks needs the catalog to exist first; locally CREATE SCHEMA cat.s registers it.
-        for ch in chains(significant(tokenize(sql))):
-            if len(ch.names) == 2:
-                if normalize(ch.names[0]) != SESSION_CATALOG:
-                    self.names.add_catalog(ch.names[0])
-                return
-
-    def _register_created_catalog(self, sql: str) -> None:
-        w = [t.word for t in significant(tokenize(sql))[:2]]
-        if w == ["CREATE", "CATALOG"]:
-            found = [
-                c for c in chains(significant(tokenize(sql)))[2:] if c.names[0].upper() not in ("IF", "NOT", "EXISTS")
-            ]
-            if found and normalize(found[0].names[0]) != SESSION_CATALOG:
-                self.names.add_catalog(found[0].names[0])
-
-    def _show_schemas(self, sql: str) -> list[dict[str, Any]]:
-        found = [c.names for c in chains(significant(tokenize(sql)))]
-        catalog = None
-        for i, names in enumerate(found[:-1]):
-            if names[0].upper() in ("IN", "FROM") and len(found[i + 1]) == 1:
-                catalog = found[i + 1][0]
-        catalog = normalize(catalog) if catalog else self.current_catalog
-        schemas = []
-        for r in self.spark.sql("SHOW DATABASES").collect():
-            decoded = self.names.decode_db(r[0])
-            if decoded and decoded[0] == catalog:
-                schemas.append(decoded[1])
-        return [{"databaseName": s} for s in sorted(schemas)]
 
 
 def _columns(schema: Any) -> list[tuple[str, str]]:
