@@ -35,6 +35,7 @@ from _common import command_line, jvm_pid, machine, rss_mb, save
 from rls.collect.elevation import Ledger
 from rls.collect.ratelimit import classify
 from rls.jobs import execute
+from rls.runoptions import RunOptions
 from rls.sql.backend import SqlBackend
 from rls_local import scenario_gen
 from rls_local.emulator import Emulator, EmulatorOptions
@@ -119,9 +120,14 @@ def run_rls(
             phases[phase] = time.perf_counter() - t  # when the phase's last item finished
 
         ledger = Ledger(tmp / f"ledger-{elevation_concurrency}-{read_local_admins}")
-        rep = execute("collect", cfg, backend, clients=lambda: clients_for(cfg, emu), ledger=ledger, progress=progress)[
-            "collect"
-        ]
+        rep = execute(
+            "collect",
+            cfg,
+            backend,
+            clients=lambda: clients_for(cfg, emu),
+            ledger=ledger,
+            options=RunOptions(progress=progress),
+        )["collect"]
         wall = time.perf_counter() - t
         log = emu.state()["requests"]
         jvm = jvm_pid(backend)

@@ -7,7 +7,6 @@ local stack, :mod:`rls_local.jobs`, which calls :func:`execute` with its own bac
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from rls.collect.collector import Collector
 from rls.collect.elevation import Ledger
 from rls.config import RlsConfig, load_config
 from rls.errors import RlsError
-from rls.runoptions import DEFAULTS, Progress, RunOptions
+from rls.runoptions import DEFAULTS, RunOptions
 from rls.sql import SqlBackend, quote_name
 
 logger = logging.getLogger(__name__)
@@ -92,16 +91,11 @@ def execute(
     clients: Any,
     ledger: Ledger,
     options: RunOptions = DEFAULTS,
-    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """The task itself: collect, publish, or both (publish also after a partial collect: failed workspaces kept
-    their previous rows, and views only need the tables to exist).
-
-    ``progress`` alone is ``options.progress`` for callers that only watch (the collector benchmark)."""
+    their previous rows, and views only need the tables to exist)."""
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}: one of {', '.join(TASKS)}")
-    if progress is not None:
-        options = dataclasses.replace(options, progress=progress)
     reports: dict[str, Any] = {}
     if task in ("collect", "run"):
         api = AccountApi(clients())

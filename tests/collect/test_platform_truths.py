@@ -10,6 +10,7 @@ from flow import QUICK, assignments_key, flow, fresh_schema, initial_assignments
 from rls import exitcodes, tables
 from rls.collect.clients import Clients
 from rls.jobs import execute
+from rls.runoptions import RunOptions
 from rls.sql import quote_name
 from rls_local.emulator import Emulator, EmulatorOptions
 from rls_local.local import local_config, local_ledger
@@ -172,7 +173,7 @@ def _collect(warehouse, s, workdir, schema, *, options=None, secret=None, progre
             warehouse,
             clients=lambda: Clients(cfg.collect, credentials, auth_type="oauth-m2m"),
             ledger=local_ledger(cfg, workdir),
-            progress=(lambda *a: progress(emu, *a)) if progress else None,
+            options=RunOptions(progress=(lambda *a: progress(emu, *a)) if progress else None),
         )
         return cfg, reports["collect"], emu.state()
 
