@@ -190,9 +190,11 @@ class SparkBackend(SqlBackend):
         return bool(self.spark.catalog.tableExists(self._table_name(full_name)))
 
     def _register_table_function(self, name: str, handler: type, returns: str) -> None:
-        # Python UDTFs run on serverless and on Unity Catalog standard-access compute (DBR 14.3+), where the job runs.
-        # Whether the job's wheel is importable in the UDTF's Python worker is not documented for every compute type:
-        # the handler is shipped self-contained (see rls.collect.expand), so being wrong there costs nothing.
+        # Python UDTFs: Databricks Runtime 14.3 LTS and above (Public Preview), registered per SparkSession and
+        # isolated to the job (docs.databricks.com/udf/python-udtf.html). Whether the job's wheel is importable in the
+        # UDTF's Python worker is not documented for every compute type: the handler is shipped self-contained (see
+        # rls.collect.expand), so being wrong there costs nothing. Failing to register fails the expansion before any
+        # reporting table changed.
         from pyspark.sql.functions import udtf
 
         self.spark.udtf.register(name, udtf(handler, returnType=returns))
