@@ -33,24 +33,46 @@ from rls_local.warehouse import open_warehouse
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
-def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+def _perms(w: Any, now: dt.datetime) -> tables.WorkspacePerms:
+    """A workspace's own row of the nested perms, as the collector writes it (lists filled by the expansion)."""
+    return tables.WorkspacePerms(
+        w.workspace_id,
+        w.workspace_name,
+        w.deployment_name,
+        "https://x",
+        "RUNNING",
+        "aws",
+        True,
+        [],
+        [],
+        [],
+        "bench",
+        now,
+    )
+
+
+def measure(
+    backend: Any, schema: str, *, workspaces: int, users: int, groups: int, max_depth: int, seed: int
+) -> dict[str, Any]:
+    """Build the collector's rows for a generated account, write them to ``main``.``schema`` and expand them."""
     t = time.perf_counter()
     s = parse_scenario(
-        scenario_gen.generate(
-            args.seed, workspaces=args.workspaces, users=args.users, groups=args.groups, max_depth=args.max_depth
-        )
+        scenario_gen.generate(seed, workspaces=workspaces, users=users, groups=groups, max_depth=max_depth)
     )
     running = [w.workspace_id for w in s.workspaces if w.workspace_status == "RUNNING"]
     edges, ways = collector_rows(s, running, "bench", NOW)
     build_seconds = time.perf_counter() - t
-    backend = open_warehouse(workdir / "warehouse", create=True)
-    names = Names("main", "rls_expand_bench")
+    names = Names("main", schema)
     backend.execute(f"CREATE SCHEMA IF NOT EXISTS `main`.`{names.schema}`")
     backend.save_tables(
         [
             (names(tables.GROUP_EDGES), edges, tables.GroupEdge),
             (names.access_map_stage, ways, tables.AccessMapRow),
-            (names.perms_base, [], tables.WorkspacePerms),
+            (
+                names.perms_base,
+                [_perms(w, NOW) for w in s.workspaces if w.workspace_id in running],
+                tables.WorkspacePerms,
+            ),
         ]
     )
     first = len(backend.statements)
@@ -64,12 +86,12 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     jvm = jvm_pid(backend)
     counts = {}
     if expanded is not None:
-        for table in (tables.GROUP_MEMBERS, tables.ADMINS, tables.USERS):
+        for table in (tables.GROUP_MEMBERS, tables.ADMINS, tables.USERS, tables.PERMS):
             counts[table] = int(backend.fetch(f"SELECT count(*) AS n FROM {names(table)}")[0]["n"])
     statements = [
         {"seconds": round(st.seconds, 2), "sql": st.sql.splitlines()[0][:100]} for st in backend.statements[first:]
     ]
-    out = {
+    return {
         "direct_edges": len(edges),
         "ways_in": len(ways),
         "ways_in_by_permission": dict(collections.Counter(w.permission for w in ways)),
@@ -83,8 +105,6 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "python_peak_rss_mb": rss_mb("self", "VmHWM"),
         "slowest_statements": sorted(statements, key=lambda x: -x["seconds"])[:8],
     }
-    backend.spark.stop()
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,11 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--name", default="expansion_scale")
     args = ap.parse_args(argv)
+    sizes = {k: getattr(args, k) for k in ("workspaces", "users", "groups", "max_depth", "seed")}
     with tempfile.TemporaryDirectory(prefix="rls-expand-bench-") as tmp:
-        result = run(args, Path(tmp))
+        backend = open_warehouse(Path(tmp) / "warehouse", create=True)
+        try:
+            result = measure(backend, "rls_expand_bench", **sizes)
+        finally:
+            backend.spark.stop()
     doc = {
         "machine": machine(),
-        "scenario": {k: getattr(args, k) for k in ("workspaces", "users", "groups", "max_depth", "seed")},
+        "scenario": sizes,
         **result,
         "command": command_line(__file__, argv),
     }

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from flow import fresh_schema
+
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
@@ -42,6 +44,17 @@ def test_collector_scale_small() -> None:
     assert r["rate_limit_floor_seconds"] > 0 and r["ratio_to_floor"] > 0 and r["api_calls_per_workspace"] > 0
     assert doc["baseline"]["wall_seconds"] > 0 and doc["baseline"]["requests_total"] > r["requests_needed"]
     assert doc["max_rss_mb"] > 0
+
+
+def test_expansion_scale_small(warehouse) -> None:
+    import expansion_scale
+
+    doc = expansion_scale.measure(
+        warehouse, fresh_schema("expbench"), workspaces=6, users=20, groups=8, max_depth=3, seed=3
+    )
+    assert doc["error"] is None and doc["expansion_seconds"] > 0
+    assert doc["rows"]["group_members_flat"] > 0 and doc["levels"] >= 1
+    assert doc["ways_in"] == sum(doc["ways_in_by_permission"].values()) > 0
 
 
 def test_publish_views_small(warehouse, example_scenario, tmp_path) -> None:

@@ -13,8 +13,9 @@ workspace (``workspace_access_map``). From them Spark computes
   its active users and service principals;
 - ``all_workspace_and_catalog_perms``: one nested row per workspace, from those two and the workspace's own row.
 
-Every table is computed into a staging table first; the reporting tables are overwritten from them only when all
-succeeded, so a failure leaves all four on the previous snapshot (never some old and some new).
+The flat tables are computed into staging tables first, and the reporting tables are overwritten only when all of
+them succeeded (the nested perms first, from the staged lists), so a failed computation leaves all four on the
+previous snapshot, never some old and some new.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from rls.model.memberships import GroupGraph
 from rls.sql import SqlBackend, quote_name, quote_string
 
 _GROUP = quote_string(tables.GROUP)
-_OUTPUTS = (tables.GROUP_MEMBERS, tables.USERS, tables.ADMINS, tables.PERMS)
+_STAGED = (tables.GROUP_MEMBERS, tables.USERS, tables.ADMINS)
 
 MEMBERS_FUNCTION = "rls_group_members"
 MEMBERS_COLUMNS = "member_id string, member_type string, depth int, path string"
@@ -73,18 +74,22 @@ def expand(backend: SqlBackend, names: Names, run_id: str) -> Expanded:
     edges = backend.fetch(f"SELECT group_id, group_name, member_id, member_type FROM {names(tables.GROUP_EDGES)}")
     backend.register_table_function(MEMBERS_FUNCTION, members_function(edges), MEMBERS_COLUMNS)
     try:
-        backend.save_query(names.stage(tables.GROUP_MEMBERS), flat_sql(names, run_id))
-        backend.save_query(names.stage(tables.USERS), access_sql(names, "USER"))
-        backend.save_query(names.stage(tables.ADMINS), access_sql(names, "ADMIN"))
-        backend.save_query(names.stage(tables.PERMS), perms_sql(names))
+        for table, sql in (
+            (tables.GROUP_MEMBERS, flat_sql(names, run_id)),
+            (tables.USERS, access_sql(names, "USER")),
+            (tables.ADMINS, access_sql(names, "ADMIN")),
+        ):
+            backend.save_query(names.stage(table), sql)
         found = backend.fetch(f"SELECT max(depth) AS d FROM {names.stage(tables.GROUP_MEMBERS)}")[0]["d"]
         admin_rows = int(backend.fetch(f"SELECT count(*) AS n FROM {names.stage(tables.ADMINS)}")[0]["n"])
-        # All computed: now the reporting tables switch, each by an atomic overwrite that keeps the table (and the
-        # grants on it), one after the other with nothing left to compute in between.
-        for table in _OUTPUTS:
+        # Now the reporting tables switch, each by an atomic overwrite that keeps the table (and the grants on it).
+        # First the nested perms, computed from the staged lists: the last statement that can fail for the data's
+        # sake (its rows hold every workspace's lists, too wide to stage and read back cheaply); then the plain copies.
+        backend.save_query(names(tables.PERMS), perms_sql(names))
+        for table in _STAGED:
             backend.save_query(names(table), f"SELECT * FROM {names.stage(table)}")
     finally:
-        for table in _OUTPUTS:
+        for table in _STAGED:
             backend.execute(f"DROP TABLE IF EXISTS {names.stage(table)}")
     return Expanded(int(found or 0), admin_rows)
 
