@@ -236,7 +236,7 @@ def scanned_admin_rows(seed: int = 7, workspaces: int = 2000, users: int = 10000
     counted from the generated scenario alone (not with the collector's code): the flattened ``…_admins`` table
     (each ADMIN way in, plus one row per active member of an ADMIN group at any depth) against the access map (each
     way in, ADMIN or USER). Workspaces the collector can read: RUNNING, identity-federated or onboarded."""
-    from rls import scenario_gen
+    from rls_local import scenario_gen
 
     doc = scenario_gen.generate(
         seed, workspaces=workspaces, users=users, groups=groups, max_depth=10, service_principals=20

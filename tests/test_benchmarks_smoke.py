@@ -33,6 +33,13 @@ def test_view_overhead_small(warehouse, example_scenario) -> None:
     assert "UNION ALL" in doc["generated_sql"]
 
 
+def test_scanned_admin_rows_small() -> None:
+    import view_overhead
+
+    doc = view_overhead.scanned_admin_rows(workspaces=20, users=50, groups=20)
+    assert doc["access_map_rows"] >= doc["access_map_admin_rows"] > 0 and doc["flattened_admins_rows"] > 0
+
+
 def test_collector_scale_small() -> None:
     import collector_scale
 
