@@ -65,3 +65,29 @@ def test_a_cycle_ends_and_the_shortest_path_wins() -> None:
         ("u1", U, 1, "A"),
         ("u2", U, 3, "A > B > C"),
     ]
+
+
+def test_the_table_function_runs_where_this_package_is_not_installed(tmp_path) -> None:
+    """What Spark ships to a Python worker unpickles and answers with ``rls`` unimportable there: whether the job's
+    wheel is installed in a serverless UDTF worker is not documented, so the handler must not need it."""
+    import subprocess
+    import sys
+
+    from pyspark import cloudpickle
+
+    from rls.collect.expand import members_function
+
+    edges = [
+        {"group_id": "a", "group_name": "A", "member_id": "b", "member_type": tables.GROUP},
+        {"group_id": "b", "group_name": "B", "member_id": "u1", "member_type": tables.USER},
+    ]
+    (tmp_path / "handler.pkl").write_bytes(cloudpickle.dumps(members_function(edges)))
+    script = (
+        "import pickle, sys\n"
+        "sys.modules['rls'] = None  # any import of the package fails\n"
+        f"handler = pickle.loads(open({str(tmp_path / 'handler.pkl')!r}, 'rb').read())\n"
+        "print(sorted(handler().eval('a')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str(sorted([("b", tables.GROUP, 1, "A"), ("u1", tables.USER, 2, "A > B")]))
