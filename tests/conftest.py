@@ -43,7 +43,9 @@ def example_scenario() -> Scenario:
 def warehouse(tmp_path_factory: pytest.TempPathFactory, example_scenario: Scenario) -> Iterator[LocalWarehouseBackend]:
     from rls_local.warehouse import prepare_warehouse
 
-    backend = prepare_warehouse(tmp_path_factory.mktemp("warehouse"), example_scenario)
+    # One region: the tests written for a single metastore read every workspace's rows from `system`; the regional
+    # world is built by tests/collect/test_regions.py (and `rls demo`).
+    backend = prepare_warehouse(tmp_path_factory.mktemp("warehouse"), example_scenario, regions=False)
     yield backend
     backend.spark.stop()
 

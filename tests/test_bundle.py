@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = Path(__file__).parent / "data" / "databricks-bundle-schema.json"
 SHARED_SCHEMA = ROOT.parent / "shared" / "reference" / "databricks-bundle-schema.json"
 
-TARGETS = ("dev", "dev_cluster", "prod")
-PARAMETERS = {"catalog", "schema", "config", "secret_scope", "dry_run", "force"}
+TARGETS = ("dev", "dev_cluster", "prod", "prod_region")
+PARAMETERS = {"catalog", "schema", "config", "secret_scope", "dry_run", "force", "source_catalog", "sharing_provider"}
+PROD_TARGETS = ("prod", "prod_region")  # the home region, and every other region
 NOTEBOOKS = {"collect": ROOT / "src/notebooks/collect.py", "publish": ROOT / "src/notebooks/publish.py"}
 DASHBOARD_VIEWS = {"vw_system_billing_usage", "vw_system_query_history", "vw_system_lakeflow_job_run_timeline"}
 REQUIRED_VARIABLES = {"collector_application_id", "warehouse_id"}  # no default: `--var` them on deploy
@@ -265,6 +266,9 @@ def test_each_target_validates(targets, name):
         ("databricks.yml", "trigger_pause_status: UNPAUSED", "trigger_pause_status: 42", "trigger_pause_status"),
         ("databricks.yml", "level: CAN_MANAGE", "level: CAN_DO_ANYTHING", "permissions/0/level"),
         ("databricks.yml", "    type: whl\n", "    type: whl\n    kind: wheel\n", "'kind' was unexpected"),
+        ("resources/rls.job.yml", "op: EQUAL_TO", "op: EQUALS", "condition_task/op"),
+        ("resources/rls.job.yml", '      right: ""\n', "\n", "'right' is a required property"),
+        ("resources/rls.job.yml", "run_if: ALL_DONE", "run_if: WHENEVER", "run_if"),
     ],
 )
 def test_a_broken_copy_of_the_bundle_is_rejected(tmp_path, file, old, new, where):
@@ -299,6 +303,7 @@ def test_targets_and_modes(bundle, targets):
         "dev": "development",
         "dev_cluster": "development",
         "prod": "production",
+        "prod_region": "production",
     }
 
 
@@ -309,28 +314,32 @@ def _pause_status(config: dict, mode: str | None) -> str:
     return _job(config)["schedule"].get("pause_status") or preset or "UNPAUSED"
 
 
-def test_prod_runs_as_the_collector_daily_and_dev_stays_paused(targets):
-    prod, mode = targets["prod"]
+@pytest.mark.parametrize("name", PROD_TARGETS)
+def test_prod_runs_as_the_collector_daily_and_dev_stays_paused(targets, name):
+    prod, mode = targets[name]
     assert prod["run_as"] == {"service_principal_name": "${var.collector_application_id}"}
     assert _pause_status(prod, mode) == "UNPAUSED"
     # mode: production refuses a deployment without an explicit root_path (one shared copy)
     assert prod["workspace"]["root_path"].startswith("/Workspace/")
     assert {"service_principal_name": "${var.collector_application_id}", "level": "CAN_MANAGE"} in prod["permissions"]
-    for name in ("dev", "dev_cluster"):
-        config, mode = targets[name]
+    for dev in ("dev", "dev_cluster"):
+        config, mode = targets[dev]
         assert "run_as" not in config
         assert _pause_status(config, mode) == "PAUSED"
+
+
+def _notebook_tasks(job: dict) -> list[dict]:
+    return [t for t in job["tasks"] if "notebook_task" in t]
 
 
 @pytest.mark.parametrize("name", TARGETS)
 def test_job_shape(targets, name):
     job = _job(targets[name][0])
     assert job["max_concurrent_runs"] == 1
-    assert [t["task_key"] for t in job["tasks"]] == ["collect", "publish"]
-    collect, publish = job["tasks"]
-    assert "depends_on" not in collect
-    assert publish["depends_on"] == [{"task_key": "collect"}]
-    for task in job["tasks"]:
+    # the loader sorts tasks by key, like the CLI's task merge
+    assert sorted(t["task_key"] for t in job["tasks"]) == ["collect", "home_region", "publish"]
+    assert [t["task_key"] for t in _notebook_tasks(job)] == ["collect", "publish"]
+    for task in _notebook_tasks(job):
         assert task["notebook_task"]["notebook_path"].resolved == NOTEBOOKS[task["task_key"]]
         assert 0 < task["timeout_seconds"] <= job["timeout_seconds"]
     assert {p["name"] for p in job["parameters"]} == PARAMETERS
@@ -346,6 +355,10 @@ def test_config_parameter_points_at_the_shipped_config(targets):
     assert params["schema"] == "${var.schema}"
     assert params["secret_scope"] == "${var.secret_scope}"
     assert (params["dry_run"], params["force"]) == ("false", "false")
+    assert (params["source_catalog"], params["sharing_provider"]) == (
+        "${var.source_catalog}",
+        "${var.sharing_provider}",
+    )
     assert (ROOT / "rls.yml").is_file()
 
 
@@ -366,8 +379,13 @@ def test_tasks_install_the_wheel_the_artifact_builds(bundle, targets, name):
     environments = {e["environment_key"]: e for e in job["environments"]}
     assert [d.resolved for d in environments["default"]["spec"]["dependencies"]] == [wheel]
     cluster = config.get("bundle", {}).get("cluster_id")
-    for task in job["tasks"]:
-        # the CLI's `cluster_id` override swaps environment_key for existing_cluster_id on every task
+    (condition,) = [t for t in job["tasks"] if "condition_task" in t]
+    # a condition task runs without compute; the CLI's `cluster_id` override only touches tasks that have compute
+    assert (
+        not {"environment_key", "existing_cluster_id", "job_cluster_key", "new_cluster", "libraries"} & condition.keys()
+    )
+    for task in _notebook_tasks(job):
+        # the CLI's `cluster_id` override swaps environment_key for existing_cluster_id on every task with compute
         assert task["environment_key"] in environments
         assert "existing_cluster_id" not in task
         if cluster:
@@ -386,6 +404,196 @@ def test_every_local_path_exists(bundle):
         assert path.resolved.exists(), f"{path} (from {path.base}) does not exist"
         if path.resolved.suffix == ".py":
             assert path.resolved.read_text(encoding="utf-8").startswith("# Databricks notebook source\n")
+
+
+# ------------------------------------------------------------------------------------------------------ regions
+# One collection, in the home region (`prod`); every other region (`prod_region`) only publishes, over the home
+# region's tables mounted through Delta Sharing. The job decides with a condition task on the `source_catalog` param.
+
+_PARAM_REF = re.compile(r"\{\{\s*job\.parameters\.(?:\[([^\]]+)\]|([\w-]+))\s*\}\}")
+
+
+def _parameter_refs(node: Any) -> set[str]:
+    """Job parameters named by `{{job.parameters.<name>}}` (or `{{job.parameters.[<name>]}}`) anywhere in a job."""
+    return {a or b for n in _walk(node) if isinstance(n, str) for a, b in _PARAM_REF.findall(n)}
+
+
+def _tasks(job: dict) -> dict[str, dict]:
+    return {t["task_key"]: t for t in job["tasks"]}
+
+
+def test_parameter_reference_finder_can_fail():
+    assert _parameter_refs({"a": ["{{job.parameters.x}}", "{{ job.parameters.[y-z] }}", "{{job.id}}"]}) == {"x", "y-z"}
+    assert _parameter_refs({"a": "${var.x} {{tasks.t.values.v}}"}) == set()
+
+
+@pytest.mark.parametrize("name", TARGETS)
+def test_every_referenced_job_parameter_is_declared(targets, name):
+    job = _job(targets[name][0])
+    refs = _parameter_refs(job)
+    assert "source_catalog" in refs  # the condition task's operand
+    assert refs <= {p["name"] for p in job["parameters"]}, refs - {p["name"] for p in job["parameters"]}
+
+
+@pytest.mark.parametrize("name", TARGETS)
+def test_only_the_home_region_collects(targets, name):
+    tasks = _tasks(_job(targets[name][0]))
+    home = tasks["home_region"]
+    # true exactly when no source_catalog is set: the home region
+    assert home["condition_task"] == {"op": "EQUAL_TO", "left": "{{job.parameters.source_catalog}}", "right": ""}
+    assert "depends_on" not in home
+    assert tasks["collect"]["depends_on"] == [{"task_key": "home_region", "outcome": "true"}]
+    assert tasks["collect"].get("run_if", "ALL_SUCCESS") == "ALL_SUCCESS"
+    # publish needs a dependency that is never excluded: with collect alone, it would be excluded where collect is
+    assert sorted(d["task_key"] for d in tasks["publish"]["depends_on"]) == ["collect", "home_region"]
+    assert all("outcome" not in d for d in tasks["publish"]["depends_on"])
+    assert tasks["publish"]["run_if"] == "ALL_DONE"
+
+
+def _evaluate(op: str, left: str, right: str) -> bool:
+    if op in ("EQUAL_TO", "NOT_EQUAL"):
+        return (left == right) == (op == "EQUAL_TO")  # string comparison
+    a, b = float(left), float(right)
+    return {"GREATER_THAN": a > b, "GREATER_THAN_OR_EQUAL": a >= b, "LESS_THAN": a < b, "LESS_THAN_OR_EQUAL": a <= b}[
+        op
+    ]
+
+
+def simulate_run(job: dict, params: dict[str, str], failing: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Each task's end state in one run, by the documented rules (docs.databricks.com/jobs/run-if.html, if-else.html):
+    a condition task ends `true` or `false`; a dependency on it with a different `outcome` is not met, and its dependent
+    is excluded; a task whose dependencies are all excluded is excluded, whatever its run_if; an excluded dependency
+    counts as succeeded; ALL_SUCCESS needs every other dependency succeeded, ALL_DONE only that they ended."""
+    declared = {p["name"]: p["default"] for p in job["parameters"]}
+    values = {**declared, **params}
+
+    def resolve(operand: str) -> str:
+        return _PARAM_REF.sub(lambda m: values[m[1] or m[2]], operand)
+
+    tasks = _tasks(job)
+    state: dict[str, str] = {}
+    while len(state) < len(tasks):
+        ready = [
+            k
+            for k, t in tasks.items()
+            if k not in state and all(d["task_key"] in state for d in t.get("depends_on", []))
+        ]
+        assert ready, "dependency cycle"
+        for key in ready:
+            task = tasks[key]
+            deps = []
+            for dep in task.get("depends_on", []):
+                upstream = state[dep["task_key"]]
+                if "outcome" in dep:
+                    assert upstream in ("true", "false"), "outcome is only for condition task dependencies"
+                    deps.append("succeeded" if upstream == dep["outcome"] else "excluded")
+                else:
+                    deps.append("succeeded" if upstream in ("true", "false") else upstream)
+            run_if = task.get("run_if", "ALL_SUCCESS")
+            if deps and all(d == "excluded" for d in deps):
+                state[key] = "excluded"
+            elif run_if == "ALL_SUCCESS" and any(d not in ("succeeded", "excluded") for d in deps):
+                state[key] = "upstream failed"
+            elif run_if not in ("ALL_SUCCESS", "ALL_DONE"):
+                raise AssertionError(f"run_if {run_if} is not simulated")
+            elif "condition_task" in task:
+                c = task["condition_task"]
+                state[key] = str(_evaluate(c["op"], resolve(c["left"]), resolve(c["right"]))).lower()
+            else:
+                state[key] = "failed" if key in failing else "succeeded"
+    return state
+
+
+HOME = {"source_catalog": "", "sharing_provider": ""}  # the variables' defaults: `-t prod`
+OTHER_REGION = {"source_catalog": "rls_home", "sharing_provider": "home_metastore"}  # `-t prod_region --var ...`
+
+
+@pytest.mark.parametrize("name", PROD_TARGETS)
+def test_run_collects_at_home_and_publishes_everywhere(targets, name):
+    job = _job(targets[name][0])
+    assert simulate_run(job, HOME) == {"home_region": "true", "collect": "succeeded", "publish": "succeeded"}
+    # a failed collect still publishes (last-known-good rows)
+    assert simulate_run(job, HOME, frozenset({"collect"}))["publish"] == "succeeded"
+    assert simulate_run(job, OTHER_REGION) == {"home_region": "false", "collect": "excluded", "publish": "succeeded"}
+
+
+def test_publish_depending_on_collect_alone_would_be_excluded_in_other_regions(targets):
+    """Control for the simulation: the dependency on the condition task is what keeps publish in other regions."""
+    job = copy.deepcopy(_job(targets["prod_region"][0]))
+    _tasks(job)["publish"]["depends_on"] = [{"task_key": "collect"}]
+    assert simulate_run(job, OTHER_REGION)["publish"] == "excluded"
+    assert simulate_run(job, HOME)["publish"] == "succeeded"
+
+
+def test_prod_region_is_deployed_like_prod(bundle, targets):
+    prod, prod_region = bundle["targets"]["prod"], bundle["targets"]["prod_region"]
+    assert prod_region["mode"] == prod["mode"] == "production"
+    for key in ("run_as", "workspace", "permissions", "presets"):
+        assert prod_region[key] == prod[key], key
+    # the host comes from the deploying profile (`-p`): a bundle host cannot be a variable
+    assert "host" not in prod_region["workspace"]
+    assert "variables" not in prod_region  # source_catalog / sharing_provider are --var'd per region
+    for region in (prod, prod_region):
+        assert "${var.source_catalog}" not in json.dumps(region)
+    viewers = targets["prod_region"][0]["resources"]["dashboards"]["rls_overview"]["permissions"]
+    assert {"group_name": "${var.dashboard_viewers_group}", "level": "CAN_READ"} in viewers
+
+
+def test_sharing_variables_default_to_the_home_region(bundle):
+    variables = bundle["variables"]
+    assert variables["source_catalog"]["default"] == ""
+    assert variables["sharing_provider"]["default"] == ""
+    header = (ROOT / "databricks.yml").read_text(encoding="utf-8").split("\nbundle:", 1)[0]
+    assert "-t prod_region -p <profile>" in header
+    assert "--var source_catalog=" in header and "--var sharing_provider=" in header
+
+
+# ------------------------------------------------------------------------- run_task: job parameters -> config
+
+
+def test_run_task_takes_its_config_overrides_from_config_overrides():
+    tree = ast.parse((ROOT / "src/rls/jobs.py").read_text(encoding="utf-8"))
+    run_task = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "run_task")
+    (call,) = _calls(run_task, "load_config")
+    assert ast.unparse(call.args[1]) == "config_overrides(params)"
+
+
+def test_job_parameters_map_to_the_sharing_config():
+    from rls.jobs import config_overrides
+
+    home = load_config(ROOT / "rls.yml", config_overrides({**HOME, "catalog": "main", "schema": "rls"}))
+    assert (home.sharing.source_catalog, home.sharing.provider, home.reads_shared) == (None, None, False)
+    other = load_config(ROOT / "rls.yml", config_overrides({**OTHER_REGION, "catalog": "main", "schema": "rls"}))
+    assert (other.sharing.source_catalog, other.sharing.provider) == ("rls_home", "home_metastore")
+    assert other.reads_shared
+    assert other.collected_table("principals") == ("rls_home", "rls", "principals")
+    # widgets of an older job (no such parameter) behave like the home region
+    assert load_config(None, config_overrides({"catalog": "c", "schema": "s"})).reads_shared is False
+
+
+def _with_sharing_example(tmp_path: Path) -> Path:
+    """The shipped rls.yml with its commented-out `sharing:` example switched on, as the home region would."""
+    lines = (ROOT / "rls.yml").read_text(encoding="utf-8").splitlines()
+    start = lines.index("# sharing:")
+    on = [line[2:] for line in lines[start:] if line.startswith("# ") or line == "#"]
+    path = tmp_path / "rls.yml"
+    path.write_text("\n".join(lines[:start] + on) + "\n", encoding="utf-8")
+    return path
+
+
+def test_one_config_file_serves_every_region(tmp_path):
+    """Every region deploys the same rls.yml; its recipients are the home region's list and must not break the
+    other regions, where the config refuses recipients next to source_catalog."""
+    from rls.config import ConfigError
+    from rls.jobs import config_overrides
+
+    path = _with_sharing_example(tmp_path)
+    home = load_config(path, config_overrides(HOME))
+    assert home.sharing.recipients and not home.reads_shared
+    other = load_config(path, config_overrides(OTHER_REGION))
+    assert other.reads_shared and other.sharing.recipients == {}
+    with pytest.raises(ConfigError, match=r"sharing\.recipients"):  # what the override avoids
+        load_config(path, {"sharing.source_catalog": "rls_home", "sharing.provider": "home_metastore"})
 
 
 # -------------------------------------------------------------------------------------------------------- variables
@@ -501,6 +709,7 @@ def test_notebook_reads_parameters_and_makes_one_run_task_call(task):
         if isinstance(n, ast.Assign) and ast.unparse(n.targets[0]) == "defaults"
     )
     assert set(defaults) == PARAMETERS  # widgets = the job's parameters
+    assert (defaults["source_catalog"], defaults["sharing_provider"]) == ("", "")  # interactive: the home region
     assert (path.parent / defaults["config"]).resolve() == ROOT / "rls.yml"  # interactive default: the shipped config
     (call,) = _calls(tree, "run_task")
     assert ast.literal_eval(call.args[0]) == task

@@ -9,7 +9,11 @@
 # MAGIC
 # MAGIC - Parameters arrive as widgets from the job's parameters: `catalog`, `schema`, `config` (the YAML config
 # MAGIC   file deployed with the bundle), `secret_scope`, `dry_run` (show what would be elevated, write nothing),
-# MAGIC   `force` (write even when the circuit breaker trips). The defaults below only serve interactive runs.
+# MAGIC   `force` (write even when the circuit breaker trips), `source_catalog` and `sharing_provider` (see below).
+# MAGIC   The defaults below only serve interactive runs.
+# MAGIC - Several regions: only the home region collects. Elsewhere `source_catalog` (the catalog mounted from the
+# MAGIC   home region's Delta Sharing share) and `sharing_provider` (the home metastore's name in `SHOW PROVIDERS`)
+# MAGIC   are set, and the job's `home_region` condition skips this task; both stay empty in the home region.
 # MAGIC - The collector's OAuth client id and secret are read from the secret scope (keys `client-id` and
 # MAGIC   `client-secret`) and handed to the task; they are never printed (Databricks also redacts them).
 # MAGIC - The task fails the run when the collection failed, was partial, or was refused by the circuit breaker.
@@ -24,6 +28,8 @@ defaults = {
     "secret_scope": "rls",
     "dry_run": "false",
     "force": "false",
+    "source_catalog": "",
+    "sharing_provider": "",
 }
 for name, default in defaults.items():
     dbutils.widgets.text(name, default)

@@ -9,7 +9,13 @@
 # MAGIC service principal), so readers need only `SELECT` on the views, not on `system.*`.
 # MAGIC
 # MAGIC - Parameters arrive as widgets from the job's parameters (the same ones as `collect`: `catalog`, `schema`,
-# MAGIC   `config`, `secret_scope`, `dry_run`, `force`). The defaults below only serve interactive runs.
+# MAGIC   `config`, `secret_scope`, `dry_run`, `force`, `source_catalog`, `sharing_provider`). The defaults below
+# MAGIC   only serve interactive runs.
+# MAGIC - Several regions: empty `source_catalog` (the home region) shares the collected tables with the recipients
+# MAGIC   of the config's `sharing.recipients`. In every other region `source_catalog` names the catalog to mount
+# MAGIC   from the home region's share (created if missing) through the provider `sharing_provider` (the home
+# MAGIC   metastore's name in `SHOW PROVIDERS`); the views then read the home region's collection from it, and this
+# MAGIC   task runs although `collect` was skipped.
 # MAGIC - Publishing runs SQL through this task's own Spark session; it reads no secret.
 
 # COMMAND ----------
@@ -22,6 +28,8 @@ defaults = {
     "secret_scope": "rls",
     "dry_run": "false",
     "force": "false",
+    "source_catalog": "",
+    "sharing_provider": "",
 }
 for name, default in defaults.items():
     dbutils.widgets.text(name, default)

@@ -91,6 +91,21 @@ class PublishConfig:
 
 
 @dataclass
+class SharingConfig:
+    share: str = "rls_access"
+    """Delta Sharing share through which the home region's collected tables reach the other regions."""
+    recipients: dict[str, str] = field(default_factory=dict)
+    """Home region: recipient name -> sharing identifier (`<cloud>:<region>:<metastore uuid>`, what
+    `SELECT current_metastore()` returns in that region); each gets SELECT on the share. Empty: one region."""
+    source_catalog: str | None = None
+    """Other regions: the catalog mounted from the home region's share (created if missing). Set, this deployment
+    reads the home region's collection and never collects itself."""
+    provider: str | None = None
+    """Other regions: the name this metastore gives the home metastore as a Delta Sharing provider
+    (`SHOW PROVIDERS`); needed to mount source_catalog."""
+
+
+@dataclass
 class RlsConfig:
     catalog: str = "main"
     """Catalog of the collector's tables and the views."""
@@ -102,9 +117,22 @@ class RlsConfig:
     """Catalog holding the system tables."""
     collect: CollectConfig = field(default_factory=CollectConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
+    sharing: SharingConfig = field(default_factory=SharingConfig)
 
     def table(self, name: str) -> tuple[str, str, str]:
         return (self.catalog, self.schema, name)
+
+    @property
+    def reads_shared(self) -> bool:
+        """A region other than home: the collected tables come from the home region's share."""
+        return bool(self.sharing.source_catalog)
+
+    def collected_table(self, name: str) -> tuple[str, str, str]:
+        """Where a table the collector writes is read: here, or (other regions) in the catalog mounted from the
+        home region's share, where it keeps its schema and name (the share adds it ``AS <schema>.<name>``)."""
+        if self.sharing.source_catalog:
+            return (self.sharing.source_catalog, self.schema, name)
+        return self.table(name)
 
 
 @dataclass(frozen=True)

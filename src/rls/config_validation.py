@@ -73,6 +73,28 @@ def validate(cfg: RlsConfig) -> None:
     for view, level in p.access_levels.items():
         _table_key("publish.access_levels", view)
         _one_of(f"publish.access_levels.{view}", level, ("admin", "self", "none"))
+    _validate_sharing(cfg)
+
+
+def _validate_sharing(cfg: RlsConfig) -> None:
+    s = cfg.sharing
+    if s.source_catalog and s.recipients:
+        raise ConfigError(
+            "config key 'sharing.recipients': only the home region shares; a region with sharing.source_catalog reads"
+        )
+    if s.source_catalog and not s.provider:
+        raise ConfigError("config key 'sharing.provider': needed with sharing.source_catalog (see SHOW PROVIDERS)")
+    if s.source_catalog and s.source_catalog.lower() in (cfg.catalog.lower(), cfg.system_catalog.lower()):
+        raise ConfigError(
+            f"config key 'sharing.source_catalog': must be a catalog of its own (mounted from the share), got"
+            f" {s.source_catalog!r}"
+        )
+    for name, ident in s.recipients.items():
+        if len(ident.split(":")) != 3 or not all(ident.split(":")):
+            raise ConfigError(
+                f"config key 'sharing.recipients.{name}': a sharing identifier '<cloud>:<region>:<metastore uuid>'"
+                f" (SELECT current_metastore() in that region), got {ident!r}"
+            )
 
 
 def _one_of(key: str, value: str, allowed: tuple[str, ...]) -> None:

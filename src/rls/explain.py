@@ -146,12 +146,12 @@ def explain(backend: SqlBackend, cfg: RlsConfig, identity: str) -> Explanation:
     """Explain what ``identity`` (as ``current_user()`` returns it; any case) sees, from the collected tables."""
 
     def name(table: str) -> str:
-        return quote_name(cfg.catalog, cfg.schema, table)
+        return quote_name(*cfg.collected_table(table))
 
     needed = (tables.PERMS, tables.ADMINS, tables.USERS, tables.GROUP_MEMBERS)
     missing = [t for t in needed if not backend.table_exists(name(t))]
     if missing:
-        where = f"{cfg.catalog}.{cfg.schema}"
+        where = ".".join(cfg.collected_table("")[:2])
         raise ExplainError(f"{', '.join(missing)} not found in {where}: run `rls collect` first")
     ident = quote_string(identity)
     levels = ((ADMIN, name(tables.ADMINS)), (USER_LEVEL, name(tables.USERS)))

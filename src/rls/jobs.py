@@ -16,7 +16,7 @@ from rls.collect.account_api import AccountApi
 from rls.collect.clients import Clients
 from rls.collect.collector import Collector
 from rls.collect.elevation import Ledger
-from rls.config import RlsConfig, load_config
+from rls.config import ConfigError, RlsConfig, load_config
 from rls.errors import RlsError
 from rls.runoptions import DEFAULTS, RunOptions
 from rls.sql import SqlBackend, quote_name
@@ -36,13 +36,28 @@ class TaskFailed(RlsError, RuntimeError):
         self.exit_code = exit_code
 
 
+def config_overrides(params: dict[str, str]) -> dict[str, Any]:
+    """The config keys a bundle job's parameters override. An empty parameter (a widget left blank) is None, which
+    load_config ignores: the config file's value, or the default, stays."""
+    overrides: dict[str, Any] = {
+        "catalog": params.get("catalog") or None,
+        "schema": params.get("schema") or None,
+        # Other regions only (empty in the home region): read the home region's collection through Delta Sharing.
+        "sharing.source_catalog": params.get("source_catalog") or None,
+        "sharing.provider": params.get("sharing_provider") or None,
+    }
+    if overrides["sharing.source_catalog"]:
+        # Every region's deployment ships the same rls.yml, whose sharing.recipients is the home region's list; a
+        # reading region shares nothing, and the config refuses recipients next to source_catalog.
+        overrides["sharing.recipients"] = {}
+    return overrides
+
+
 def run_task(task: str, params: dict[str, str], credentials: dict[str, str] | None = None) -> dict[str, Any]:
     """Run one bundle task on Databricks; returns the reports as JSON, raises TaskFailed on a non-zero outcome."""
     from rls.sql.backend import databricks_backend
 
-    cfg = load_config(
-        params.get("config") or None, {"catalog": params.get("catalog") or None, "schema": params.get("schema") or None}
-    )
+    cfg = load_config(params.get("config") or None, config_overrides(params))
     backend = databricks_backend(cfg.table_format)
     reports = execute(
         task,
@@ -96,7 +111,15 @@ def execute(
     their previous rows, and views only need the tables to exist)."""
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}: one of {', '.join(TASKS)}")
+    if task == "collect" and cfg.reads_shared:
+        raise ConfigError(
+            f"collect: this deployment reads the home region's collection (sharing.source_catalog ="
+            f" {cfg.sharing.source_catalog}); the collector runs in the home region only"
+        )
     reports: dict[str, Any] = {}
+    if task == "run" and cfg.reads_shared:
+        logger.info("run: another region (sharing.source_catalog set): publish only, the home region collects")
+        task = "publish"
     if task in ("collect", "run"):
         api = AccountApi(clients())
         reports["collect"] = Collector(backend, cfg, api, ledger, options).run()

@@ -70,12 +70,15 @@ def sql_command(
     workdir: Annotated[Path, typer.Option(help="Work directory made by `rls demo`.")],
     as_identity: Annotated[str, typer.Option("--as", help="Identity current_user() returns (email or SP app id).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print rows as a JSON array of objects.")] = False,
+    metastore: Annotated[
+        str | None, typer.Option(help="Metastore (region) to query, by its scenario id (default: the first).")
+    ] = None,
 ) -> None:
     """Query the local warehouse as an identity (the contract in shared/spec/scenario.md)."""
     from rls.cli import out
     from rls_local.demo import query_as
 
-    rows = query_as(workdir, as_identity, query)
+    rows = query_as(workdir, as_identity, query, metastore)
     if as_json:
         print(json.dumps(rows, default=str))
     else:

@@ -28,6 +28,8 @@ _OWNED = (
     "names.json",
     "warehouse.json",
     "spark-tmp",
+    "metastores",
+    "sharing.json",
     local.SETTINGS_FILE,
     local.STATE_FILE,
     local.LEDGER_DIR,
@@ -40,6 +42,7 @@ class Visibility:
     rows: int
     workspaces: list[str]
     query_history_rows: int
+    metastore: str = ""  # the region's metastore the views were queried in
 
 
 @dataclass
@@ -53,6 +56,7 @@ class DemoResult:
     @property
     def exit_code(self) -> int:
         codes = [self.flow.collect.exit_code] + ([self.flow.publish.exit_code] if self.flow.publish else [])
+        codes += [region.publish.exit_code for region in self.flow.regions.values()]
         return max(codes) if self.flow.publish or self.flow.collect.exit_code else exitcodes.ERROR
 
     def as_dict(self) -> dict[str, Any]:
@@ -60,6 +64,9 @@ class DemoResult:
             "workdir": str(self.workdir),
             "collect": self.flow.collect.as_dict(),
             "publish": self.flow.publish.as_dict() if self.flow.publish else None,
+            "regions": {
+                mid: {"region": r.region, "publish": r.publish.as_dict()} for mid, r in self.flow.regions.items()
+            },
             "visibility": [vars(v) for v in self.visibility],
             "seconds": self.seconds,
             "exit_code": self.exit_code,
@@ -96,21 +103,34 @@ def run_demo(
     backend = prepare_warehouse(workdir, scenario)  # the session started above is reused
     seconds["data_generation"] = time.perf_counter() - t
     say(f"synthetic system tables for {len(scenario.workspaces)} workspaces ({seconds['data_generation']:.1f}s)")
-    flow = local.run_flow(backend, scenario, workdir, config_path=demo_config(), options=RunOptions(progress=progress))
+    flow = local.run_flow(
+        backend, scenario, workdir, config_path=demo_config(), options=RunOptions(progress=progress), regions=True
+    )
     seconds.update(flow.seconds)
     visibility = []
     if flow.publish is not None:
-        view = quote_name(flow.cfg.catalog, flow.cfg.schema, DEMO_VIEW)
-        own = quote_name(flow.cfg.catalog, flow.cfg.schema, SELF_VIEW)
-        for ident in _sample_identities(scenario):
-            with backend.as_identity(ident):
-                rows = backend.fetch(
-                    f"SELECT coalesce(workspace_id, 'NULL') AS w, count(*) AS n FROM {view} GROUP BY 1 ORDER BY 1"
-                )
-                queries = backend.fetch(f"SELECT count(*) AS n FROM {own}")[0]["n"]
-            visibility.append(Visibility(ident, sum(r["n"] for r in rows), [r["w"] for r in rows], queries))
+        from rls_local.regions import deployments
+
+        there = {d.metastore_id: backend.in_metastore(d.scope) for d in deployments(scenario)}
+        for mid, b in there.items():
+            if mid in flow.regions or b.metastore is None:
+                visibility += _visibility(b, flow.cfg, scenario, mid)
     seconds["total"] = time.perf_counter() - t0
     return DemoResult(scenario, workdir, flow, visibility, seconds)
+
+
+def _visibility(backend: Any, cfg: Any, scenario: Scenario, metastore: str) -> list[Visibility]:
+    view = quote_name(cfg.catalog, cfg.schema, DEMO_VIEW)
+    own = quote_name(cfg.catalog, cfg.schema, SELF_VIEW)
+    out = []
+    for ident in _sample_identities(scenario):
+        with backend.as_identity(ident):
+            rows = backend.fetch(
+                f"SELECT coalesce(workspace_id, 'NULL') AS w, count(*) AS n FROM {view} GROUP BY 1 ORDER BY 1"
+            )
+            queries = backend.fetch(f"SELECT count(*) AS n FROM {own}")[0]["n"]
+        out.append(Visibility(ident, sum(r["n"] for r in rows), [r["w"] for r in rows], queries, metastore))
+    return out
 
 
 def _clear(workdir: Path) -> None:
@@ -134,12 +154,18 @@ def print_summary(console: Console, r: DemoResult) -> None:
     collect_summary(console, r.flow.collect)
     if r.flow.publish is not None:
         publish_summary(console, r.flow.publish)
+    for region in r.flow.regions.values():
+        console.print(plain(f"region {region.region} (metastore {region.metastore_id}): {region.publish.sharing}"))
+        publish_summary(console, region.publish)
     t = Table(title=f"who sees what in {DEMO_VIEW}")
-    for col in ("identity (current_user())", "audit rows", "workspaces", f"{SELF_VIEW} rows (self level)"):
+    cols = ["identity (current_user())", "audit rows", "workspaces", f"{SELF_VIEW} rows (self level)"]
+    several = bool(r.flow.regions)
+    for col in (["metastore"] if several else []) + cols:
         t.add_column(col)
     for v in r.visibility:
         # identities and workspace ids are data: never rich markup (see rls.render)
-        t.add_row(*map(plain, (v.identity, v.rows, ", ".join(v.workspaces) or "-", v.query_history_rows)))
+        row = (v.identity, v.rows, ", ".join(v.workspaces) or "-", v.query_history_rows)
+        t.add_row(*map(plain, ((v.metastore,) if several else ()) + row))
     console.print(t)
     c = r.flow.collect
     admins = len({(x.workspace_id) for x in c.workspaces if x.outcome == "collected"})
@@ -165,12 +191,19 @@ def _view_count(r: DemoResult) -> int:
     return counts["created"] + counts["altered"] + counts["unchanged"]
 
 
-def query_as(workdir: Path, identity: str, sql: str) -> list[dict[str, Any]]:
-    """Run ``sql`` on the warehouse in ``workdir`` with current_user() = ``identity``, in the demo's namespace."""
+def query_as(workdir: Path, identity: str, sql: str, metastore: str | None = None) -> list[dict[str, Any]]:
+    """Run ``sql`` on the warehouse in ``workdir`` with current_user() = ``identity``, in the demo's namespace of
+    ``metastore`` (any metastore id of the scenario: its region's deployment; default: the first)."""
+    from rls.errors import InputError
     from rls_local.warehouse import open_warehouse
 
     settings = local.read_settings(workdir)
-    backend = open_warehouse(workdir)
+    known: dict[str, str | None] = settings.get("metastores") or {}
+    if metastore is not None and metastore not in known:
+        raise InputError(
+            f"--metastore {metastore}: not a metastore of this workdir (known: {', '.join(known) or 'none'})"
+        )
+    backend = open_warehouse(workdir).in_metastore(known.get(metastore) if metastore else None)
     backend.use(settings["catalog"], settings["schema"])
     with backend.as_identity(identity):
         return backend.fetch(sql)

@@ -30,12 +30,24 @@ STATE_FILE = "emulator-state.json"
 
 
 @dataclass
+class RegionResult:
+    """Another region's deployment: its config (reading the home region's share) and its publish report."""
+
+    metastore_id: str
+    region: str
+    cfg: RlsConfig
+    publish: Any  # rls.publish.PublishReport
+
+
+@dataclass
 class FlowResult:
     cfg: RlsConfig
     collect: CollectReport
     publish: Any | None  # rls.publish.PublishReport
     emulator_state: dict[str, Any]
     seconds: dict[str, float] = field(default_factory=dict)
+    regions: dict[str, RegionResult] = field(default_factory=dict)
+    """Metastore id -> the publish of every region but home (``run_flow(regions=True)``)."""
 
 
 def local_config(
@@ -83,9 +95,23 @@ def run_flow(
     emulator_options: EmulatorOptions | None = None,
     options: RunOptions = DEFAULTS,
     publish: bool = True,
+    regions: bool = False,
 ) -> FlowResult:
-    """Collect from an emulated account, then publish the views: what the bundle job's two tasks do."""
+    """Collect from an emulated account, then publish the views: what the bundle job's two tasks do.
+
+    ``regions``: as deployed to every region of the scenario (:mod:`rls_local.regions`): the home region collects,
+    publishes and shares; every other region's metastore mounts the share and publishes its own views
+    (:attr:`FlowResult.regions`). ``overrides`` apply in every region."""
+    from rls_local.regions import deployments
+
     seconds: dict[str, float] = {}
+    regional = deployments(scenario) if regions else []
+    if len(regional) > 1:
+        from rls_local.warehouse.sharing import set_first_metastore
+
+        set_first_metastore(workdir_of(backend), regional[0].metastore_id)
+        recipients = {recipient_name(d.region): d.sharing_identifier for d in regional[1:]}
+        overrides = {**(overrides or {}), "sharing.recipients": recipients}
     with Emulator(scenario, emulator_options) as emu:
         cfg = local_config(scenario, emu, workdir, config_path, overrides)
         ledger = local_ledger(cfg, workdir)
@@ -104,8 +130,45 @@ def run_flow(
             reports |= execute("publish", cfg, backend, clients=None, ledger=ledger, options=options)
             seconds["publish"] = time.perf_counter() - t
         state = emu.state()
+        others: dict[str, Any] = {}
+        if reports.get("publish") is not None:
+            for d in regional[1:]:
+                others[d.metastore_id] = publish_region(backend, scenario, emu, workdir, d, config_path, overrides)
     write_local_files(workdir, cfg, scenario, state, config_path)
-    return FlowResult(cfg, reports["collect"], reports.get("publish"), state, seconds)
+    return FlowResult(cfg, reports["collect"], reports.get("publish"), state, seconds, others)
+
+
+def workdir_of(backend: SqlBackend) -> Path:
+    found = getattr(backend, "workdir", None)
+    if found is None:
+        raise TypeError("several regions need the local warehouse (its metastores)")
+    return Path(found)
+
+
+def recipient_name(region: str) -> str:
+    """The recipient the home region creates for another region's metastore."""
+    return "rls_" + "".join(c if c.isalnum() else "_" for c in region.lower())
+
+
+def publish_region(
+    backend: SqlBackend,
+    scenario: Scenario,
+    emu: Emulator,
+    workdir: Path,
+    deployment: Any,
+    config_path: str | Path | ConfigSource | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> RegionResult:
+    """The bundle's `prod_region` deployment of another region: its job publishes from the home region's share."""
+    from rls_local.regions import SOURCE_CATALOG, deployments
+
+    home = deployments(scenario)[0]
+    regional = {k: v for k, v in (overrides or {}).items() if k != "sharing.recipients"}
+    regional |= {"sharing.source_catalog": SOURCE_CATALOG, "sharing.provider": home.metastore_id}
+    cfg = local_config(scenario, emu, workdir, config_path, regional)
+    there = backend.in_metastore(deployment.scope)
+    reports = execute("publish", cfg, there, clients=None, ledger=local_ledger(cfg, workdir))
+    return RegionResult(deployment.metastore_id, deployment.region, cfg, reports["publish"])
 
 
 def write_local_files(
@@ -119,7 +182,12 @@ def write_local_files(
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
     source = config if isinstance(config, ConfigSource) else ConfigSource.read(config)
+    from rls_local.regions import deployment_for, deployments
+
     settings = {"catalog": cfg.catalog, "schema": cfg.schema, "account_id": scenario.account_id}
+    # `rls sql --metastore ID`: every metastore id of the file, to the scope of its region's deployment.
+    ids = [m.metastore_id for m in scenario.metastores] + [d.metastore_id for d in deployments(scenario)]
+    settings["metastores"] = {mid: deployment_for(scenario, mid).scope for mid in ids}
     _write_settings(workdir, settings | _config_settings(source))
 
 

@@ -25,6 +25,7 @@ from rls.config import RlsConfig
 from rls.publish.discovery import SystemTable, discover
 from rls.publish.plan import body_matches, plan
 from rls.publish.report import PublishReport, Status, ViewResult, first_line
+from rls.publish.sharing import mount_source, share_collected_tables
 from rls.publish.state import ExistingState, ExistingView, read_existing
 from rls.publish.viewsql import (
     FINGERPRINT_PROPERTY,
@@ -179,9 +180,13 @@ def publish(
             backend.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema)}")
     except Exception as e:
         report.error = f"cannot read or create schema {cfg.catalog}.{cfg.schema}: {first_line(e)}"
-    if report.error is None and planned and not _table_exists(backend, quote_name(*cfg.table(ACCESS_MAP))):
+    if report.error is None:
+        report.error = _share_or_mount(backend, cfg, report)
+    access_map = cfg.collected_table(ACCESS_MAP)
+    if report.error is None and planned and not _table_exists(backend, quote_name(*access_map)):
         # every view reads it (Spark and Databricks check at CREATE): say so once, not once per view
-        report.error = f"{'.'.join(cfg.table(ACCESS_MAP))} does not exist: run the collector first"
+        where = "run the collector first" if not cfg.reads_shared else "has the home region collected and shared it?"
+        report.error = f"{'.'.join(access_map)} does not exist: {where}"
     if report.error is not None:
         logger.error("%s", report.error)
         results += [ViewResult(d.source.key, d.display, "failed", report.error) for d in planned]
@@ -201,6 +206,28 @@ def publish(
     if prune:
         results += _prune(backend, cfg, found.source, {t for t in found.tables if t.has_workspace_id}, existing)
     return _finish(report, results, start)
+
+
+def _share_or_mount(backend: SqlBackend, cfg: RlsConfig, report: PublishReport) -> str | None:
+    """Several regions (see :mod:`rls.publish.sharing`): home shares the collected tables, the others mount them."""
+    try:
+        if not cfg.reads_shared and not _table_exists(backend, quote_name(*cfg.table(ACCESS_MAP))):
+            return None  # nothing collected yet: the check after this says so
+        if cfg.reads_shared:
+            mount_source(backend, cfg)
+            report.sharing = f"reads the collection of the home region from {cfg.sharing.source_catalog}"
+        elif cfg.sharing.recipients:
+            changed = share_collected_tables(backend, cfg)
+            names = ", ".join(sorted(cfg.sharing.recipients))
+            report.sharing = f"share {cfg.sharing.share} granted to {names}" + (
+                f" ({'; '.join(changed)})" if changed else ""
+            )
+    except Exception as e:
+        what = (
+            "mount the home region's share" if cfg.reads_shared else f"share the collected tables ({cfg.sharing.share})"
+        )
+        return f"cannot {what}: {first_line(e)}"
+    return None
 
 
 def _table_exists(backend: SqlBackend, full_name: str) -> bool:

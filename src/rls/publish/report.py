@@ -40,6 +40,7 @@ class PublishReport:
     results: list[ViewResult] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None  # a failure of the whole run (e.g. the schema could not be created)
+    sharing: str | None = None  # several regions: what this deployment shares (home) or reads (other regions)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -72,6 +73,7 @@ class PublishReport:
             "existing_read": self.existing_read,
             "seconds": round(self.seconds, 3),
             "error": self.error,
+            "sharing": self.sharing,
             "exit_code": self.exit_code,
             "counts": self.counts,
             "results": [asdict(r) | {"seconds": round(r.seconds, 3), "region": r.region} for r in self.results],

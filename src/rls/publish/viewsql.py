@@ -232,10 +232,10 @@ def view_sql(cfg: RlsConfig, source: SystemTable, *, access_level: str = "admin"
         raise ViewSqlError(f"view name is {len(name)} characters, over the limit of {MAX_IDENTIFIER}: {name[:60]}…")
     ctx = FilterContext(
         source,
-        cfg.table(ACCESS_MAP),
+        cfg.collected_table(ACCESS_MAP),
         cfg.publish.unassigned_rows_group,
         tuple(cfg.publish.identity_columns.get(source.key, ())),
-        cfg.table(PRINCIPALS),
+        cfg.collected_table(PRINCIPALS),
     )
     branches = [b for b in (build(ctx) for build in builders) if b is not None]
     source_name = (cfg.system_catalog, source.schema, source.table)

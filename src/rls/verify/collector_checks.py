@@ -17,17 +17,18 @@ MAX_LISTED = 20
 
 
 def collector_tables(dep: Deployment) -> Result:
-    missing = [t for t in COLLECTOR_TABLES if not dep.backend.table_exists(dep.name(t))]
+    missing = [t for t in COLLECTOR_TABLES if not dep.backend.table_exists(dep.collected(t))]
     present = len(COLLECTOR_TABLES) - len(missing)
-    return result(missing, f"{present} of {len(COLLECTOR_TABLES)} tables in {dep.cfg.catalog}.{dep.cfg.schema}")
+    where = ".".join(dep.cfg.collected_table("")[:2])
+    return result(missing, f"{present} of {len(COLLECTOR_TABLES)} tables in {where}")
 
 
 def collection_fresh(dep: Deployment, max_age_hours: float) -> Result:
-    if not dep.backend.table_exists(dep.name(tables.RUNS)):
+    if not dep.backend.table_exists(dep.collected(tables.RUNS)):
         return "fail", f"no {tables.RUNS} table: the collector never ran here", []
     # Age computed by the SQL engine: both ends are instants there, no client clock or time zone involved.
     cols = "run_id, outcome, ended_at, (unix_micros(current_timestamp()) - unix_micros(ended_at)) / 1e6 AS age_s"
-    runs = dep.name(tables.RUNS)
+    runs = dep.collected(tables.RUNS)
     ok = ", ".join(quote_string(o) for o in SUCCESSFUL_RUNS)
     rows = dep.backend.fetch(
         f"(SELECT 'last_ok' AS k, {cols} FROM {runs} WHERE outcome IN ({ok}) ORDER BY ended_at DESC LIMIT 1)"
@@ -44,6 +45,8 @@ def collection_fresh(dep: Deployment, max_age_hours: float) -> Result:
     r = last_ok[0]
     age_h = float(r["age_s"] or 0) / 3600
     detail = f"last successful run {r['run_id']} ({r['outcome']}) ended {age_h:.2f} h ago (limit {max_age_hours:g} h)"
+    if dep.cfg.reads_shared:  # another region: the age of what reached it through the home region's share
+        detail += f", read through the share mounted as {dep.cfg.sharing.source_catalog}"
     return ("pass" if age_h <= max_age_hours else "fail"), detail, notes
 
 
@@ -79,7 +82,7 @@ def access_rows_valid(dep: Deployment) -> Result:
     )
     rows = dep.backend.fetch(
         " UNION ALL ".join(
-            f"SELECT {quote_string(t)} AS t, {shape} FROM {dep.name(t)} GROUP BY 2, 3, 4, 5, 6" for t in allowed
+            f"SELECT {quote_string(t)} AS t, {shape} FROM {dep.collected(t)} GROUP BY 2, 3, 4, 5, 6" for t in allowed
         )
     )
     problems = [f"{r['t']}: {r['n']} row(s) {p}" for r in rows for p in _row_problems(r, allowed[r["t"]])]
@@ -114,7 +117,8 @@ def admin_user_disjoint(dep: Deployment) -> Result:
             f"SELECT DISTINCT {quote_string(table)} AS t, workspace_id, source,"
             " group_name IS NOT NULL AS through_group,"
             " CASE WHEN group_name IS NOT NULL THEN group_name ELSE lower(user_name) END AS principal"
-            f" FROM {dep.name(table)} WHERE source IN ({quote_string(tables.DIRECT)}, {quote_string(tables.VIA_GROUP)})"
+            f" FROM {dep.collected(table)}"
+            f" WHERE source IN ({quote_string(tables.DIRECT)}, {quote_string(tables.VIA_GROUP)})"
         )
 
     # One aggregation rather than a join: a key seen in both tables is the overlap.

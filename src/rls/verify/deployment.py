@@ -33,6 +33,10 @@ class Deployment:
     def name(self, table: str) -> str:
         return quote_name(self.cfg.catalog, self.cfg.schema, table)
 
+    def collected(self, table: str) -> str:
+        """A table the collector writes, where this deployment reads it (other regions: the mounted share)."""
+        return quote_name(*self.cfg.collected_table(table))
+
     @cached_property
     def discovery(self) -> Discovery:
         return discover(self.backend, self.cfg)

@@ -21,8 +21,9 @@ from typing import Any
 from rls.sql.backend import SparkBackend
 from rls.sql.sqltext import Rewriter, not_applicable, parse_name, quote, significant, tokenize
 from rls_local.warehouse import emulated_statements as statements
+from rls_local.warehouse import sharing
 from rls_local.warehouse.enforce import Enforcer
-from rls_local.warehouse.names import SESSION_CATALOG, NameRegistry, TableRef, normalize
+from rls_local.warehouse.names import SESSION_CATALOG, NameRegistry, TableRef, encode, normalize
 from rls_local.warehouse.session import WarehouseError
 from rls_local.warehouse.versions import ReadGuard, write_version
 
@@ -33,13 +34,22 @@ PLATFORM_DB = "rls_local_platform"
 PLATFORM_FUNCTIONS = ("is_account_group_member",)
 
 
+def metastore_dir(workdir: Path, metastore: str) -> Path:
+    """Where the names, owners and grants of a metastore other than the first live."""
+    return Path(workdir) / "metastores" / encode(metastore)
+
+
 class LocalWarehouseBackend(SparkBackend):
     """A :class:`SparkBackend` on the embedded warehouse of ``workdir`` (table format parquet)."""
 
-    def __init__(self, spark: Any, workdir: Path) -> None:
+    def __init__(self, spark: Any, workdir: Path, metastore: str | None = None) -> None:
         super().__init__(spark, table_format="parquet")
         self.workdir = Path(workdir)
-        self.names = NameRegistry.for_workdir(self.workdir)
+        self.metastore = metastore
+        """The Unity Catalog metastore this backend is attached to (None: the scenario's first, plain names)."""
+        # Catalog names, owners and grants belong to a metastore: another one keeps its own (see .names).
+        self.state_dir = self.workdir if metastore is None else metastore_dir(self.workdir, metastore)
+        self.names = NameRegistry.for_workdir(self.state_dir, scope=metastore)
         self._current_catalog: str | None = None
         self._state_lock = threading.Lock()
         self._versions = ReadGuard.for_workdir(self.workdir)  # old versions live while a statement may read them
@@ -60,6 +70,15 @@ class LocalWarehouseBackend(SparkBackend):
         # Spark's own current_user() when none is set: the principal of the platform, metastore admin locally.
         self.platform_principal: str = spark.sparkContext.sparkUser()
         self.privileges = Enforcer(self)
+
+    @property
+    def metastore_id(self) -> str:
+        return self.metastore or sharing.first_metastore_id(self.workdir)
+
+    def in_metastore(self, metastore: str | None) -> LocalWarehouseBackend:
+        """The same warehouse (Spark session, table files, account groups) seen from another metastore: its own
+        catalogs, owners and grants. ``None``: the first metastore."""
+        return LocalWarehouseBackend(self.spark, self.workdir, metastore)
 
     # ---- identities and namespace -------------------------------------------------------------------------------
     @contextmanager
@@ -174,6 +193,9 @@ class LocalWarehouseBackend(SparkBackend):
         """Every write is a new version swapped in whole (:mod:`rls_local.warehouse.versions`); an append too (copy on
         write), so a concurrent reader never sees a missing or half-written table. ``staged``: the rows as a
         DataFrame already checked against the table's schema (:meth:`SqlBackend.save_tables`)."""
+        parts = parse_name(full_name)
+        if len(parts) == 3:
+            sharing.refuse_write(self, parts[0])
         name = self._table_name(full_name)
         df = staged
         with self._versions.writing, self._versions.statement():
@@ -185,6 +207,10 @@ class LocalWarehouseBackend(SparkBackend):
 
     def _execute(self, sql: str) -> bool:
         with self._versions.statement(), self._statement_identity():
+            if sharing.handles(sql):
+                sharing.execute(self, sql)
+                return True
+            self._refuse_shared_write(sql)
             if self.privileges.run_privilege_statement(sql):
                 return True
             self.privileges.before(sql)
@@ -192,6 +218,14 @@ class LocalWarehouseBackend(SparkBackend):
             applied = self._execute_statement(sql)
             self.privileges.after(sql, existed)
             return applied
+
+    def _refuse_shared_write(self, sql: str) -> None:
+        sig = significant(tokenize(sql))
+        if not sig or sig[0].word not in ("CREATE", "ALTER", "DROP", "INSERT", "MERGE", "UPDATE", "DELETE", "COMMENT"):
+            return
+        target = self.privileges._target(sig)
+        if target and "." in target:
+            sharing.refuse_write(self, target.split(".")[0])
 
     def _after_save(self, full_name: str) -> None:
         self.privileges.after_save(full_name)
@@ -232,6 +266,8 @@ class LocalWarehouseBackend(SparkBackend):
             return statements.show_schemas(self, sql)
         if w[:2] == ["SHOW", "GRANTS"]:
             return self.privileges.show_grants(sql)
+        if sharing.handles(sql):
+            return sharing.execute(self, sql) or []
         df = self.spark.sql(self._prepare(sql))
         self.privileges.check_read(df)
         rows = [r.asDict(recursive=True) for r in df.collect()]

@@ -44,7 +44,7 @@ def store_for(workdir: Path, platform: str) -> PrivilegeStore:
 class Enforcer:
     def __init__(self, backend: LocalWarehouseBackend) -> None:
         self.b = backend
-        self.store = store_for(backend.workdir, backend.platform_principal)
+        self.store = store_for(backend.state_dir, backend.platform_principal)
         self._groups: dict[str, set[str]] = {}
         self._groups_lock = threading.Lock()
 

@@ -9,6 +9,12 @@ starts with ``_``, the mapping is injective, and ``db`` splits back at its first
 
 The registry (``<workdir>/names.json``) also holds the known catalogs: only a dotted chain whose first part is a
 known catalog is a table name (``x.user_identity.email`` is a struct access).
+
+Metastores: a Databricks account has one Unity Catalog metastore per region, each with its own catalogs (two regions
+both have a ``system`` and a ``main``), and a statement sees the catalogs of its workspace's metastore only. The
+first metastore of a scenario uses the names above; any other has its own registry (``<workdir>/metastores/<m>/``)
+whose catalogs are stored as ``enc("<m>/<catalog>")`` — never readable (``/``), so never equal to another
+metastore's — and which knows only its own catalogs: ``main.rls.x`` written in one region cannot reach another's.
 """
 
 from __future__ import annotations
@@ -73,14 +79,19 @@ class NameRegistry:
     _shared_lock = threading.Lock()
 
     @classmethod
-    def for_workdir(cls, workdir: Path) -> NameRegistry:
+    def for_workdir(cls, workdir: Path, scope: str | None = None) -> NameRegistry:
         key = Path(workdir).resolve()
         with cls._shared_lock:
             if key not in cls._shared:
-                cls._shared[key] = cls(key)
-            return cls._shared[key]
+                cls._shared[key] = cls(key, scope)
+            registry = cls._shared[key]
+        if registry.scope != (normalize(scope) if scope else None):
+            raise ValueError(f"{key} holds the names of metastore {registry.scope!r}, not {scope!r}")
+        return registry
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, scope: str | None = None) -> None:
+        self.scope = normalize(scope) if scope else None
+        """The metastore this registry names catalogs for (None: the first one, with plain names)."""
         self.path = Path(workdir) / REGISTRY_FILE
         self._lock = threading.Lock()
         self._catalogs: set[str] = set()
@@ -108,7 +119,7 @@ class NameRegistry:
             if n in self._catalogs:
                 return
             self._catalogs.add(n)
-            self._remember(n)
+            self._remember(self._scoped(n))
             self._save()
         logger.info("catalog %r registered", n)
 
@@ -116,7 +127,7 @@ class NameRegistry:
     def db(self, catalog: str, schema: str) -> str:
         with self._lock:
             before = len(self._names)
-            db = self._remember(catalog) + _SEP + self._remember(schema)
+            db = self._remember(self._scoped(catalog)) + _SEP + self._remember(schema)
             if len(self._names) != before:
                 self._save()
         return db
@@ -144,6 +155,11 @@ class NameRegistry:
         if not sep or not cat or not schema:
             return None
         cat, schema = self.decode_part(cat), self.decode_part(schema)
+        if self.scope is not None:
+            prefix = f"{self.scope}/"
+            if not cat.startswith(prefix):
+                return None  # the first metastore's, or a stray database: not a catalog of this metastore
+            cat = cat[len(prefix) :]
         return (cat, schema) if self.is_catalog(cat) else None
 
     def decode_listing(self, row: dict[str, Any]) -> dict[str, Any]:
@@ -177,6 +193,10 @@ class NameRegistry:
         return out
 
     # ---- internals (lock held) --------------------------------------------------------------------------------
+    def _scoped(self, catalog: str) -> str:
+        n = normalize(catalog)
+        return f"{self.scope}/{n}" if self.scope is not None else n
+
     def _remember(self, name: str) -> str:
         n = normalize(name)
         enc = encode(n)

@@ -24,6 +24,7 @@ from typing import Any
 
 from pyspark.sql import types as T
 
+from rls.sql import system_tables
 from rls_local.scenario import Scenario
 from rls_local.warehouse.backend import LocalWarehouseBackend
 from rls_local.warehouse.information_schema import refresh_information_schema
@@ -79,10 +80,15 @@ def build_system_tables(
     rows_per_workspace: int = 12,
     today: dt.date | None = None,
     catalog: str = SYSTEM_CATALOG,
+    region_workspaces: set[int] | None = None,
 ) -> dict[str, int]:
     """Create (or replace) ``<catalog>.<schema>.<table>`` for every table in :data:`SCHEMAS`; return row counts.
 
     ``catalog`` lets a test build a second, independent copy (point the tool's ``system_catalog`` at it).
+    ``region_workspaces``: the workspaces of this metastore's region. Regional tables (and the workspace-level rows
+    of mixed ones, e.g. ``access.audit``) then hold only their rows, as on Databricks ("to see records from another
+    region, view the tables from a workspace in that region"); global ones and rows of no workspace ('0', NULL)
+    hold every workspace's. A workspace's rows are the same in every region that has them.
     Nothing here is recorded in ``backend.statements``.
     """
     today = today or dt.datetime.now(dt.UTC).date()
@@ -94,6 +100,10 @@ def build_system_tables(
     def build(name: str) -> tuple[str, int]:
         struct = T._parse_datatype_string(SCHEMAS[name])
         rows = _rows(name, struct, scenario, ids, seed, rows_per_workspace, today)
+        if region_workspaces is not None and system_tables.scope(name) != "global" and name not in NO_WORKSPACE_ID:
+            at = struct.fieldNames().index("workspace_id")
+            keep = {str(w) for w in region_workspaces} | {"0", None}
+            rows = [r for r in rows if (None if r[at] is None else str(r[at])) in keep]
         ref = backend.names.table(catalog, *name.split("."))
         df = backend.spark.createDataFrame(rows, struct)
         df.coalesce(1).write.format("parquet").mode("overwrite").saveAsTable(ref.spark_name)

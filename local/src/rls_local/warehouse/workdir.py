@@ -34,14 +34,29 @@ def open_warehouse(workdir: Path | str, *, create: bool = False) -> LocalWarehou
 
 
 def prepare_warehouse(
-    workdir: Path | str, scenario: Scenario, *, seed: int = 0, rows_per_workspace: int = 12
+    workdir: Path | str, scenario: Scenario, *, seed: int = 0, rows_per_workspace: int = 12, regions: bool = True
 ) -> LocalWarehouseBackend:
-    """A warehouse in ``workdir`` with the emulated platform and synthetic system tables for ``scenario``."""
+    """A warehouse in ``workdir`` with the emulated platform and synthetic system tables for ``scenario``: one
+    metastore per region, each with its own ``system`` catalog (regional tables: that region's rows).
+    ``regions=False``: one metastore whose ``system`` holds every workspace's rows (tests of a one-region world)."""
+    from rls_local.regions import deployments
+
     wd = Path(workdir)
     backend = open_warehouse(wd, create=True)
-    install_platform(backend, scenario)
-    build_system_tables(backend, scenario, seed=seed, rows_per_workspace=rows_per_workspace)
+    regions = deployments(scenario) if regions else deployments(scenario)[:1]
     marker = {"registry": REGISTRY_FILE, "account_id": scenario.account_id, "seed": seed}
+    marker["first_metastore"] = regions[0].metastore_id
+    marker["metastores"] = [{"metastore_id": d.metastore_id, "region": d.region} for d in regions]
     (wd / MARKER).write_text(json.dumps(marker, indent=1), encoding="utf-8")
-    logger.info("warehouse prepared in %s", wd)
+    install_platform(backend, scenario)
+    # One metastore per region, each with its own `system` catalog: regional tables hold their region's rows only.
+    for d in regions:
+        build_system_tables(
+            backend.in_metastore(d.scope),
+            scenario,
+            seed=seed,
+            rows_per_workspace=rows_per_workspace,
+            region_workspaces=set(d.workspace_ids) if len(regions) > 1 else None,
+        )
+    logger.info("warehouse prepared in %s (%d metastores)", wd, len(regions))
     return backend

@@ -1,0 +1,133 @@
+"""Several regions, one collection: every region's views filter its own system tables by the account-wide admin map,
+which reaches the other regions through a Delta Share that only their publishing principal can read."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+import oracle
+from flow import QUICK, fresh_schema, visible
+from rls import exitcodes, tables
+from rls.config import ConfigError
+from rls.jobs import execute
+from rls.sql import quote_name
+from rls_local.local import local_ledger, run_flow
+from rls_local.regions import SOURCE_CATALOG, deployments
+from rls_local.warehouse import build_system_tables, install_platform
+from rls_local.warehouse.privileges import PrivilegeError
+
+VIEWS = {  # view -> the table's scope in the facts sheet (the oracle's own copy, not the registry's)
+    "vw_system_access_audit": "regional",  # regional for workspace-level rows
+    "vw_system_query_history": "regional",
+    "vw_system_billing_usage": "global",
+}
+_catalogs = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def two_regions(warehouse, tmp_path_factory, example_scenario):
+    s = example_scenario
+    regions = deployments(s)
+    assert [d.region for d in regions] == ["us-east-1", "us-west-2"]  # the example is a two-region account
+    install_platform(warehouse, s)
+    catalog = f"system_regions_{next(_catalogs)}"
+    for d in regions:  # each metastore's own system tables: regional ones hold its region's rows only
+        there = warehouse.in_metastore(d.scope)
+        build_system_tables(there, s, catalog=catalog, rows_per_workspace=3, region_workspaces=set(d.workspace_ids))
+    overrides = {
+        "schema": fresh_schema("regions"),
+        "system_catalog": catalog,
+        **QUICK,
+        "publish.include": ["access.audit", "query.history", "billing.usage"],
+    }
+    workdir = tmp_path_factory.mktemp("regions")
+    result = run_flow(warehouse, s, workdir, overrides=overrides, regions=True)
+    return s, regions, result, workdir
+
+
+def _region_of(s) -> dict[int, str]:
+    return {w: m.region for m in s.metastores for w in m.workspace_ids}
+
+
+def test_every_region_shows_every_identity_exactly_its_admin_workspaces(warehouse, two_regions):
+    s, regions, result, _ = two_regions
+    assert result.collect.exit_code == exitcodes.OK, result.collect.as_dict()
+    assert result.publish.exit_code == exitcodes.OK, result.publish.as_dict()
+    assert set(result.regions) == {d.metastore_id for d in regions[1:]}
+    for r in result.regions.values():
+        assert r.publish.exit_code == exitcodes.OK, r.publish.as_dict()
+    region_of = _region_of(s)
+    case = oracle.original_case(s)
+    admin = oracle.admin_workspaces(s)
+    assert any(admin.values())
+    for d in regions:
+        there = warehouse.in_metastore(d.scope)
+        cfg = result.cfg if d.home else result.regions[d.metastore_id].cfg
+        for ident, wids in admin.items():
+            for view, scope in VIEWS.items():
+                expected = {str(w) for w in wids if scope == "global" or region_of.get(w) == d.region}
+                assert visible(there, cfg, view, case[ident]) == expected, (d.region, view, ident)
+
+
+def test_a_workspace_s_regional_rows_are_only_in_its_own_region(warehouse, two_regions):
+    s, regions, result, _ = two_regions
+    region_of = _region_of(s)
+    west = next(d for d in regions if not d.home)
+    admin = oracle.admin_workspaces(s)
+    # someone administers a western workspace: its query history is in the western views, not the home ones
+    ident, wid = next((i, w) for i, ws in admin.items() for w in sorted(ws) if region_of.get(w) == west.region)
+    who = oracle.original_case(s)[ident]
+    home_view = visible(warehouse, result.cfg, "vw_system_query_history", who)
+    west_view = visible(
+        warehouse.in_metastore(west.scope), result.regions[west.metastore_id].cfg, "vw_system_query_history", who
+    )
+    assert str(wid) in west_view and str(wid) not in home_view
+    # billing is global: the same workspace's usage is in both
+    assert str(wid) in visible(warehouse, result.cfg, "vw_system_billing_usage", who)
+
+
+def test_the_shared_access_map_is_readable_only_through_the_views(warehouse, two_regions):
+    s, regions, result, _ = two_regions
+    west = next(d for d in regions if not d.home)
+    there = warehouse.in_metastore(west.scope)
+    cfg = result.regions[west.metastore_id].cfg
+    analyst = oracle.original_case(s)[next(i for i, ws in oracle.admin_workspaces(s).items() if ws)]
+    shared = quote_name(SOURCE_CATALOG, cfg.schema, tables.ACCESS_MAP)
+    with there.as_identity(analyst), pytest.raises(PrivilegeError, match="lacks SELECT"):
+        there.fetch(f"SELECT * FROM {shared}")
+    # the home region's own tables are not even a name in another metastore
+    home_map = quote_name(result.cfg.catalog, result.cfg.schema, tables.ACCESS_MAP)
+    with there.as_identity(analyst), pytest.raises(Exception, match=r"(?i)not found|cannot be found"):
+        there.fetch(f"SELECT * FROM {home_map}")
+    # the views themselves read it (with their owner's rights)
+    assert visible(there, cfg, "vw_system_billing_usage", analyst)
+
+
+def test_the_share_is_live_and_read_only(warehouse, two_regions):
+    _, regions, result, _ = two_regions
+    west = next(d for d in regions if not d.home)
+    there = warehouse.in_metastore(west.scope)
+    cfg = result.regions[west.metastore_id].cfg
+    count = f"SELECT count(*) AS n FROM {quote_name(SOURCE_CATALOG, cfg.schema, tables.ACCESS_MAP)}"
+    home = f"SELECT count(*) AS n FROM {quote_name(*result.cfg.table(tables.ACCESS_MAP))}"
+    assert there.fetch(count) == warehouse.fetch(home)
+    with pytest.raises(PrivilegeError, match="read-only"):
+        there.execute(f"CREATE VIEW {quote_name(SOURCE_CATALOG, cfg.schema, 'x')} AS SELECT 1 AS one")
+
+
+def test_another_region_never_collects(warehouse, two_regions):
+    _, regions, result, workdir = two_regions
+    cfg = result.regions[regions[1].metastore_id].cfg
+    with pytest.raises(ConfigError, match="home region only"):
+        execute("collect", cfg, warehouse, clients=None, ledger=local_ledger(cfg, workdir))
+
+
+def test_a_region_the_share_is_not_granted_to_cannot_mount_it(warehouse, two_regions):
+    _, regions, result, _ = two_regions
+    stranger = warehouse.in_metastore("ms-nowhere")
+    provider = regions[0].metastore_id
+    with pytest.raises(PrivilegeError, match="not granted"):
+        stranger.execute(f"CREATE CATALOG IF NOT EXISTS peek USING SHARE `{provider}`.`{result.cfg.sharing.share}`")
+    assert not stranger.names.is_catalog("peek")
