@@ -100,3 +100,5 @@ def publish_summary(console: Console, report: Any) -> None:
     console.print(t)
     if report.error:
         console.print(labelled("error", "red", report.error))
+    if report.sharing_error:
+        console.print(labelled("error", "red", report.sharing_error))

@@ -3,6 +3,7 @@ which reaches the other regions through a Delta Share that only their publishing
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import pytest
@@ -13,7 +14,7 @@ from rls import exitcodes, tables
 from rls.config import ConfigError
 from rls.jobs import execute
 from rls.sql import quote_name
-from rls_local.local import local_ledger, run_flow
+from rls_local.local import local_ledger, recipient_name, run_flow
 from rls_local.regions import SOURCE_CATALOG, deployments
 from rls_local.warehouse import build_system_tables, install_platform
 from rls_local.warehouse.privileges import PrivilegeError
@@ -105,16 +106,40 @@ def test_the_shared_access_map_is_readable_only_through_the_views(warehouse, two
     assert visible(there, cfg, "vw_system_billing_usage", analyst)
 
 
-def test_the_share_is_live_and_read_only(warehouse, two_regions):
+def test_the_share_follows_the_home_table_and_is_read_only(warehouse, two_regions):
     _, regions, result, _ = two_regions
     west = next(d for d in regions if not d.home)
     there = warehouse.in_metastore(west.scope)
-    cfg = result.regions[west.metastore_id].cfg
-    count = f"SELECT count(*) AS n FROM {quote_name(SOURCE_CATALOG, cfg.schema, tables.ACCESS_MAP)}"
-    home = f"SELECT count(*) AS n FROM {quote_name(*result.cfg.table(tables.ACCESS_MAP))}"
-    assert there.fetch(count) == warehouse.fetch(home)
+    schema = result.cfg.schema
+    table = quote_name(result.cfg.catalog, schema, "live_probe")
+    warehouse.execute(f"CREATE TABLE {table} (n INT) USING parquet")
+    warehouse.execute("CREATE SHARE IF NOT EXISTS live_probe_share")
+    warehouse.execute(f"ALTER SHARE live_probe_share ADD TABLE {table}")
+    warehouse.execute(f"GRANT SELECT ON SHARE live_probe_share TO RECIPIENT `{recipient_name(west.region)}`")
+    there.execute(f"CREATE CATALOG IF NOT EXISTS live_probe USING SHARE `{regions[0].metastore_id}`.live_probe_share")
+    mounted = f"SELECT count(*) AS n FROM {quote_name('live_probe', schema, 'live_probe')}"
+    assert there.fetch(mounted) == [{"n": 0}]
+    warehouse.execute(f"INSERT INTO {table} VALUES (1), (2)")
+    assert there.fetch(mounted) == [{"n": 2}]  # no copy: the recipient reads the provider's current data
     with pytest.raises(PrivilegeError, match="read-only"):
-        there.execute(f"CREATE VIEW {quote_name(SOURCE_CATALOG, cfg.schema, 'x')} AS SELECT 1 AS one")
+        there.execute(f"CREATE VIEW {quote_name('live_probe', schema, 'x')} AS SELECT 1 AS one")
+    # the access map the views read is there too, as the home region has it
+    count = "SELECT count(*) AS n FROM {}"
+    shared = there.fetch(count.format(quote_name(SOURCE_CATALOG, schema, tables.ACCESS_MAP)))
+    assert shared == warehouse.fetch(count.format(quote_name(*result.cfg.table(tables.ACCESS_MAP))))
+
+
+def test_a_share_that_cannot_be_updated_keeps_the_home_views_and_says_why(warehouse, two_regions):
+    _, _, result, workdir = two_regions
+    cfg = dataclasses.replace(result.cfg, sharing=dataclasses.replace(result.cfg.sharing, share="clash_share"))
+    # the access map is already in that share under another name: Databricks refuses to add it twice
+    warehouse.execute("CREATE SHARE clash_share")
+    warehouse.execute(f"ALTER SHARE clash_share ADD TABLE {quote_name(*cfg.table(tables.ACCESS_MAP))} AS other.map")
+    report = execute("publish", cfg, warehouse, clients=None, ledger=local_ledger(cfg, workdir))["publish"]
+    assert report.exit_code == exitcodes.PARTIAL
+    assert report.sharing_error and "already in share" in report.sharing_error and "\n" not in report.sharing_error
+    assert report.error is None and not [r for r in report.results if r.status == "failed"]
+    assert report.counts["unchanged"] == len(VIEWS)
 
 
 def test_another_region_never_collects(warehouse, two_regions):

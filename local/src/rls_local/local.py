@@ -132,8 +132,10 @@ def run_flow(
         state = emu.state()
         others: dict[str, Any] = {}
         if reports.get("publish") is not None:
+            home = regional[0].metastore_id
             for d in regional[1:]:
-                others[d.metastore_id] = publish_region(backend, scenario, emu, workdir, d, config_path, overrides)
+                there = backend.in_metastore(d.scope)  # type: ignore[attr-defined]  # the local warehouse
+                others[d.metastore_id] = publish_region(there, d, home, scenario, emu, workdir, config_path, overrides)
     write_local_files(workdir, cfg, scenario, state, config_path)
     return FlowResult(cfg, reports["collect"], reports.get("publish"), state, seconds, others)
 
@@ -151,22 +153,22 @@ def recipient_name(region: str) -> str:
 
 
 def publish_region(
-    backend: SqlBackend,
+    there: SqlBackend,
+    deployment: Any,
+    provider: str,
     scenario: Scenario,
     emu: Emulator,
     workdir: Path,
-    deployment: Any,
     config_path: str | Path | ConfigSource | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> RegionResult:
-    """The bundle's `prod_region` deployment of another region: its job publishes from the home region's share."""
-    from rls_local.regions import SOURCE_CATALOG, deployments
+    """The bundle's `prod_region` deployment of another region (``there``: its metastore): its job publishes from the
+    share of the home metastore ``provider``."""
+    from rls_local.regions import SOURCE_CATALOG
 
-    home = deployments(scenario)[0]
     regional = {k: v for k, v in (overrides or {}).items() if k != "sharing.recipients"}
-    regional |= {"sharing.source_catalog": SOURCE_CATALOG, "sharing.provider": home.metastore_id}
+    regional |= {"sharing.source_catalog": SOURCE_CATALOG, "sharing.provider": provider}
     cfg = local_config(scenario, emu, workdir, config_path, regional)
-    there = backend.in_metastore(deployment.scope)
     reports = execute("publish", cfg, there, clients=None, ledger=local_ledger(cfg, workdir))
     return RegionResult(deployment.metastore_id, deployment.region, cfg, reports["publish"])
 

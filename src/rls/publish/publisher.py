@@ -180,8 +180,8 @@ def publish(
             backend.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema)}")
     except Exception as e:
         report.error = f"cannot read or create schema {cfg.catalog}.{cfg.schema}: {first_line(e)}"
-    if report.error is None:
-        report.error = _share_or_mount(backend, cfg, report)
+    if report.error is None and cfg.reads_shared:
+        report.error = _mount(backend, cfg, report)
     access_map = cfg.collected_table(ACCESS_MAP)
     if report.error is None and planned and not _table_exists(backend, quote_name(*access_map)):
         # every view reads it (Spark and Databricks check at CREATE): say so once, not once per view
@@ -205,29 +205,32 @@ def publish(
         results += list(pool.map(apply, planned))
     if prune:
         results += _prune(backend, cfg, found.source, {t for t in found.tables if t.has_workspace_id}, existing)
+    if cfg.sharing.recipients:
+        # After this region's views: a share that cannot be updated must not hold them back (reported, exit 3).
+        _share(backend, cfg, report)
     return _finish(report, results, start)
 
 
-def _share_or_mount(backend: SqlBackend, cfg: RlsConfig, report: PublishReport) -> str | None:
-    """Several regions (see :mod:`rls.publish.sharing`): home shares the collected tables, the others mount them."""
+def _mount(backend: SqlBackend, cfg: RlsConfig, report: PublishReport) -> str | None:
+    """Another region (see :mod:`rls.publish.sharing`): the views read the home region's tables from its share."""
     try:
-        if not cfg.reads_shared and not _table_exists(backend, quote_name(*cfg.table(ACCESS_MAP))):
-            return None  # nothing collected yet: the check after this says so
-        if cfg.reads_shared:
-            mount_source(backend, cfg)
-            report.sharing = f"reads the collection of the home region from {cfg.sharing.source_catalog}"
-        elif cfg.sharing.recipients:
-            changed = share_collected_tables(backend, cfg)
-            names = ", ".join(sorted(cfg.sharing.recipients))
-            report.sharing = f"share {cfg.sharing.share} granted to {names}" + (
-                f" ({'; '.join(changed)})" if changed else ""
-            )
+        mount_source(backend, cfg)
     except Exception as e:
-        what = (
-            "mount the home region's share" if cfg.reads_shared else f"share the collected tables ({cfg.sharing.share})"
-        )
-        return f"cannot {what}: {first_line(e)}"
+        return f"cannot mount the home region's share: {first_line(e)}"
+    report.sharing = f"reads the collection of the home region from {cfg.sharing.source_catalog}"
     return None
+
+
+def _share(backend: SqlBackend, cfg: RlsConfig, report: PublishReport) -> None:
+    """Home region: the collected tables are in the share, granted to every other region's metastore."""
+    try:
+        changed = share_collected_tables(backend, cfg)
+    except Exception as e:
+        report.sharing_error = f"cannot share the collected tables ({cfg.sharing.share}): {first_line(e)}"
+        logger.error("%s", report.sharing_error)
+        return
+    report.sharing = f"share {cfg.sharing.share} granted to {', '.join(sorted(cfg.sharing.recipients))}"
+    report.sharing += f" ({'; '.join(changed)})" if changed else ""
 
 
 def _table_exists(backend: SqlBackend, full_name: str) -> bool:

@@ -223,7 +223,7 @@ class LocalWarehouseBackend(SparkBackend):
         sig = significant(tokenize(sql))
         if not sig or sig[0].word not in ("CREATE", "ALTER", "DROP", "INSERT", "MERGE", "UPDATE", "DELETE", "COMMENT"):
             return
-        target = self.privileges._target(sig)
+        target = self.privileges.target(sig)
         if target and "." in target:
             sharing.refuse_write(self, target.split(".")[0])
 

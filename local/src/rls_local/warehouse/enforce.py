@@ -122,7 +122,7 @@ class Enforcer:
         assert who is not None
         sig = significant(tokenize(sql))
         words = [t.word for t in sig[:4]]
-        target = self._target(sig)
+        target = self.target(sig)
         if words[:1] == ["ALTER"] and words[1:2] in (["VIEW"], ["TABLE"]) and target:
             if not self.store.is_owner(who, groups, target):
                 # facts: only the owner can change a view's body (MANAGE is not enough)
@@ -157,7 +157,7 @@ class Enforcer:
             with self._groups_lock:  # the platform was (re)installed: memberships may have changed
                 self._groups.clear()
             return
-        target = self._target(sig)
+        target = self.target(sig)
         if not target:
             return
         if words[:1] == ["CREATE"] and not existed:
@@ -167,7 +167,7 @@ class Enforcer:
 
     def exists(self, sql: str) -> bool:
         sig = significant(tokenize(sql))
-        target = self._target(sig)
+        target = self.target(sig)
         if not target or [t.word for t in sig[:1]] != ["CREATE"]:
             return False
         parts = target.split(".")
@@ -260,7 +260,7 @@ class Enforcer:
             names = [current, *names]
         return ".".join(normalize(n) for n in names)
 
-    def _target(self, sig: list[Any]) -> str | None:
+    def target(self, sig: list[Any]) -> str | None:
         """The object a DDL statement is about: the first name after its keywords."""
         for ch in chains(sig):
             if len(ch.parts) == 1 and ch.parts[0].word in _DDL_WORDS:

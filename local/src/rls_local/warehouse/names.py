@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 SESSION_CATALOG = "spark_catalog"
 REGISTRY_FILE = "names.json"
+MARKER = "warehouse.json"  # a prepared work directory: its registry file, account and first metastore
 _READABLE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _MAX_READABLE = 60  # two parts + "__" stay under the metastore's 128-character database names
 _SEP = "__"

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rls.sql.sqltext import QIDENT, STRING, chains, significant, tokenize
-from rls_local.warehouse.names import normalize
+from rls_local.warehouse.names import MARKER, normalize
 from rls_local.warehouse.privileges import PrivilegeError
 
 if TYPE_CHECKING:
@@ -49,14 +49,14 @@ class SharingError(ValueError):
 
 def first_metastore_id(workdir: Path) -> str:
     """The id of the metastore whose catalogs have plain names (the scenario's first; see :mod:`.names`)."""
-    marker = Path(workdir) / "warehouse.json"
+    marker = Path(workdir) / MARKER
     doc = json.loads(marker.read_text(encoding="utf-8")) if marker.exists() else {}
     return str(doc.get("first_metastore") or "local")
 
 
 def set_first_metastore(workdir: Path, metastore_id: str) -> None:
     """Record which metastore the plain catalog names belong to (a warehouse prepared without a scenario)."""
-    marker = Path(workdir) / "warehouse.json"
+    marker = Path(workdir) / MARKER
     doc = json.loads(marker.read_text(encoding="utf-8")) if marker.exists() else {}
     if doc.get("first_metastore") != metastore_id:
         marker.write_text(json.dumps(doc | {"first_metastore": metastore_id}, indent=1), encoding="utf-8")

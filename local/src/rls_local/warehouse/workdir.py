@@ -8,14 +8,12 @@ from pathlib import Path
 
 from rls_local.scenario import Scenario
 from rls_local.warehouse.backend import LocalWarehouseBackend
-from rls_local.warehouse.names import REGISTRY_FILE
+from rls_local.warehouse.names import MARKER, REGISTRY_FILE
 from rls_local.warehouse.platform import install_platform
 from rls_local.warehouse.session import WarehouseError, local_spark
 from rls_local.warehouse.synthetic import build_system_tables
 
 logger = logging.getLogger(__name__)
-
-MARKER = "warehouse.json"
 
 
 def open_warehouse(workdir: Path | str, *, create: bool = False) -> LocalWarehouseBackend:
