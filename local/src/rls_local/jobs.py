@@ -48,7 +48,9 @@ def run_task(
         )
     loaded = load_scenario(scenario)
     fresh = not (workdir / local.SETTINGS_FILE).exists()
-    backend = prepare_warehouse(workdir, loaded) if fresh else open_warehouse(workdir)
+    # One task runs in one metastore: the other regions' system tables would be built for nothing (`rls demo` runs
+    # every region).
+    backend = prepare_warehouse(workdir, loaded, regions=False) if fresh else open_warehouse(workdir)
     with Emulator(loaded) as emu:
         cfg = local.local_config(loaded, emu, workdir, source, overrides)
         ledger = local.local_ledger(cfg, workdir)
