@@ -131,14 +131,12 @@ def run_flow(
             seconds["publish"] = time.perf_counter() - t
         state = emu.state()
         others: dict[str, Any] = {}
-        if reports.get("publish") is not None:
-            home = regional[0].metastore_id
-            t = time.perf_counter()
+        if reports.get("publish") is not None and len(regional) > 1:
+            home, t = regional[0].metastore_id, time.perf_counter()
             for d in regional[1:]:
                 there = backend.in_metastore(d.scope)  # type: ignore[attr-defined]  # the local warehouse
                 others[d.metastore_id] = publish_region(there, d, home, scenario, emu, workdir, config_path, overrides)
-            if others:
-                seconds["publish_other_regions"] = time.perf_counter() - t
+            seconds["publish_other_regions"] = time.perf_counter() - t
     write_local_files(workdir, cfg, scenario, state, config_path)
     return FlowResult(cfg, reports["collect"], reports.get("publish"), state, seconds, others)
 
