@@ -42,6 +42,7 @@ def _perms(w: Any, now: dt.datetime) -> tables.WorkspacePerms:
         "https://x",
         "RUNNING",
         "aws",
+        "us-east-1",
         True,
         [],
         [],

@@ -5,6 +5,10 @@ The views keep a workspace's rows when the access map has an ADMIN row whose ``u
 Both paths are explained here from the reporting tables expanded from that map: the rows' ``via`` chains and
 ``group_members_flat``, which holds the memberships as of the last collection. A workspace where the identity only
 has USER access is listed as not visible, with the USER chain, so "why can't I see X" has an answer too.
+
+Per region: a regional system table holds only the rows of its metastore's region, so a visible workspace's rows in
+those views are only in the views published in its own region; global tables show every visible workspace in every
+region. The region of each workspace is the one the account API gave when it was collected.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from rls.sql import SqlBackend, quote_name, quote_string, system_tables
 ADMIN, USER_LEVEL = ADMIN_PERMISSION, USER_PERMISSION
 BY_USER_NAME = "user_name"  # the current_user() path of the views
 BY_GROUP = "account group"  # the is_account_group_member() path
+UNKNOWN_REGION = "unknown region"  # a workspace collected before regions were recorded, or the API gave none
 
 
 class ExplainError(RlsError, RuntimeError):
@@ -51,6 +56,7 @@ class WorkspaceExplanation:
     workspace_id: int
     workspace_name: str | None
     reasons: list[Reason] = field(default_factory=list)
+    region: str | None = None
 
     @property
     def visible(self) -> bool:
@@ -58,7 +64,8 @@ class WorkspaceExplanation:
 
     @property
     def label(self) -> str:
-        return f"{self.workspace_id} ({self.workspace_name})" if self.workspace_name else str(self.workspace_id)
+        about = ", ".join(x for x in (self.workspace_name, self.region) if x)
+        return f"{self.workspace_id} ({about})" if about else str(self.workspace_id)
 
     @property
     def verdict(self) -> str:
@@ -76,6 +83,8 @@ class Explanation:
     self_level_tables: list[str] = field(default_factory=list)  # views at the `self` access level
     # registry: regional tables hold only the rows of the reading metastore's region (facts sheet)
     regional_tables: list[str] = field(default_factory=lambda: regional_tables())
+    global_tables: list[str] = field(default_factory=lambda: global_tables())
+    collected_regions: list[str] = field(default_factory=list)  # regions of the collected workspaces
 
     def own_rows_in(self, w: WorkspaceExplanation) -> list[str]:
         """Views showing this identity its *own* rows of ``w`` although it does not administer ``w``."""
@@ -84,6 +93,15 @@ class Explanation:
     @property
     def visible(self) -> list[int]:
         return [w.workspace_id for w in self.workspaces if w.visible]
+
+    def by_region(self) -> dict[str, dict[str, list[int]]]:
+        """Per region of the account: the visible workspaces whose rows its regional views show, and those its global
+        views show (all of them)."""
+        out: dict[str, dict[str, list[int]]] = {}
+        for region in sorted({*self.collected_regions, *(w.region or UNKNOWN_REGION for w in self.workspaces)}):
+            here = [w.workspace_id for w in self.workspaces if w.visible and (w.region or UNKNOWN_REGION) == region]
+            out[region] = {"regional_tables": here, "global_tables": self.visible}
+        return out
 
     @property
     def exit_code(self) -> int:
@@ -98,6 +116,7 @@ class Explanation:
                 {
                     "workspace_id": w.workspace_id,
                     "workspace_name": w.workspace_name,
+                    "region": w.region,
                     "visible": w.visible,
                     "verdict": w.verdict,
                     "own_rows_in": self.own_rows_in(w),
@@ -119,6 +138,8 @@ class Explanation:
             "inactive_in": self.inactive_in,
             "self_level_tables": self.self_level_tables,
             "regional_tables": self.regional_tables,
+            "global_tables": self.global_tables,
+            "regions": self.by_region(),
             "exit_code": self.exit_code,
         }
 
@@ -137,6 +158,18 @@ class Explanation:
                 f"  regional tables ({', '.join(self.regional_tables)}): a workspace's rows there are only in the views"
                 " published in the metastore of its region"
             )
+        regions = self.by_region()
+        if regions:
+            out.append("  per region (the views published in that region's metastore):")
+            for region, seen in regions.items():
+                ids = seen["regional_tables"]
+                listed = f": {', '.join(map(str, ids))}" if ids else ""
+                out.append(
+                    f"    {region}: regional tables show {len(ids)} workspace(s){listed};"
+                    f" global tables show all {len(seen['global_tables'])}"
+                )
+        if self.global_tables:
+            out.append(f"  global tables ({', '.join(self.global_tables)}): every visible workspace, in every region")
         if self.inactive_in:
             out.append(f"  inactive member of {', '.join(self.inactive_in)}: inactive identities have no access")
         return out
@@ -177,7 +210,8 @@ def explain(backend: SqlBackend, cfg: RlsConfig, identity: str) -> Explanation:
                 for lvl, t in levels
             )
         )
-    collected = int(backend.fetch(f"SELECT count(DISTINCT workspace_id) AS n FROM {name(tables.PERMS)}")[0]["n"])
+    region_of = _regions(backend, name(tables.PERMS))
+    collected = len(region_of)
 
     found: dict[int, WorkspaceExplanation] = {}
     matches: dict[tuple[int, str, str, tuple[str, ...]], set[str]] = {}
@@ -194,16 +228,41 @@ def explain(backend: SqlBackend, cfg: RlsConfig, identity: str) -> Explanation:
     for (wid, level, source, chain), how in sorted(matches.items(), key=lambda kv: (kv[0][1] != ADMIN, kv[0])):
         found[wid].reasons.append(Reason(level, source, chain, tuple(sorted(how, reverse=True))))
 
+    for w in found.values():
+        w.region = region_of.get(w.workspace_id)
     workspaces = sorted(found.values(), key=lambda w: (not w.visible, w.workspace_id))
     known_as = sorted({r["user_name"] for r in direct} | {r["member_name"] for r in members})
     inactive = sorted({r["group_name"] for r in members if not r["active"]})
     self_tables = sorted(t for t, level in cfg.publish.access_levels.items() if level == "self")
-    return Explanation(identity, known_as, workspaces, max(collected - len(found), 0), collected, inactive, self_tables)
+    regions = sorted({r or UNKNOWN_REGION for r in region_of.values()})
+    return Explanation(
+        identity,
+        known_as,
+        workspaces,
+        max(collected - len(found), 0),
+        collected,
+        inactive,
+        self_tables,
+        collected_regions=regions,
+    )
+
+
+def _regions(backend: SqlBackend, perms: str) -> dict[int, str | None]:
+    """Region of every collected workspace; a snapshot written before the column existed has none."""
+    columns = {r["col_name"] for r in backend.fetch(f"DESCRIBE TABLE {perms}")}
+    region = "region" if "region" in columns else "CAST(NULL AS STRING) AS region"
+    rows = backend.fetch(f"SELECT workspace_id, {region} FROM {perms}")
+    return {int(r["workspace_id"]): r["region"] for r in rows}
 
 
 def regional_tables() -> list[str]:
     """System tables the registry calls regional (or regional for workspace-level rows, like access.audit)."""
     return sorted(k for k in system_tables.FACTS if system_tables.scope(k) in ("regional", "mixed"))
+
+
+def global_tables() -> list[str]:
+    """System tables the registry calls global: every region's metastore holds the rows of all workspaces."""
+    return sorted(k for k in system_tables.FACTS if system_tables.scope(k) == "global")
 
 
 def _chain(via: str | None, group: str | None) -> tuple[str, ...]:

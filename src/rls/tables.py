@@ -114,6 +114,7 @@ class WorkspacePerms:
     workspace_url: str
     workspace_status: str
     cloud: str | None
+    region: str | None  # the workspace's cloud region (aws_region / location): its metastore's, for regional tables
     identity_federated: bool | None
     admins: list[Principal]
     users: list[Principal]

@@ -12,6 +12,7 @@ import oracle
 from flow import QUICK, fresh_schema, visible
 from rls import exitcodes, tables
 from rls.config import ConfigError
+from rls.explain import explain
 from rls.jobs import execute
 from rls.sql import quote_name
 from rls_local.local import local_ledger, recipient_name, run_flow
@@ -156,3 +157,33 @@ def test_a_region_the_share_is_not_granted_to_cannot_mount_it(warehouse, two_reg
     with pytest.raises(PrivilegeError, match="not granted"):
         stranger.execute(f"CREATE CATALOG IF NOT EXISTS peek USING SHARE `{provider}`.`{result.cfg.sharing.share}`")
     assert not stranger.names.is_catalog("peek")
+
+
+def test_explain_says_per_region_what_each_identity_sees_from_either_region(warehouse, two_regions):
+    s, regions, result, _ = two_regions
+    region_of = _region_of(s)
+    collected_regions = {region_of[w] for w in oracle.collectable(s)}
+    case = oracle.original_case(s)
+    admin = oracle.admin_workspaces(s)
+    assert len({region_of[w] for ws in admin.values() for w in ws}) == 2  # someone sees workspaces of each region
+    for d in regions:  # the other region explains from the shared tables, and must say the same
+        there = warehouse.in_metastore(d.scope)
+        cfg = result.cfg if d.home else result.regions[d.metastore_id].cfg
+        for ident, wids in admin.items():
+            got = explain(there, cfg, case[ident])
+            expected = {
+                region: ({w for w in wids if region_of[w] == region}, set(wids)) for region in collected_regions
+            }
+            assert {r: (set(v["regional_tables"]), set(v["global_tables"])) for r, v in got.by_region().items()} == (
+                expected
+            ), (d.region, ident)
+            assert {w.workspace_id: w.region for w in got.workspaces if w.visible} == {w: region_of[w] for w in wids}
+    # and the regional view of each region shows what explain says it does
+    ident, wids = max(admin.items(), key=lambda kv: len({region_of[w] for w in kv[1]}))
+    for d in regions:
+        there = warehouse.in_metastore(d.scope)
+        cfg = result.cfg if d.home else result.regions[d.metastore_id].cfg
+        said = explain(there, cfg, case[ident]).by_region()[d.region]["regional_tables"]
+        assert {str(w) for w in said} == visible(there, cfg, "vw_system_query_history", case[ident]), d.region
+    text = "\n".join(explain(warehouse, result.cfg, case[ident]).lines())
+    assert all(f"    {region}: regional tables show" in text for region in collected_regions), text

@@ -26,6 +26,7 @@ def _perms() -> tables.WorkspacePerms:
         "https://ws",
         "RUNNING",
         None,
+        "us-east-1",
         True,
         [admin, member],
         [],

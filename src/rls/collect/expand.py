@@ -164,7 +164,8 @@ def perms_sql(names: Names) -> str:
 
     return (
         "SELECT b.workspace_id, b.workspace_name, b.deployment_name, b.workspace_url, b.workspace_status, b.cloud,\n"
-        "  b.identity_federated, coalesce(a.entries, b.admins) AS admins, coalesce(u.entries, b.users) AS users,\n"
+        "  b.region, b.identity_federated,\n"
+        "  coalesce(a.entries, b.admins) AS admins, coalesce(u.entries, b.users) AS users,\n"
         "  b.catalogs, b.run_id, b.collected_at\n"
         f"FROM {names.perms_base} AS b\n"
         f"LEFT JOIN {lists(tables.ADMINS)} AS a\n"

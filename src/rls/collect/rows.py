@@ -173,6 +173,7 @@ def _perms(w: WorkspaceState, run_id: str, now: dt.datetime) -> tables.Workspace
         i.url,
         i.status,
         i.cloud,
+        i.region,
         w.federated,
         [],
         [],
