@@ -16,6 +16,7 @@ import copy
 import functools
 import json
 import re
+import runpy
 import shutil
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,9 @@ import jsonschema
 import pytest
 import yaml
 
+from rls import exitcodes
 from rls.config import load_config
+from rls.jobs import TaskFailed
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = Path(__file__).parent / "data" / "databricks-bundle-schema.json"
@@ -34,6 +37,7 @@ TARGETS = ("dev", "dev_cluster", "prod", "prod_region")
 PARAMETERS = {"catalog", "schema", "config", "secret_scope", "dry_run", "force", "source_catalog", "sharing_provider"}
 PROD_TARGETS = ("prod", "prod_region")  # the home region, and every other region
 NOTEBOOKS = {"collect": ROOT / "src/notebooks/collect.py", "publish": ROOT / "src/notebooks/publish.py"}
+FAIL_RUN = ROOT / "src/notebooks/fail_run.py"  # the leaf that fails a run whose collect or publish failed
 DASHBOARD_VIEWS = {"vw_system_billing_usage", "vw_system_query_history", "vw_system_lakeflow_job_run_timeline"}
 REQUIRED_VARIABLES = {"collector_application_id", "warehouse_id"}  # no default: `--var` them on deploy
 
@@ -337,10 +341,11 @@ def test_job_shape(targets, name):
     job = _job(targets[name][0])
     assert job["max_concurrent_runs"] == 1
     # the loader sorts tasks by key, like the CLI's task merge
-    assert sorted(t["task_key"] for t in job["tasks"]) == ["collect", "home_region", "publish"]
-    assert [t["task_key"] for t in _notebook_tasks(job)] == ["collect", "publish"]
+    assert sorted(t["task_key"] for t in job["tasks"]) == ["collect", "fail_run", "home_region", "publish"]
+    assert [t["task_key"] for t in _notebook_tasks(job)] == ["collect", "fail_run", "publish"]
     for task in _notebook_tasks(job):
-        assert task["notebook_task"]["notebook_path"].resolved == NOTEBOOKS[task["task_key"]]
+        notebook = {**NOTEBOOKS, "fail_run": FAIL_RUN}[task["task_key"]]
+        assert task["notebook_task"]["notebook_path"].resolved == notebook
         assert 0 < task["timeout_seconds"] <= job["timeout_seconds"]
     assert {p["name"] for p in job["parameters"]} == PARAMETERS
     assert len(job["schedule"]["quartz_cron_expression"].split()) in (6, 7)
@@ -494,14 +499,28 @@ def simulate_run(job: dict, params: dict[str, str], failing: frozenset[str] = fr
                 state[key] = "excluded"
             elif run_if == "ALL_SUCCESS" and any(d not in ("succeeded", "excluded") for d in deps):
                 state[key] = "upstream failed"
-            elif run_if not in ("ALL_SUCCESS", "ALL_DONE"):
+            elif run_if == "AT_LEAST_ONE_FAILED" and not any(d in ("failed", "upstream failed") for d in deps):
+                state[key] = "excluded"  # a failure-handling task whose condition is not met
+            elif run_if not in ("ALL_SUCCESS", "ALL_DONE", "AT_LEAST_ONE_FAILED"):
                 raise AssertionError(f"run_if {run_if} is not simulated")
             elif "condition_task" in task:
                 c = task["condition_task"]
                 state[key] = str(_evaluate(c["op"], resolve(c["left"]), resolve(c["right"]))).lower()
             else:
-                state[key] = "failed" if key in failing else "succeeded"
+                # the fail_run notebook fails whenever it runs (test_fail_run_notebook_fails_with_one_clear_line)
+                state[key] = "failed" if key in failing or key == "fail_run" else "succeeded"
     return state
+
+
+def run_result(job: dict, state: dict[str, str]) -> str:
+    """The run's result by the documented rule (docs.databricks.com/jobs/run-if.html, "How does Databricks Jobs
+    determine job run status?"): FAILED when a leaf task (no task depends on it) failed; SUCCESS_WITH_FAILURES when
+    some task failed but every leaf succeeded; SUCCESS otherwise. on_failure fires on FAILED (and TIMED_OUT) only."""
+    upstream = {d["task_key"] for t in job["tasks"] for d in t.get("depends_on", [])}
+    failed = {k for k, s in state.items() if s in ("failed", "upstream failed")}
+    if failed & (set(state) - upstream):
+        return "FAILED"
+    return "SUCCESS_WITH_FAILURES" if failed else "SUCCESS"
 
 
 HOME = {"source_catalog": "", "sharing_provider": ""}  # the variables' defaults: `-t prod`
@@ -511,10 +530,42 @@ OTHER_REGION = {"source_catalog": "rls_home", "sharing_provider": "home_metastor
 @pytest.mark.parametrize("name", PROD_TARGETS)
 def test_run_collects_at_home_and_publishes_everywhere(targets, name):
     job = _job(targets[name][0])
-    assert simulate_run(job, HOME) == {"home_region": "true", "collect": "succeeded", "publish": "succeeded"}
+    home = simulate_run(job, HOME)
+    assert home == {"home_region": "true", "collect": "succeeded", "publish": "succeeded", "fail_run": "excluded"}
+    assert run_result(job, home) == "SUCCESS"
     # a failed collect still publishes (last-known-good rows)
     assert simulate_run(job, HOME, frozenset({"collect"}))["publish"] == "succeeded"
-    assert simulate_run(job, OTHER_REGION) == {"home_region": "false", "collect": "excluded", "publish": "succeeded"}
+    other = simulate_run(job, OTHER_REGION)
+    assert other == {"home_region": "false", "collect": "excluded", "publish": "succeeded", "fail_run": "excluded"}
+    assert run_result(job, other) == "SUCCESS"
+
+
+@pytest.mark.parametrize("name", PROD_TARGETS)
+@pytest.mark.parametrize(
+    ("params", "failing"),
+    [(HOME, {"collect"}), (HOME, {"publish"}), (HOME, {"collect", "publish"}), (OTHER_REGION, {"publish"})],
+)
+def test_a_run_where_collect_or_publish_failed_ends_failed_so_on_failure_fires(targets, name, params, failing):
+    job = _job(targets[name][0])
+    state = simulate_run(job, params, frozenset(failing))
+    assert state["fail_run"] == "failed"
+    assert run_result(job, state) == "FAILED"
+
+
+def test_without_fail_run_a_failed_collect_would_end_success_with_failures(targets):
+    """Control: publish runs after any collect outcome, so as the leaf it hides a failed collect from on_failure."""
+    job = copy.deepcopy(_job(targets["prod"][0]))
+    job["tasks"] = [t for t in job["tasks"] if t["task_key"] != "fail_run"]
+    state = simulate_run(job, HOME, frozenset({"collect"}))
+    assert state["publish"] == "succeeded"
+    assert run_result(job, state) == "SUCCESS_WITH_FAILURES"
+
+
+def test_fail_run_notebook_fails_with_one_clear_line():
+    with pytest.raises(TaskFailed) as failed:
+        runpy.run_path(str(FAIL_RUN))
+    assert failed.value.exit_code == exitcodes.ERROR
+    assert "\n" not in str(failed.value) and "on_failure" in str(failed.value)
 
 
 def test_publish_depending_on_collect_alone_would_be_excluded_in_other_regions(targets):

@@ -75,6 +75,17 @@ def run_task(task: str, params: dict[str, str], credentials: dict[str, str] | No
     return result
 
 
+def fail_run() -> None:
+    """The job's last task (``fail_run``), run only when ``collect`` or ``publish`` failed: it fails so that the run
+    ends FAILED. Databricks judges a run by its leaf tasks (a failed task before a successful leaf ends "Succeeded
+    with failures"), and ``on_failure`` notifications fire only on a FAILED or TIMED_OUT result."""
+    raise TaskFailed(
+        "collect or publish failed in this run (see their output above); this task fails the run so that its"
+        " on_failure notifications fire. Publish still ran over the last known-good collection if it succeeded",
+        exitcodes.ERROR,
+    )
+
+
 def run_cli_task(
     task: str,
     *,
