@@ -15,6 +15,7 @@ from rls.config import ConfigError
 from rls.explain import explain
 from rls.jobs import execute
 from rls.sql import quote_name
+from rls.verify import verify
 from rls_local.local import local_ledger, recipient_name, run_flow
 from rls_local.regions import SOURCE_CATALOG, deployments
 from rls_local.warehouse import build_system_tables, install_platform
@@ -187,3 +188,23 @@ def test_explain_says_per_region_what_each_identity_sees_from_either_region(ware
         assert {str(w) for w in said} == visible(there, cfg, "vw_system_query_history", case[ident]), d.region
     text = "\n".join(explain(warehouse, result.cfg, case[ident]).lines())
     assert all(f"    {region}: regional tables show" in text for region in collected_regions), text
+
+
+def test_verify_in_another_region_checks_the_age_of_what_reaches_it_through_the_share(warehouse, two_regions):
+    _, regions, result, _ = two_regions
+    west = next(d for d in regions if not d.home)
+    there = warehouse.in_metastore(west.scope)
+    cfg = result.regions[west.metastore_id].cfg
+    report = verify(there, cfg, ledger_path=None, dashboards=[])
+    # Every check of the collected tables and of the views passes there, reading the home region's tables through
+    # the share. (views_owner / system_privileges are about the deploying identity: this flow publishes as the
+    # warehouse's own principal, not as the collector SP of a prod deployment; tests/test_verify.py covers them.)
+    identity_checks = {"views_owner", "system_privileges"}
+    assert not [c for c in report.failed if c.name not in identity_checks], [(c.name, c.detail) for c in report.failed]
+    for name in ("collector_tables", "access_rows_valid", "admin_user_disjoint", "views_exist", "views_definition"):
+        assert report.check(name).status == "pass", report.check(name)
+    fresh = report.check("collection_fresh")
+    assert fresh.status == "pass" and result.collect.run_id in fresh.detail and SOURCE_CATALOG in fresh.detail
+    # the home collection is older than a bound of a few microseconds: the other region says so
+    stale = verify(there, cfg, ledger_path=None, dashboards=[], max_age_hours=1e-9).check("collection_fresh")
+    assert stale.status == "fail" and result.collect.run_id in stale.detail, stale.detail
