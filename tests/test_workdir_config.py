@@ -18,7 +18,7 @@ import pytest
 
 from rls import exitcodes
 from rls.config import ConfigError, load_config
-from rls_local.local import SETTINGS_FILE, workdir_config, write_local_files
+from rls_local.local import SETTINGS_FILE, local_config, workdir_config, write_local_files
 from rls_local.scenario import load_scenario
 
 EXAMPLE = Path(__file__).parent / "data" / "scenarios" / "example.json"
@@ -108,7 +108,8 @@ def rls(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.timeout(1800)  # three Spark processes in a row
 def test_publish_and_verify_without_config_keep_the_self_views(tmp_path: Path) -> None:
     config = tmp_path / "self.yml"
-    config.write_text(SELF, encoding="utf-8")
+    # two views are enough: the self-level one and an admin-level one (each process publishes and checks them all)
+    config.write_text(SELF + "  include: [access.audit, query.history]\n", encoding="utf-8")
     workdir = tmp_path / "w"
     made = rls("run", "--workdir", str(workdir), "--scenario", str(EXAMPLE), "--config", str(config), "--json")
     assert made.returncode == exitcodes.OK, made.stderr[-3000:]
@@ -120,3 +121,19 @@ def test_publish_and_verify_without_config_keep_the_self_views(tmp_path: Path) -
     assert {r["status"] for r in results.values()} <= {"unchanged", "skipped"}
     checked = rls("verify", "--workdir", str(workdir), "--json")
     assert checked.returncode == exitcodes.OK, checked.stdout[-3000:] + checked.stderr[-2000:]
+
+
+class _Emulator:  # what local_config reads of the emulator: its addresses
+    url = "http://127.0.0.1:1"
+
+    def workspace_host(self, workspace_id: int) -> str:
+        return f"http://127.0.0.1:1/ws/{workspace_id}"
+
+
+def test_a_local_run_keeps_the_config_file_s_retry_timeout(tmp_path: Path) -> None:
+    scenario = load_scenario(EXAMPLE)
+    given = tmp_path / "retry.yml"
+    given.write_text("collect:\n  retry_timeout_s: 2\n", encoding="utf-8")
+    assert local_config(scenario, _Emulator(), tmp_path, given).collect.retry_timeout_s == 2
+    # without it, the local default (below production's 300 s)
+    assert local_config(scenario, _Emulator(), tmp_path, None).collect.retry_timeout_s == 120
