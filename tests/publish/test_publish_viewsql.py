@@ -34,10 +34,15 @@ def test_view_reads_source_and_access_map_and_keeps_all_columns():
     found = set(tables(d.create_sql()))
     expected = {("main", "rls", "vw_system_access_audit"), ("system", "access", "audit"), ("main", "rls", ACCESS_MAP)}
     assert expected <= found
-    # the outer select is x.* (the view's columns are the source's), filtered by a semi-join on the CTE
+    # the outer select is x.* (the view's columns are the source's), filtered in the scan by the CTE's ids, read once
+    # as a hash set by an uncorrelated scalar subquery
     outer = tree.expression
     assert [s.sql() for s in outer.expressions] == ["x.*"]
-    assert "x.workspace_id IN (SELECT workspace_id FROM admin_groups_users)" in d.query
+    subquery = next(s for s in tree.find_all(exp.Subquery) if "COLLECT_SET" in s.sql(dialect="databricks"))
+    assert [t.name for t in subquery.find_all(exp.Table)] == ["admin_groups_users"]
+    assert "x." not in subquery.sql(dialect="databricks")  # uncorrelated: evaluated once per query
+    assert "array_contains(element_at((SELECT transform(sequence(0, 255)" in d.query
+    assert "pmod(hash(x.workspace_id), 256) + 1), x.workspace_id)" in d.query
     assert "CAST(x.workspace_id" not in d.query  # never cast the big side
     assert "CAST(a.workspace_id AS STRING)" in d.query
     assert "lower(a.user_name) = lower(current_user())" in d.query

@@ -4,7 +4,7 @@ Shape (``admin`` access level)::
 
     WITH admin_groups_users AS (<workspace ids the invoker administers, from the collector's access map>)
     SELECT x.* FROM <system table> AS x
-    WHERE (x.workspace_id IN (SELECT workspace_id FROM admin_groups_users))
+    WHERE (<x.workspace_id in admin_groups_users, read once as a hash set: selfservice.workspace_in>)
        OR (<rows of no workspace> AND is_account_group_member(<unassigned_rows_group>))   -- only when configured
 
 An access level is a tuple of *branch builders*; each returns an optional CTE and a predicate over ``x``, and the
@@ -30,7 +30,7 @@ from rls.tables import ACCESS_MAP, PRINCIPALS
 logger = logging.getLogger(__name__)
 
 # Bump when the generated SQL changes for the same inputs: every view's fingerprint then changes and is re-altered.
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 VIEW_PREFIX = "vw_system_"
 FINGERPRINT_PROPERTY = "rls.fingerprint"
 GRANTS_PROPERTY = "rls.grants_fingerprint"
@@ -78,7 +78,7 @@ def admin_branch(ctx: FilterContext) -> Branch:
     """Rows of the workspaces the invoker administers: the ADMIN ways in of the access map that are the invoker's
     (see :func:`rls.publish.selfservice.workspaces_cte`)."""
     cte = selfservice.workspaces_cte(ctx.access_map, selfservice.ADMIN_ONLY, _small_id(ctx))
-    return Branch(selfservice.workspace_in(ADMIN_CTE), ((ADMIN_CTE, cte),))
+    return Branch(selfservice.workspace_in(ADMIN_CTE, _key_cast(ctx)), ((ADMIN_CTE, cte),))
 
 
 ADMIN_CTE = "admin_groups_users"
@@ -87,6 +87,15 @@ ADMIN_CTE = "admin_groups_users"
 def _small_id(ctx: FilterContext) -> str:
     # Cast the collector's BIGINT on the small side so the big side's workspace_id keeps its type (and file pruning).
     return "a.workspace_id" if _is_integral(_workspace_id_type(ctx.source)) else "CAST(a.workspace_id AS STRING)"
+
+
+def _key_cast(ctx: FilterContext) -> str | None:
+    """The type the workspace-id hash set is keyed on when the source's column and the small side's ids differ: the
+    ids are the source's type (STRING, see _small_id) or the collector's BIGINT."""
+    source = _workspace_id_type(ctx.source).split("(")[0].strip()
+    if source in ("bigint", "long", "string") or source.startswith("varchar"):
+        return None
+    return "BIGINT" if _is_integral(source) else "STRING"
 
 
 def self_branch(ctx: FilterContext) -> Branch:
@@ -106,8 +115,9 @@ def self_branch(ctx: FilterContext) -> Branch:
         if ctx.principals_table is None:
             raise ViewSqlError(f"{ctx.source.key}: principal-id identity columns need the collector's principals table")
         ctes.append((selfservice.PRINCIPAL_CTE, selfservice.principal_ids_cte(ctx.principals_table)))
+    member_in = selfservice.workspace_in(selfservice.MEMBER_CTE, _key_cast(ctx))
     return Branch(
-        f"({selfservice.caused_predicate(columns)}) AND {selfservice.workspace_in(selfservice.MEMBER_CTE)}",
+        f"({selfservice.caused_predicate(columns)}) AND {member_in}",
         tuple(ctes),
     )
 
