@@ -61,6 +61,20 @@ def test_publish_summary_prints_names_as_written() -> None:
     assert f"error: schema {CLOSE} could not be created" in text
 
 
+def test_publish_summary_says_which_tables_are_regional() -> None:
+    report = PublishReport(catalog="main", schema="rls", discovery="static")
+    for source in ("query.history", "billing.usage"):  # facts sheet: regional, global
+        report.results.append(ViewResult(source, f"main.rls.vw_system_{source.replace('.', '_')}", "created"))
+    console = recording()
+    publish_summary(console, report)
+    rows = {
+        line.split("│")[1].strip(): line.split("│")[2].strip()
+        for line in console.export_text().splitlines()
+        if line.count("│") > 3 and "." in line.split("│")[1]
+    }
+    assert rows == {"query.history": "regional", "billing.usage": "global"}
+
+
 def test_an_error_quoting_markup_is_one_literal_line(tmp_path: Path) -> None:
     missing = tmp_path / f"{CLOSE}{STYLED}.yml"
     proc = rls("collect", "--config", str(missing), timeout=120)

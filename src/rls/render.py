@@ -92,11 +92,12 @@ def collect_summary(console: Console, r: CollectReport) -> None:
 def publish_summary(console: Console, report: Any) -> None:
     counts = ", ".join(f"{n} {k}" for k, n in report.counts.items() if n)
     t = Table(title=escape(f"publish {report.catalog}.{report.schema}: {counts} ({report.seconds:.1f}s)"))
-    for col in ("system table", "view", "result", "reason"):
+    # scope: regional tables hold only this metastore's region's rows, global ones every region's (the registry)
+    for col in ("system table", "scope", "view", "result", "reason"):
         t.add_column(col, overflow="fold")
     for v in report.results:
         style = {"failed": "red", "skipped": "yellow"}.get(v.status)
-        t.add_row(plain(v.source), plain(v.view), plain(v.status), plain(v.reason), style=style)
+        t.add_row(plain(v.source), plain(v.region), plain(v.view), plain(v.status), plain(v.reason), style=style)
     console.print(t)
     if report.error:
         console.print(labelled("error", "red", report.error))
