@@ -300,9 +300,11 @@ _PRED = (
 
 
 def shapes(cfg: Any, source: SystemTable, admin_ws: list[int]) -> dict[str, str]:
-    """View bodies. ``generated`` is what the publisher creates (over the compact access map); the ``map_*`` shapes
-    are the candidates over the same map; ``original_join_distinct`` is the original tool's shape and
-    ``previous_generator`` ours before the access map (both over the flattened admins table)."""
+    """View bodies. ``generated`` is what the publisher creates (over the compact access map: the ids read once as a
+    hash set, tested in the scan); the ``map_*`` shapes are the alternatives over the same map — ``map_semi_join`` is
+    the generator before (version 3), ``map_array_contains`` the flat id list; ``original_join_distinct`` is the
+    original tool's shape and ``previous_generator`` ours before the access map (both over the flattened admins
+    table)."""
     src = quote_name(cfg.system_catalog, source.schema, source.table)
     admins = quote_name(*cfg.table(ADMINS))
     amap = quote_name(*cfg.table(ACCESS_MAP))
@@ -332,13 +334,6 @@ def shapes(cfg: Any, source: SystemTable, admin_ws: list[int]) -> dict[str, str]
         "map_array_contains": (
             with_map
             + "WHERE array_contains((SELECT collect_set(workspace_id) FROM admin_groups_users), x.workspace_id)"
-        ),
-        # The same scalar subquery, as a hash set: the ids in 256 buckets by hash(), so a row compares with its own
-        # bucket's few ids instead of all of them (array_contains is linear in the reader's workspaces).
-        "map_hash_buckets": (
-            with_map + "WHERE array_contains(element_at((SELECT transform(sequence(0, 255), b -> filter(ids, w -> "
-            "pmod(hash(w), 256) = b)) FROM (SELECT collect_set(workspace_id) AS ids FROM admin_groups_users)), "
-            "pmod(hash(x.workspace_id), 256) + 1), x.workspace_id)"
         ),
         "literal_floor": f"SELECT x.* FROM {src} AS x WHERE x.workspace_id IN ({literal})",
     }
@@ -455,6 +450,7 @@ def run(
     decompose: bool = True,
     sweep_admin: list[int] | None = None,
     sweep_filler: list[int] | None = None,
+    sweep_shapes: tuple[str, ...] | None = None,
     catalog: str = "bench_system",
 ) -> dict[str, Any]:
     cfg = load_config(None, {"catalog": "bench", "schema": "rls", "system_catalog": catalog})
@@ -492,34 +488,41 @@ def run(
         in _audit_scan(plans["generated"]).split("PartitionFilters: [")[1].split("]")[0],
     }
     if sweep:
-        out["sweep_admin_workspaces"] = _sweep_admin(backend, cfg, source, workspaces, filler, repeats, sweep_admin)
-        out["sweep_membership_rows"] = _sweep_filler(backend, cfg, source, workspaces, admin_ws, repeats, sweep_filler)
+        kept = sweep_shapes or _SWEEP_SHAPES
+        out["sweep_admin_workspaces"] = _sweep_admin(
+            backend, cfg, source, workspaces, filler, repeats, sweep_admin, kept
+        )
+        out["sweep_membership_rows"] = _sweep_filler(
+            backend, cfg, source, workspaces, admin_ws, repeats, sweep_filler, kept
+        )
         build_identity(backend, cfg, admin_ws, workspaces, filler)
     return out
 
 
-_SWEEP_SHAPES = ("generated", "map_array_contains", "map_hash_buckets", "original_join_distinct", "literal_floor")
+_SWEEP_SHAPES = ("generated", "map_semi_join", "map_array_contains", "original_join_distinct", "literal_floor")
 _SWEEP_QUERIES = {"count": QUERIES["count"], "one_day": QUERIES["one_day"]}
 
 
-def _sweep_admin(backend, cfg, source, workspaces, filler, repeats, points) -> list[dict[str, Any]]:
+def _sweep_admin(backend, cfg, source, workspaces, filler, repeats, points, kept=_SWEEP_SHAPES) -> list[dict[str, Any]]:
     res = []
     for n in points or [1, 10, 100, 500, 2000]:
         ws = admin_workspace_ids(n, workspaces)
         build_identity(backend, cfg, ws, workspaces, filler)
-        views = create_views(backend, cfg, {k: v for k, v in shapes(cfg, source, ws).items() if k in _SWEEP_SHAPES})
+        views = create_views(backend, cfg, {k: v for k, v in shapes(cfg, source, ws).items() if k in kept})
         med = measure(backend, views, repeats, _SWEEP_QUERIES)
         res.append({"admin_workspaces": n, "median_seconds": med, "ratio_to_floor": ratios(med)})
     return res
 
 
-def _sweep_filler(backend, cfg, source, workspaces, admin_ws, repeats, points) -> list[dict[str, Any]]:
+def _sweep_filler(
+    backend, cfg, source, workspaces, admin_ws, repeats, points, kept=_SWEEP_SHAPES
+) -> list[dict[str, Any]]:
     res = []
     views = None
     for n in points or [1000, 100_000, 1_000_000, 4_000_000]:
         build_identity(backend, cfg, admin_ws, workspaces, n)
         if views is None:
-            bodies = {k: v for k, v in shapes(cfg, source, admin_ws).items() if k in _SWEEP_SHAPES}
+            bodies = {k: v for k, v in shapes(cfg, source, admin_ws).items() if k in kept}
             views = create_views(backend, cfg, bodies)
         backend.spark.catalog.clearCache()
         med = measure(backend, views, repeats, _SWEEP_QUERIES)
@@ -540,7 +543,7 @@ def plot(doc: dict[str, Any], path: Path) -> None:
     ):
         pts = doc.get(key) or []
         xs = [p[xkey] for p in pts]
-        for shape in ("generated", "map_array_contains", "map_hash_buckets", "original_join_distinct"):
+        for shape in [s for s in (pts[0]["ratio_to_floor"]["count"] if pts else {}) if s != "literal_floor"]:
             for q, style in (("count", "-o"), ("one_day", "--s")):
                 ax.plot(xs, [p["ratio_to_floor"][q][shape] for p in pts], style, label=f"{shape} / {q}")
         ax.axhline(1.15, color="grey", lw=0.8, ls=":")
@@ -588,6 +591,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sweep", action="store_true", help="also the growth curves (admin workspaces, table sizes)")
     p.add_argument("--sweep-admin", type=lambda s: [int(x) for x in s.split(",")], default=None)
     p.add_argument("--sweep-filler", type=lambda s: [int(x) for x in s.split(",")], default=None)
+    p.add_argument("--sweep-shapes", type=lambda s: tuple(s.split(",")), default=None, help="default: all sweep shapes")
     p.add_argument("--layout", choices=sorted(LAYOUTS), default="workspace", help="row order inside a day")
     p.add_argument("--workdir", type=Path, default=Path(".rls-work/bench-view"))
     p.add_argument("--out", type=Path, default=None, help="results directory (default benchmarks/results)")
@@ -604,6 +608,7 @@ def main(argv: list[str] | None = None) -> int:
         sweep=a.sweep,
         sweep_admin=a.sweep_admin,
         sweep_filler=a.sweep_filler,
+        sweep_shapes=a.sweep_shapes,
     )
     doc["scanned_admin_rows"] = scanned_admin_rows()  # 2,000 / 10,000 / 5,000, as collector_scale.py generates it
     doc["command"] = command_line(__file__, argv)
