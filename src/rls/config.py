@@ -154,8 +154,13 @@ class ConfigSource:
             raise ConfigError(f"config file {p}: cannot read it ({e.strerror})") from None
 
 
-def load_config(path: str | Path | ConfigSource | None = None, overrides: dict[str, Any] | None = None) -> RlsConfig:
-    """Load YAML config (or defaults), then apply dotted overrides such as ``{"publish.parallelism": 4}``."""
+def load_config(
+    path: str | Path | ConfigSource | None = None,
+    overrides: dict[str, Any] | None = None,
+    defaults: dict[str, Any] | None = None,
+) -> RlsConfig:
+    """Load YAML config (or defaults), then apply dotted overrides such as ``{"publish.parallelism": 4}``.
+    ``defaults``: dotted values that apply only where the file sets none (a caller's defaults, below the file)."""
     source = path if isinstance(path, ConfigSource) else ConfigSource.read(path)
     doc: dict[str, Any] = {}
     if source.text is not None:
@@ -167,19 +172,25 @@ def load_config(path: str | Path | ConfigSource | None = None, overrides: dict[s
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(f"config file {where}: must be a mapping of keys, got {type(loaded).__name__}")
         doc = loaded or {}
+    for dotted, value in (defaults or {}).items():
+        _put(doc, dotted, value, replace=False)
     for dotted, value in (overrides or {}).items():
-        if value is None:
-            continue
-        node = doc
-        *parents, leaf = dotted.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
+        if value is not None:
+            _put(doc, dotted, value, replace=True)
     cfg = _build(RlsConfig, doc, "")
     # A mapping given in the file adds to the defaults (a table set to `self` still needs only its own entry).
     cfg.publish.identity_columns = {**DEFAULT_IDENTITY_COLUMNS, **cfg.publish.identity_columns}
     validate(cfg)
     return cfg
+
+
+def _put(doc: dict[str, Any], dotted: str, value: Any, *, replace: bool) -> None:
+    node = doc
+    *parents, leaf = dotted.split(".")
+    for part in parents:
+        node = node.setdefault(part, {})
+    if replace or node.get(leaf) is None:
+        node[leaf] = value
 
 
 def _build(klass: type, doc: Any, where: str) -> Any:

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from rls.collect.clients import Clients
 from rls.collect.elevation import Ledger
 from rls.collect.report import CollectReport
@@ -69,20 +67,8 @@ def local_config(
         "collect.workspace_host_template": emu.workspace_host(0).rsplit("/", 1)[0] + "/{workspace_id}",
         "collect.elevation_ledger": str(workdir / LEDGER_DIR),
     }
-    source = config_path if isinstance(config_path, ConfigSource) else ConfigSource.read(config_path)
-    if not _sets(source, "collect", "retry_timeout_s"):
-        local["collect.retry_timeout_s"] = 120.0  # a local default below the production one; the config file's wins
-    return load_config(source, {**local, **(overrides or {})})
-
-
-def _sets(source: ConfigSource, section: str, key: str) -> bool:
-    """Whether the config file sets ``section.key`` (an unreadable file is load_config's to report)."""
-    try:
-        doc = yaml.safe_load(source.text) if source.text else None
-    except yaml.YAMLError:
-        return False
-    part = doc.get(section) if isinstance(doc, dict) else None
-    return isinstance(part, dict) and part.get(key) is not None
+    # A local default below the production one; the config file's value wins.
+    return load_config(config_path, {**local, **(overrides or {})}, defaults={"collect.retry_timeout_s": 120.0})
 
 
 def clients_for(cfg: RlsConfig, emu: Emulator) -> Clients:
