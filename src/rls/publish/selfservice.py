@@ -102,10 +102,13 @@ def workspaces_cte(access_map: tuple[str, str, str], permissions: tuple[str, ...
 ID_BUCKETS = 256
 
 
-def _bucket(value: str, key_cast: str | None) -> str:
-    # Both sides must hash the same type: hash() of an INT and of the same BIGINT differ. The same builtin on the same
-    # value in one query: identical on every engine that runs it.
-    key = f"CAST({value} AS {key_cast})" if key_cast else value
+def _key(value: str, key_cast: str | None) -> str:
+    return f"CAST({value} AS {key_cast})" if key_cast else value
+
+
+def _bucket(key: str) -> str:
+    # Both sides hash the same type (see _key): hash() of an INT and of the same BIGINT differ. The same builtin on the
+    # same value in one query: identical on every engine that runs it.
     return f"pmod(hash({key}), {ID_BUCKETS})"
 
 
@@ -120,14 +123,15 @@ def workspace_in(cte: str, key_cast: str | None = None) -> str:
     the reader's workspaces (80x the floor for an admin of 2,000). A NULL ``workspace_id`` matches nothing
     (``array_contains`` answers NULL); the index is always within the 256 buckets, so ANSI mode never raises.
 
-    ``key_cast``: the type both sides are hashed as when ``cte``'s ids and the source's column differ (an INT column
-    against the collector's BIGINT ids); None when they are the same type (no cast on the big side).
+    ``key_cast``: the type both sides are hashed and compared as when ``cte``'s ids and the source's column differ (an
+    INT column against the collector's BIGINT ids); None when they are the same type (no cast on the big side).
     """
     buckets = (
-        f"(SELECT transform(sequence(0, {ID_BUCKETS - 1}), b -> filter(ids, w -> {_bucket('w', key_cast)} = b))\n"
+        f"(SELECT transform(sequence(0, {ID_BUCKETS - 1}), b -> filter(ids, w -> {_bucket(_key('w', key_cast))} = b))\n"
         f"    FROM (SELECT collect_set(workspace_id) AS ids FROM {cte}))"
     )
-    return f"array_contains(element_at({buckets}, {_bucket('x.workspace_id', key_cast)} + 1), x.workspace_id)"
+    row = _key("x.workspace_id", key_cast)
+    return f"array_contains(element_at({buckets}, {_bucket(row)} + 1), {row})"
 
 
 def principal_ids_cte(principals_table: tuple[str, str, str]) -> str:
