@@ -76,24 +76,21 @@ def workspaces_cte(access_map: tuple[str, str, str], permissions: tuple[str, ...
     membership (nested groups included): removing someone from an admin group takes effect at once. Workspace 0 / NULL
     ("no workspace", account-level events) is never reachable.
 
-    The two ways in are a ``UNION ALL`` rather than one ``OR``: each half is a plain filter of the small table, so
-    Spark keeps its size estimate small (with the ``OR``, the membership test became an existence join estimated as
-    the product of both sides; ``benchmarks/view_overhead.py``, BENCHMARKS.md).
+    Both ways in are one ``OR`` over one scan of the map. (Generator 3 needed a ``UNION ALL`` of two scans so that the
+    semi-join with the system table saw a small estimate; the hash set of :func:`workspace_in` joins nothing to the
+    system table, so the estimate no longer steers its plan, and one scan of the map is one read instead of two.)
     """
     permission = " AND " + (
         f"a.permission = {quote_string(permissions[0])}"
         if len(permissions) == 1
         else f"a.permission IN ({', '.join(quote_string(p) for p in permissions)})"
     )
-    base = (
+    return (
         f"SELECT {small_id} AS workspace_id\n"
         f"  FROM {quote_name(*access_map)} AS a\n"
         f"  WHERE a.workspace_id IS NOT NULL AND a.workspace_id <> 0{permission}\n"
-    )
-    return (
-        f"{base}    AND lower(a.user_name) = lower(current_user())\n"
-        "  UNION ALL\n"
-        f"  {base}    AND a.principal_type = {quote_string(GROUP)} AND is_account_group_member(a.group_name)"
+        "    AND (lower(a.user_name) = lower(current_user())\n"
+        f"      OR (a.principal_type = {quote_string(GROUP)} AND is_account_group_member(a.group_name)))"
     )
 
 
@@ -122,13 +119,15 @@ def workspace_in(cte: str, key_cast: str | None = None) -> str:
     (1.4-2.1x the literal-list floor on full scans here), and ``array_contains`` over the flat id list is linear in
     the reader's workspaces (80x the floor for an admin of 2,000). A NULL ``workspace_id`` matches nothing
     (``array_contains`` answers NULL); the index is always within the 256 buckets, so ANSI mode never raises.
+    The map is small (one row per way in), so it is read in one task (``COALESCE(1)``): the set is built in that
+    task's stage, without a shuffle stage per query.
 
     ``key_cast``: the type both sides are hashed and compared as when ``cte``'s ids and the source's column differ (an
     INT column against the collector's BIGINT ids); None when they are the same type (no cast on the big side).
     """
     buckets = (
         f"(SELECT transform(sequence(0, {ID_BUCKETS - 1}), b -> filter(ids, w -> {_bucket(_key('w', key_cast))} = b))\n"
-        f"    FROM (SELECT collect_set(workspace_id) AS ids FROM {cte}))"
+        f"    FROM (SELECT collect_set(workspace_id) AS ids FROM (SELECT /*+ COALESCE(1) */ workspace_id FROM {cte})))"
     )
     row = _key("x.workspace_id", key_cast)
     return f"array_contains(element_at({buckets}, {_bucket(row)} + 1), {row})"

@@ -30,7 +30,7 @@ from rls.tables import ACCESS_MAP, PRINCIPALS
 logger = logging.getLogger(__name__)
 
 # Bump when the generated SQL changes for the same inputs: every view's fingerprint then changes and is re-altered.
-GENERATOR_VERSION = "4"
+GENERATOR_VERSION = "5"
 VIEW_PREFIX = "vw_system_"
 FINGERPRINT_PROPERTY = "rls.fingerprint"
 GRANTS_PROPERTY = "rls.grants_fingerprint"
