@@ -3,7 +3,6 @@ a view whose name would exceed 255 characters fails alone."""
 
 from __future__ import annotations
 
-import pytest
 import sqlglot
 from publish_helpers import WORKSPACES, admin_row, config, make_system_catalog, write_admins
 from sqlglot import exp
@@ -69,12 +68,6 @@ def test_hostile_catalog_and_schema_republish_unchanged(warehouse):
     assert not [s for s in warehouse.statements[mark:] if s.kind == "ddl"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="local warehouse gap: SHOW TABLE EXTENDED returns the encoded Spark name of a view whose name is not "
-    "plain (LocalWarehouseBackend._fetch decodes SHOW TABLES/VIEWS only), so the publisher cannot find its own view "
-    "and CREATE fails on the second run. Databricks returns the real name.",
-)
 def test_hostile_table_name_republishes_unchanged(warehouse):
     make_system_catalog(warehouse, "pubsys_probe", {"ac`c.t`x": "workspace_id STRING"}, WORKSPACES)
     write_admins(warehouse, "main", "pub_probe", [admin_row(1003, user="a@b")])

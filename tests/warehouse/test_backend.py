@@ -75,6 +75,14 @@ def test_hostile_names_round_trip(warehouse: LocalWarehouseBackend):
     assert listed == {table.lower(), view.lower()}
     assert {r["viewName"] for r in w.fetch(f"SHOW VIEWS IN {quote_name(cat, schema)}")} == {view.lower()}
     assert {"databaseName": schema.lower()} in w.fetch(f"SHOW SCHEMAS IN {quote_name(cat)}")
+    # LIKE patterns match the real names, as on Databricks (Spark alone would match its encoded stand-ins)
+    where = quote_name(cat, schema)
+    assert {r["tableName"] for r in w.fetch(f"SHOW TABLES IN {where} LIKE 'V*'")} == {view.lower()}
+    alternatives = quote_string("nothing*|t'ab*")  # a quote in the pattern, escaped as Databricks SQL does
+    assert {r["tableName"] for r in w.fetch(f"SHOW TABLES IN {where} LIKE {alternatives}")} == {table.lower()}
+    assert w.fetch(f"SHOW VIEWS IN {where} LIKE 't*'") == []
+    extended = w.fetch(f"SHOW TABLE EXTENDED IN {where} LIKE 'vé*'")
+    assert [r["tableName"] for r in extended] == [view.lower()] and "Type: VIEW" in extended[0]["information"]
 
 
 def test_struct_access_and_string_literals_survive(warehouse: LocalWarehouseBackend):

@@ -268,11 +268,20 @@ class LocalWarehouseBackend(SparkBackend):
             return self.privileges.show_grants(sql)
         if sharing.handles(sql):
             return sharing.execute(self, sql) or []
+        listing = w[:1] == ["SHOW"] and len(w) > 1 and w[1] in ("TABLES", "VIEWS", "TABLE")
+        pattern = None
+        if listing:
+            sql, pattern = statements.listing_pattern(sql)
         df = self.spark.sql(self._prepare(sql))
         self.privileges.check_read(df)
         rows = [r.asDict(recursive=True) for r in df.collect()]
-        if w[:1] == ["SHOW"] and len(w) > 1 and w[1] in ("TABLES", "VIEWS", "TABLE"):
-            return [self.names.decode_listing(self.privileges.owner_in_listing(r)) for r in rows]
+        if listing:
+            decoded = [self.names.decode_listing(self.privileges.owner_in_listing(r)) for r in rows]
+            return [
+                r
+                for r in decoded
+                if pattern is None or statements.listing_matches(pattern, str(r.get("tableName") or r.get("viewName")))
+            ]
         if w[:1] in (["DESCRIBE"], ["DESC"]):
             return self.privileges.owner_in_describe(self.names.decode_describe(rows))
         return rows

@@ -1,6 +1,7 @@
 """Databricks statements the local warehouse emulates on Spark, which lacks them or treats them differently:
 ``USE CATALOG`` (three-level names over Spark's two), ``COMMENT ON TABLE`` on a view, ``CREATE OR REPLACE TABLE`` on
-parquet, catalogs registered by ``CREATE CATALOG`` / ``CREATE SCHEMA c.s``, and ``SHOW SCHEMAS IN c``.
+parquet, catalogs registered by ``CREATE CATALOG`` / ``CREATE SCHEMA c.s``, ``SHOW SCHEMAS IN c``, and the ``LIKE``
+pattern of ``SHOW TABLES`` / ``SHOW VIEWS`` / ``SHOW TABLE EXTENDED`` matched against the real names.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from rls.sql.sqltext import chains, significant, tokenize
+from rls.sql.sqltext import STRING, chains, significant, tokenize
 from rls_local.warehouse.names import SESSION_CATALOG, NameRegistry, normalize
 
 if TYPE_CHECKING:
@@ -102,3 +103,32 @@ def show_schemas(backend: LocalWarehouseBackend, sql: str) -> list[dict[str, Any
         if decoded and decoded[0] == catalog:
             schemas.append(decoded[1])
     return [{"databaseName": s} for s in sorted(schemas)]
+
+
+def listing_pattern(sql: str) -> tuple[str, str | None]:
+    """``SHOW TABLES|VIEWS|TABLE EXTENDED … [LIKE] 'pattern'`` as a statement that lists every object, and the pattern.
+
+    Spark matches the pattern against the names it stores, which for a name that is not plain is the encoded stand-in
+    (``_<hash>_vw_system_…``), so ``LIKE 'vw_system_*'`` would miss a view Databricks lists. The caller lists all
+    objects, decodes the names and keeps those :func:`listing_matches` the pattern, as Databricks does on real names.
+    """
+    sig = significant(tokenize(sql))
+    lit = next((t for t in sig if t.kind == STRING), None)
+    if lit is None:
+        return sql, None
+    body = lit.text[1:-1] if len(lit.text) >= 2 and lit.text[-1] == lit.text[0] else lit.text[1:]
+    pattern = re.sub(r"\\(.)", r"\1", body)
+    return sql[: lit.start] + "'*'" + sql[lit.end :], pattern
+
+
+def listing_matches(pattern: str, name: str) -> bool:
+    """Spark's and Databricks' SHOW pattern: ``|`` separates alternatives, ``*`` is any text, the rest a regular
+    expression, matched whole and case-insensitively (Spark ``StringUtils.filterPattern``; Databricks SQL reference,
+    SHOW TABLES: "Except for * and | character, the pattern works like a regular expression")."""
+    for alt in pattern.strip().split("|"):
+        try:
+            if re.fullmatch(alt.replace("*", ".*"), name, re.IGNORECASE):
+                return True
+        except re.error:
+            continue  # Spark skips an alternative that is not a valid regex as well
+    return False
