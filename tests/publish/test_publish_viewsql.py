@@ -10,6 +10,7 @@ from sqlglot import exp
 from rls.config import RlsConfig
 from rls.publish import Column, SystemTable, ViewSqlError, view_sql
 from rls.publish.viewsql import ACCESS_LEVELS, GRANTS_PROPERTY, fingerprint, grants_fingerprint
+from rls.sql.system_tables import NO_WORKSPACE_ID_PATTERNS
 from rls.tables import ACCESS_MAP
 
 AUDIT = SystemTable("access", "audit", (Column("workspace_id", "string"), Column("event_time", "timestamp")))
@@ -155,8 +156,14 @@ def test_hostile_names_are_quoted_and_parse():
 names = st.text(min_size=1, max_size=40).filter(lambda s: "\x00" not in s)
 
 
+# A schema the registry knows holds no workspace_id (marketplace.*, …) gets no view by design: not a quoting case.
+# The registry matches "<schema>.<table>" keys, so a schema named "marketplace.x" falls under "marketplace.*" too.
+_UNFILTERABLE = tuple(p.split(".")[0] for p in NO_WORKSPACE_ID_PATTERNS)
+source_schemas = names.filter(lambda s: not s.lower().startswith(_UNFILTERABLE))
+
+
 @settings(max_examples=200, deadline=None)
-@given(catalog=names, schema=names, system=names, src_schema=names, table=names, group=st.none() | names)
+@given(catalog=names, schema=names, system=names, src_schema=source_schemas, table=names, group=st.none() | names)
 def test_property_names_round_trip_through_quoting(catalog, schema, system, src_schema, table, group):
     c = RlsConfig(catalog=catalog, schema=schema, system_catalog=system)
     c.publish.unassigned_rows_group = group
