@@ -78,6 +78,7 @@ def test_hostile_names_round_trip(warehouse: LocalWarehouseBackend):
     # LIKE patterns match the real names, as on Databricks (Spark alone would match its encoded stand-ins)
     where = quote_name(cat, schema)
     assert {r["tableName"] for r in w.fetch(f"SHOW TABLES IN {where} LIKE 'V*'")} == {view.lower()}
+    assert {r["tableName"] for r in w.fetch(f"SHOW TABLES IN {where} LIKE r'V*'")} == {view.lower()}  # raw literal
     alternatives = quote_string("nothing*|t'ab*")  # a quote in the pattern, escaped as Databricks SQL does
     assert {r["tableName"] for r in w.fetch(f"SHOW TABLES IN {where} LIKE {alternatives}")} == {table.lower()}
     assert w.fetch(f"SHOW VIEWS IN {where} LIKE 't*'") == []

@@ -116,8 +116,10 @@ def listing_pattern(sql: str) -> tuple[str, str | None]:
     lit = next((t for t in sig if t.kind == STRING), None)
     if lit is None:
         return sql, None
-    body = lit.text[1:-1] if len(lit.text) >= 2 and lit.text[-1] == lit.text[0] else lit.text[1:]
-    pattern = re.sub(r"\\(.)", r"\1", body)
+    raw = lit.text[0] in "rR"  # r'…': no escapes (Spark SQL raw string literal)
+    text = lit.text[1:] if raw else lit.text
+    body = text[1:-1] if len(text) >= 2 and text[-1] == text[0] else text[1:]
+    pattern = body if raw else re.sub(r"\\(.)", r"\1", body)
     return sql[: lit.start] + "'*'" + sql[lit.end :], pattern
 
 
