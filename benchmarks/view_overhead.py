@@ -491,7 +491,7 @@ def run(
     views = create_views(backend, cfg, bodies)
     med = measure(backend, views, repeats)
     day = (_today() - dt.timedelta(days=3)).isoformat()
-    plans = {s: plan(backend, QUERIES["one_day"].format(v=views[s], day=day)) for s in _PLANNED_SHAPES}
+    plans = {s: plan(backend, QUERIES["one_day"].format(v=views[s], day=day)) for s in _KEY_SHAPES}
     plans["generated_count"] = plan(backend, QUERIES["count"].format(v=views["generated"]))
     r = ratios(med)
     out: dict[str, Any] = {
@@ -517,7 +517,7 @@ def run(
         in _audit_scan(plans["generated"]).split("PartitionFilters: [")[1].split("]")[0],
     }
     if sweep:
-        kept = sweep_shapes or _SWEEP_SHAPES
+        kept = sweep_shapes or _KEY_SHAPES
         out["sweep_admin_workspaces"] = _sweep_admin(
             backend, cfg, source, workspaces, filler, repeats, sweep_admin, kept
         )
@@ -530,7 +530,7 @@ def run(
 
 # The shapes whose one-day plan is saved, and the sweeps' default shapes: the generated view, its builtin-costed twin,
 # the alternatives it was chosen over, the peer check and the floor.
-_PLANNED_SHAPES = _SWEEP_SHAPES = (
+_KEY_SHAPES = (
     "generated",
     "generated_builtin",
     "map_semi_join",
@@ -541,7 +541,7 @@ _PLANNED_SHAPES = _SWEEP_SHAPES = (
 _SWEEP_QUERIES = {"count": QUERIES["count"], "one_day": QUERIES["one_day"]}
 
 
-def _sweep_admin(backend, cfg, source, workspaces, filler, repeats, points, kept=_SWEEP_SHAPES) -> list[dict[str, Any]]:
+def _sweep_admin(backend, cfg, source, workspaces, filler, repeats, points, kept=_KEY_SHAPES) -> list[dict[str, Any]]:
     res = []
     for n in points or [1, 10, 100, 500, 2000]:
         ws = admin_workspace_ids(n, workspaces)
@@ -553,7 +553,7 @@ def _sweep_admin(backend, cfg, source, workspaces, filler, repeats, points, kept
 
 
 def _sweep_filler(
-    backend, cfg, source, workspaces, admin_ws, repeats, points, kept=_SWEEP_SHAPES
+    backend, cfg, source, workspaces, admin_ws, repeats, points, kept=_KEY_SHAPES
 ) -> list[dict[str, Any]]:
     res = []
     views = None
