@@ -11,11 +11,14 @@ The tool discovers system tables and their columns by reading ``system.informati
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from rls.sql.quoting import quote_name
 
 if TYPE_CHECKING:
+    from pyspark.sql.types import StructType
+
     from rls_local.warehouse.backend import LocalWarehouseBackend
 
 logger = logging.getLogger(__name__)
@@ -28,10 +31,16 @@ COLUMNS_DDL = (
 TABLES_DDL = "table_catalog STRING, table_schema STRING, table_name STRING, table_type STRING, comment STRING"
 
 
-def refresh_information_schema(backend: LocalWarehouseBackend, catalog: str = "system") -> int:
-    """Rebuild ``<catalog>.information_schema.columns`` and ``.tables``; return the number of columns described."""
+def refresh_information_schema(
+    backend: LocalWarehouseBackend, catalog: str = "system", known: Mapping[tuple[str, str], StructType] | None = None
+) -> int:
+    """Rebuild ``<catalog>.information_schema.columns`` and ``.tables``; return the number of columns described.
+
+    ``known``: (schema, table) -> the schema a caller has just written that table with, so it need not be read back
+    (a metastore round trip per table); every other table is read from the metastore."""
     spark = backend.spark
     names = backend.names
+    known = known or {}
     backend.create_catalog(catalog)
     backend.run(f"CREATE SCHEMA IF NOT EXISTS {quote_name(catalog, INFO_SCHEMA)}")
     columns: list[tuple[Any, ...]] = []
@@ -41,14 +50,17 @@ def refresh_information_schema(backend: LocalWarehouseBackend, catalog: str = "s
         if decoded is None or decoded[0] != catalog.lower() or decoded[1] == INFO_SCHEMA:
             continue
         schema = decoded[1]
-        for t in spark.catalog.listTables(f"spark_catalog.`{db}`"):
-            if t.isTemporary:
-                continue
-            table = names.decode_part(t.name)
-            full = f"`spark_catalog`.`{db}`.`{t.name}`"
-            kind = "VIEW" if t.tableType == "VIEW" else "MANAGED"
+        # SHOW TABLES / VIEWS: one metastore call each (Catalog.listTables fetches every table's details one by one)
+        where = f"`spark_catalog`.`{db}`"
+        listed = [r.tableName for r in spark.sql(f"SHOW TABLES IN {where}").collect() if not r.isTemporary]
+        views = {r.viewName for r in spark.sql(f"SHOW VIEWS IN {where}").collect() if not r.isTemporary}
+        for name in sorted(listed):
+            table = names.decode_part(name)
+            full = f"`spark_catalog`.`{db}`.`{name}`"
+            kind = "VIEW" if name in views else "MANAGED"
             tables.append((catalog, schema, table, kind, None))
-            for pos, f in enumerate(spark.table(full).schema.fields):
+            struct = known.get((schema, table)) if kind == "MANAGED" else None
+            for pos, f in enumerate((struct or spark.table(full).schema).fields):
                 full_type = f.dataType.simpleString()
                 base = full_type.split("<", 1)[0].split("(", 1)[0].upper()
                 comment = f.metadata.get("comment") if f.metadata else None

@@ -97,8 +97,10 @@ def build_system_tables(
         backend.run(f"CREATE SCHEMA IF NOT EXISTS `{catalog}`.`{schema}`")
     ids = identities(scenario) or ["System-User"]
 
+    structs = {name: T._parse_datatype_string(SCHEMAS[name]) for name in SCHEMAS}
+
     def build(name: str) -> tuple[str, int]:
-        struct = T._parse_datatype_string(SCHEMAS[name])
+        struct = structs[name]
         rows = _rows(name, struct, scenario, ids, seed, rows_per_workspace, today)
         if region_workspaces is not None and system_tables.scope(name) != "global" and name not in NO_WORKSPACE_ID:
             at = struct.fieldNames().index("workspace_id")
@@ -112,7 +114,8 @@ def build_system_tables(
     # Each table is a small Spark job plus a metastore round trip: a few in parallel keep the whole build short.
     with ThreadPoolExecutor(max_workers=4) as pool:
         counts = dict(pool.map(build, sorted(SCHEMAS)))
-    refresh_information_schema(backend, catalog=catalog)
+    written = {tuple(name.split(".", 1)): struct for name, struct in structs.items()}
+    refresh_information_schema(backend, catalog=catalog, known=written)
     logger.info("built %d synthetic tables in catalog %r (%d rows)", len(counts), catalog, sum(counts.values()))
     return counts
 
