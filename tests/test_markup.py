@@ -114,10 +114,11 @@ def assert_literal(proc: subprocess.CompletedProcess[str], *expected: str) -> No
         assert text in proc.stdout, proc.stdout[-3000:]
 
 
-@pytest.mark.timeout(1800)  # three Spark processes in a row: minutes each on a loaded machine
-def test_demo_collect_and_explain_print_hostile_names(hostile: tuple[Path, Path]) -> None:
+@pytest.mark.timeout(1200)  # two Spark processes in a row: minutes each on a loaded machine
+def test_demo_and_explain_print_hostile_names(hostile: tuple[Path, Path]) -> None:
+    # `rls collect` prints through the same collect_summary the demo prints first (tested alone above): the demo
+    # process covers it, with the progress bars and log lines of a real run around it.
     scenario, workdir = hostile
     assert_literal(rls("demo", "--scenario", str(scenario), "--workdir", str(workdir)), CLOSE, STYLED, USER)
-    assert_literal(rls("collect", "--workdir", str(workdir), "--scenario", str(scenario)), CLOSE, STYLED)
     explained = rls("explain", "--workdir", str(workdir), "--user", USER)
     assert_literal(explained, USER, CLOSE)
