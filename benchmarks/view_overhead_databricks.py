@@ -119,7 +119,7 @@ def run(spark: Any, a: argparse.Namespace) -> dict[str, Any]:
             spark.sql(f"OPTIMIZE {audit}").collect()
         cols = tuple(Column(f.name, f.dataType.simpleString()) for f in spark.table(audit).schema.fields)
         source = SystemTable(a.schema, "bench_audit", cols)
-        shapes = vo.shapes(cfg, source, admin_ws) | vo.decomposition_shapes(cfg, source)
+        shapes = vo.shapes(cfg, source, admin_ws) | vo.decomposition_shapes(cfg, source, admin_ws)
         bodies = {k: v for k, v in shapes.items() if k not in vo.LOCAL_ONLY}  # the builtin is the platform's there
         views = {}
         for name, body in bodies.items():
