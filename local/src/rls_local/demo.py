@@ -124,11 +124,13 @@ def _visibility(backend: Any, cfg: Any, scenario: Scenario, metastore: str) -> l
     own = quote_name(cfg.catalog, cfg.schema, SELF_VIEW)
     out = []
     for ident in _sample_identities(scenario):
-        with backend.as_identity(ident):
-            rows = backend.fetch(
-                f"SELECT coalesce(workspace_id, 'NULL') AS w, count(*) AS n FROM {view} GROUP BY 1 ORDER BY 1"
+        with backend.as_identity(ident):  # one statement per identity: both views in one Spark job
+            got = backend.fetch(
+                f"SELECT 'admin' AS k, coalesce(workspace_id, 'NULL') AS w, count(*) AS n FROM {view} GROUP BY 2\n"
+                f"UNION ALL SELECT 'self' AS k, NULL AS w, count(*) AS n FROM {own}"
             )
-            queries = backend.fetch(f"SELECT count(*) AS n FROM {own}")[0]["n"]
+        rows = sorted((r for r in got if r["k"] == "admin"), key=lambda r: r["w"])
+        queries = next(r["n"] for r in got if r["k"] == "self")
         out.append(Visibility(ident, sum(r["n"] for r in rows), [r["w"] for r in rows], queries, metastore))
     return out
 
