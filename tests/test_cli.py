@@ -29,13 +29,32 @@ def rls(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory) -> Path:
+def demo_run(tmp_path_factory) -> tuple[Path, dict]:
     workdir = tmp_path_factory.mktemp("demo")
     proc = rls("demo", "--scenario", str(EXAMPLE), "--workdir", str(workdir), "--json")
     assert proc.returncode == exitcodes.OK, proc.stderr[-3000:]
     summary = json.loads(proc.stdout)
     assert summary["collect"]["outcome"] == "ok"
-    return workdir
+    return workdir, summary
+
+
+@pytest.fixture(scope="module")
+def demo_dir(demo_run: tuple[Path, dict]) -> Path:
+    return demo_run[0]
+
+
+def test_demo_says_who_sees_what_as_the_oracle_does(demo_run: tuple[Path, dict]) -> None:
+    from rls_local.regions import deployments
+
+    s = load("example")
+    admin = oracle.admin_workspaces(s)
+    region = {d.metastore_id: {str(w) for w in d.workspace_ids} for d in deployments(s)}
+    seen = demo_run[1]["visibility"]
+    assert {v["metastore"] for v in seen} == set(region)
+    for v in seen:
+        expected = {str(w) for w in admin.get(v["identity"].lower(), set())} & region[v["metastore"]]
+        assert set(v["workspaces"]) == expected, v
+        assert (v["rows"] > 0) == bool(expected), v
 
 
 def test_demo_leaves_the_account_as_found(demo_dir: Path) -> None:
