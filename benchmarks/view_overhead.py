@@ -321,7 +321,7 @@ def shapes(cfg: Any, source: SystemTable, admin_ws: list[int]) -> dict[str, str]
     src = quote_name(cfg.system_catalog, source.schema, source.table)
     admins = quote_name(*cfg.table(ADMINS))
     amap = quote_name(*cfg.table(ACCESS_MAP))
-    literal = ", ".join(f"'{w}'" for w in admin_ws)
+    literal = id_literals(admin_ws)
     map_cte = (
         f"SELECT CAST(a.workspace_id AS STRING) AS workspace_id FROM {amap} AS a "
         "WHERE a.workspace_id IS NOT NULL AND a.workspace_id <> 0 AND a.permission = 'ADMIN' "
@@ -360,18 +360,20 @@ def shapes(cfg: Any, source: SystemTable, admin_ws: list[int]) -> dict[str, str]
     }
 
 
-# What any query-time lookup costs: the reader's workspace ids in a 5-row table, nothing to evaluate, read as a
-# semi-join (the earlier decomposition's 1.41x / +46 ms) and as a scalar subquery; and the same scalar subquery over
-# the ids written into it (no table to read), which separates the cost of reading a table at query time from the
-# cost of the subquery itself.
-DECOMPOSITION = ("lookup_tiny_table", "lookup_tiny_array_contains", "lookup_no_table_array_contains")
+def id_literals(admin_ws: list[int]) -> str:
+    """The reader's workspace ids as SQL string literals, as the floor writes them into its ``IN`` list."""
+    return ", ".join(f"'{w}'" for w in admin_ws)
 
 
 def decomposition_shapes(cfg: Any, source: SystemTable, admin_ws: list[int]) -> dict[str, str]:
+    """What any query-time lookup costs: the reader's workspace ids in a 5-row table, nothing to evaluate, read as a
+    semi-join (the earlier decomposition's 1.41x / +46 ms) and as a scalar subquery; and the same scalar subquery over
+    the ids written into it (no table to read), which separates the cost of reading a table at query time from the
+    cost of the subquery itself."""
     src = quote_name(cfg.system_catalog, source.schema, source.table)
     lookup = quote_name(cfg.catalog, cfg.schema, LOOKUP)
     tiny = f"SELECT CAST(a.workspace_id AS STRING) AS workspace_id FROM {lookup} AS a"
-    written = ", ".join(f"'{w}'" for w in admin_ws)
+    written = id_literals(admin_ws)
     return {
         "lookup_tiny_table": f"SELECT x.* FROM {src} AS x WHERE x.workspace_id IN ({tiny})",
         "lookup_tiny_array_contains": (
