@@ -31,6 +31,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import command_line, jvm_pid, machine, rss_mb, save
+from _elevation_mix import main_elevations, mix_counts, realistic
 
 from rls.collect.elevation import Ledger
 from rls.collect.ratelimit import classify
@@ -154,6 +155,7 @@ def run_rls(
         "requests_needed": len(needed),
         "needed_by_family": by,
         "elevations": len(rep.elevations),
+        "elevations_by_level": dict(collections.Counter(rep.elevated_to.values())),
         "admin_rows": rep.admin_rows,  # admin ways in (the access map the views read)
         "expanded_admin_rows": rep.expanded_admin_rows,  # rows of the reporting table …_admins
         "sql": sql,
@@ -222,11 +224,14 @@ def run(
     seed: int = 7,
     read_local_admins: list[bool] | None = None,
     sql: str = "spark",
+    mix: str = "generated",
 ) -> dict[str, Any]:
     t = time.perf_counter()
     doc = scenario_gen.generate(
         seed, workspaces=workspaces, users=users, groups=groups, max_depth=max_depth, service_principals=20
     )
+    if mix == "realistic":  # see benchmarks/_elevation_mix.py
+        doc = realistic(doc, seed)
     gen_sec = time.perf_counter() - t
     opts = EmulatorOptions(latency_ms=latency_ms, rate_limits=dict(SERVER_LIMITS), seed=seed)
     out: dict[str, Any] = {
@@ -235,6 +240,9 @@ def run(
         "latency_ms": list(latency_ms),
         "server_limits_per_s": SERVER_LIMITS,
         "scenario_generation_seconds": gen_sec,
+        "mix": {"name": mix, **mix_counts(parse_scenario(doc))},
+        # main's rule (ADMIN wherever the admins read needed admin and was denied), applied to this scenario
+        "elevations_before": main_elevations(parse_scenario(doc)),
         "rls": [],
     }
     with tempfile.TemporaryDirectory() as tmp:
@@ -270,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated true/false: read every workspace's admins group (true) or non-federated ones only",
     )
     p.add_argument("--no-baseline", action="store_true")
+    p.add_argument("--mix", choices=("generated", "realistic"), default="generated", help="see _elevation_mix.py")
     p.add_argument("--sql", choices=("spark", "memory"), default="spark", help="where the tables go (see above)")
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--name", default="collector_scale")
@@ -285,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         baseline=not a.no_baseline,
         read_local_admins=[x.strip().lower() == "true" for x in a.read_local_admins.split(",")],
         sql=a.sql,
+        mix=a.mix,
     )
     doc["command"] = command_line(__file__, argv)
     path = save(a.name, doc, a.out)
@@ -298,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
             f"peak RSS {r['peak_rss_mb']:.0f} MB (before the collector {r['rss_before_collect_mb'] or 0:.0f} MB), "
             f"JVM peak {r['jvm_peak_rss_mb'] or 0:.0f} MB"
         )
+    print(f"mix {doc['mix']}; elevations before (main's rule): {doc['elevations_before']}, after: ", end="")
+    print(", ".join(f"{r['elevations']} {r['elevations_by_level']}" for r in doc["rls"]))
     if "baseline" in doc:
         b = doc["baseline"]
         print(f"baseline (sequential, new client per call): {b['wall_seconds']:.1f}s, ratio {b['ratio_to_floor']:.2f}")

@@ -75,6 +75,25 @@ def visible(warehouse: Any, cfg: Any, view: str, identity: str) -> set[str | Non
     return {r["w"] for r in rows}
 
 
+def check_admin_views(warehouse: Any, s: Scenario, cfg: Any, collected: set[int] | None = None) -> None:
+    """Identity by identity, the workspaces the audit view shows equal what the oracle says it must."""
+    import oracle  # tests/oracle.py, importable as the tests' own helpers are
+
+    case = oracle.original_case(s)
+    for ident, wids in oracle.admin_workspaces(s, collected=collected).items():
+        assert visible(warehouse, cfg, "vw_system_access_audit", case[ident]) == {str(w) for w in wids}, ident
+
+
+def account_writes(result: FlowResult) -> list[tuple[str, str, list[str] | None]]:
+    """(method, workspace id, permissions asked for) of every account assignment write, from the request log."""
+    out = []
+    for r in result.emulator_state["requests"]:
+        if r["method"] in ("PUT", "DELETE") and "permissionassignments" in r["path"]:
+            wid = r["path"].split("/workspaces/")[1].split("/")[0]
+            out.append((r["method"], wid, json.loads(r["body"])["permissions"] if r["method"] == "PUT" else None))
+    return out
+
+
 def admins_by_user_name(warehouse: Any, cfg: Any) -> dict[str, set[int]]:
     """identity -> workspaces, from the collector's admins table alone (the current_user() path of the views)."""
     rows = warehouse.fetch(

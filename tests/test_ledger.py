@@ -88,3 +88,56 @@ def test_storage_failures_raise_a_ledger_error_naming_the_path(tmp_path):
     unlistable = Ledger(StrictVolumeFiles(blocker))
     with pytest.raises(LedgerError, match="cannot be listed"):
         unlistable.open_entries()
+
+
+def test_a_least_privilege_elevation_left_behind_is_repaired_whatever_level_it_reached(tmp_path, example_scenario):
+    """A killed run leaves an elevation open: USER raised to ADMIN on 1001 (no assignment before), ADMIN on 1003
+    (USER before). The next run's repair knows both levels from the ledger and restores each exactly."""
+    from rls.collect.account_api import AccountApi
+    from rls.collect.elevation import Elevator
+    from rls.model.directory import SERVICE_PRINCIPAL, MemberRef
+    from rls_local.emulator import Emulator
+    from rls_local.local import clients_for, local_config
+
+    s = example_scenario
+    with Emulator(s) as emu:
+        api = AccountApi(clients_for(local_config(s, emu, tmp_path), emu))
+        pid = str(emu.principal_id(s.collector))
+        before = sorted(
+            (a["workspace_id"], a["permissions"])
+            for a in emu.state()["assignments"]
+            if a["principal"] == s.collector.to_json()
+        )
+        ledger = Ledger(StrictVolumeFiles(tmp_path / "ledger"))
+        killed = "20261201T000000Z-dead"
+        e1001 = LedgerEntry(killed, 1001, pid, None, "t", set_to=("USER",), reason="not a member")
+        ledger.elevating(e1001)
+        api.set_permissions(1001, pid, ["USER"])
+        ledger.raised(e1001, ["ADMIN"], "the list hid its members")
+        api.set_permissions(1001, pid, ["ADMIN"])
+        ledger.elevating(LedgerEntry(killed, 1003, pid, ["USER"], "t", set_to=("ADMIN",), reason="hidden"))
+        api.set_permissions(1003, pid, ["ADMIN"])
+        # an elevate record written before this change (no set_to): it meant ADMIN
+        old = {"event": "elevate", "run_id": "20261130T000000Z-old", "workspace_id": 1001, "principal_id": pid}
+        ledger.files.write_new(
+            f"20261130T000000Z-old__1001__{pid}__elevate.json", json.dumps({**old, "previous": None}).encode()
+        )
+        assert {(e.workspace_id, e.set_to) for e in ledger.open_entries()} == {
+            (1001, ("USER", "ADMIN")),
+            (1003, ("ADMIN",)),
+            (1001, ("ADMIN",)),
+        }
+        repairs = Elevator(api, ledger, MemberRef(SERVICE_PRINCIPAL, pid), "20261202T000000Z-next").repair()
+        # Oldest first: the old record finds ADMIN (its level) and deletes it; the killed run's 1001 record then
+        # finds it already as it was; 1003 gets its USER back.
+        assert sorted((r.workspace_id, r.outcome) for r in repairs) == [
+            (1001, "already-restored"),
+            (1001, "restored"),
+            (1003, "restored"),
+        ]
+        after = sorted(
+            (a["workspace_id"], a["permissions"])
+            for a in emu.state()["assignments"]
+            if a["principal"] == s.collector.to_json()
+        )
+        assert after == before and ledger.open_entries() == []

@@ -6,10 +6,13 @@ pyproject.toml bounds databricks-sdk to the release these tests pass with; widen
 from __future__ import annotations
 
 import contextlib
+import inspect
 
+import pytest
 import requests
-from databricks.sdk import AccountClient
+from databricks.sdk import AccountClient, WorkspaceClient
 from databricks.sdk.config import Config
+from databricks.sdk.errors import Unauthenticated
 
 from rls import __version__
 from rls.collect.account_api import AccountApi
@@ -67,3 +70,25 @@ def test_every_call_of_the_collectors_clients_names_the_product_in_its_user_agen
         calls = [r for r in emu.state()["requests"] if "/api/" in r["path"]]
     assert {r["workspace_id"] is not None for r in calls} == {True, False}  # account and workspace clients
     assert all(f"rls/{__version__}" in (r["user_agent"] or "") for r in calls), [r["user_agent"] for r in calls]
+
+
+def test_workspace_calls_carry_the_workspaces_own_token_and_the_sdks_copied_account_token_is_refused(
+    example_scenario: Scenario, tmp_path
+):
+    """The one token path of rls.collect.clients: a workspace call uses a token from that workspace's endpoint. What
+    SDK 0.162's ``AccountClient.get_workspace_client()`` would send instead (an account token, its discovery URL
+    copied) is refused by the local account, so a drift to it fails here."""
+    with Emulator(example_scenario) as emu:
+        clients = clients_for(local_config(example_scenario, emu, tmp_path), emu)
+        assert clients.workspace(1003, "ml-dev").current_user.me().user_name == example_scenario.collector_identity
+        posts = [r["path"] for r in emu.state()["requests"] if r["method"] == "POST"]
+        assert posts == ["/ws/1003/oidc/v1/token"]  # the workspace's endpoint, not the account's
+        # get_workspace_client(), step by step (it needs a cloud hostname): copy, new host, no account id, init.
+        config = clients.account.config.deep_copy()
+        config.host, config.account_id, config.workspace_id = emu.workspace_host(1003), None, "1003"
+        config.init_auth()
+        with pytest.raises(Unauthenticated):
+            WorkspaceClient(config=config).current_user.me()
+    # ...and the SDK still builds it that way; if this changes, revisit the token path in rls.collect.clients.
+    source = inspect.getsource(AccountClient.get_workspace_client)
+    assert "deep_copy()" in source and "discovery_url" not in source

@@ -20,6 +20,8 @@ from rich.text import Text
 
 from rls.collect.report import CollectReport
 
+_OUTCOME_STYLE = {"failed": "red", "unreachable": "red", "not-running": "yellow", "not-onboarded": "yellow"}
+
 
 def plain(value: Any) -> Text:
     """A value as literal text: rich renders it as is, brackets included."""
@@ -60,7 +62,7 @@ def collect_summary(console: Console, r: CollectReport) -> None:
     for col in ("workspace", "name", "status", "outcome", "admins", "users", "catalogs", "elevated", "calls", "note"):
         t.add_column(col, overflow="fold")
     for w in sorted(r.workspaces, key=lambda w: w.workspace_id):
-        style = {"failed": "red", "not-running": "yellow", "not-onboarded": "yellow"}.get(w.outcome)
+        style = _OUTCOME_STYLE.get(w.outcome)
         t.add_row(
             *map(
                 plain,
@@ -72,7 +74,7 @@ def collect_summary(console: Console, r: CollectReport) -> None:
                     w.admins,
                     w.users,
                     w.catalogs,
-                    "yes" if w.elevated else "",
+                    r.elevated_to.get(w.workspace_id, "yes") if w.elevated else "",
                     w.api_calls,
                     w.error or "",
                 ),
@@ -84,6 +86,8 @@ def collect_summary(console: Console, r: CollectReport) -> None:
         console.print(labelled("repaired earlier elevation", "yellow", line))
     if r.dry_run and r.elevations:
         console.print(plain(f"dry run: would elevate on workspaces {', '.join(map(str, r.elevations))}"))
+    for line in r.notes:
+        console.print(labelled("note", "yellow", line))
     for line in r.errors + r.unrestored:
         console.print(labelled("error", "red", line))
     console.print(plain(f"{r.admin_rows} admin assignments, {r.api_calls} API calls {dict(r.api_calls_by_family)}"))

@@ -155,7 +155,7 @@ class WorkspaceRun:
     workspace_id: int
     workspace_name: str
     workspace_status: str
-    outcome: str  # collected | failed | not-running | not-onboarded | would-elevate
+    outcome: str  # collected | failed | unreachable | not-running | not-onboarded | would-elevate
     error: str | None
     admins: int
     users: int

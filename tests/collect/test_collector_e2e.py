@@ -5,6 +5,8 @@ Every expectation comes from tests/oracle.py (computed from the scenario file), 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import oracle
@@ -53,7 +55,10 @@ def test_views_show_each_identity_exactly_its_admin_workspaces(warehouse, tmp_pa
 
 
 def test_elevation_restores_the_previous_assignment_exactly(warehouse, tmp_path) -> None:
-    s = load("tricky")
+    doc = load("tricky").to_json()
+    # The collector is USER on 2001, so a member: there it needs ADMIN only where the list of groups hides members.
+    next(w for w in doc["workspaces"] if w["workspace_id"] == 2001)["list_members_for"] = "admins"
+    s = parse_scenario(doc)
     result = flow(warehouse, s, tmp_path, fresh_schema())
     collector_id = str(_principal_id(result, s))
     writes = [
@@ -64,10 +69,19 @@ def test_elevation_restores_the_previous_assignment_exactly(warehouse, tmp_path)
     by_ws: dict[str, list[str]] = {}
     for r in writes:
         by_ws.setdefault(r["path"].split("/workspaces/")[1].split("/")[0], []).append(r["method"])
-    # 2001: collector was USER -> PUT ADMIN, PUT USER back. 2003: nothing -> PUT, DELETE. 2006: admin through a
-    # group -> never elevated. 2002/2005 are not identity-federated: never written to (onboarded on 2002 only).
+    # 2001: collector was USER, the list hides members -> PUT ADMIN, PUT USER back. 2003: nothing -> PUT USER,
+    # DELETE. 2006: admin through a group -> never elevated. 2002/2005 are not identity-federated: never written to
+    # (onboarded on 2002 only).
     assert by_ws == {"2001": ["PUT", "PUT"], "2003": ["PUT", "DELETE"]}
     assert sorted(result.collect.elevations) == [2001, 2003]
+    assert result.collect.elevated_to == {2001: "ADMIN", 2003: "USER"}
+    bodies = {(r["path"].split("/workspaces/")[1].split("/")[0], r["method"], r["body"]) for r in writes}
+    assert {(w, m, json.loads(b)["permissions"][0] if m == "PUT" else None) for w, m, b in bodies} == {
+        ("2001", "PUT", "ADMIN"),
+        ("2001", "PUT", "USER"),
+        ("2003", "PUT", "USER"),
+        ("2003", "DELETE", None),
+    }
     admins = warehouse.fetch(
         f"SELECT user_name, source FROM {quote_name(result.cfg.catalog, result.cfg.schema, tables.ADMINS)} "
         f"WHERE lower(user_name) = lower('{s.collector_identity}')"
@@ -91,12 +105,14 @@ def test_dry_run_elevates_nothing_and_writes_nothing(warehouse, tmp_path) -> Non
     s = load("tricky")
     schema = fresh_schema()
     result = flow(warehouse, s, tmp_path, schema, options=RunOptions(dry_run=True))
-    assert result.collect.dry_run and sorted(result.collect.elevations) == [2001, 2003]
+    # 2001: the collector is USER there, a member, so it reads the list itself; 2003: no member, would be USER.
+    assert result.collect.dry_run and sorted(result.collect.elevations) == [2003]
+    assert result.collect.elevated_to == {2003: "USER"}
     # nothing but reads and OAuth token requests (a POST that changes nothing on the account)
     assert not [r for r in result.emulator_state["requests"] if r["method"] != "GET" and "/oidc/" not in r["path"]]
     assert not warehouse.table_exists(quote_name(result.cfg.catalog, schema, tables.ADMINS))
     assert not (tmp_path / "elevation-ledger").exists()
-    assert {w.workspace_id for w in result.collect.workspaces if w.outcome == "would-elevate"} == {2001, 2003}
+    assert {w.workspace_id for w in result.collect.workspaces if w.outcome == "would-elevate"} == {2003}
 
 
 def test_views_of_every_schema_filter_by_the_oracle(warehouse, tmp_path) -> None:

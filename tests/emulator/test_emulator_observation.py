@@ -44,8 +44,11 @@ def test_state_endpoint_needs_no_token_and_is_not_logged(emu, acct):
         ),
     ]
     put = served["requests"][-1]
-    assert set(put) == {"method", "path", "status", "workspace_id", "start", "duration_ms", "user_agent"}
+    assert set(put) == {"method", "path", "status", "workspace_id", "start", "duration_ms", "user_agent", "body"}
     assert put["workspace_id"] == 1001
+    # A write keeps its body (what was asked for); reads and token requests keep none.
+    assert json.loads(put["body"]) == {"permissions": ["ADMIN"]}
+    assert all(r["body"] is None for r in served["requests"][:-1])
     assert served["requests"][0]["workspace_id"] is None
     assert emu.client_secret not in json.dumps(served)
 

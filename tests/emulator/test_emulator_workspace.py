@@ -32,25 +32,29 @@ def test_membership_then_admin(emu, acct, workspace_client):
     assert "member of workspace 1001" in str(err.value)
     acct.workspace_assignment.update(1001, emu.principal_id(SP0), permissions=[WorkspacePermission.USER])
     assert ws.current_user.me().user_name == SP0_APP
-    with pytest.raises(PermissionDenied):  # members may not read workspace groups, admins may
-        list(ws.groups.list(filter=ADMINS_FILTER))
+    # A member lists the groups with their members (PR #4995); reading one by id needs workspace admin.
+    (admins,) = ws.groups.list(filter=ADMINS_FILTER)
+    assert {emu.principal_ref(m.value) for m in admins.members} == {PrincipalRef("group", "g1")}
+    with pytest.raises(PermissionDenied):
+        ws.groups.get(admins.id)
     acct.workspace_assignment.update(1001, emu.principal_id(SP0), permissions=[WorkspacePermission.ADMIN])
-    assert [g.display_name for g in ws.groups.list(filter=ADMINS_FILTER)] == ["admins"]
+    assert ws.groups.get(admins.id).display_name == "admins"
     acct.workspace_assignment.delete(1001, emu.principal_id(SP0))
     with pytest.raises(PermissionDenied):
         ws.current_user.me()
     statuses = [r["status"] for r in emu.state()["requests"] if r["path"].startswith("/ws/1001/api/")]
-    assert statuses == [403, 200, 403, 200, 200, 403]  # the group list is two pages (the second empty)
+    assert statuses == [403, 200, 200, 200, 403, 200, 403]  # the group list is two pages (the second empty)
 
 
 def test_workspace_admin_does_not_widen_catalogs(emu, acct, workspace_client):
     # sp0 is USER on 1003; ms-west has no metastore admin and its only catalog is bob's.
     ws = workspace_client(emu, 1003)
     assert list(ws.catalogs.list()) == []
+    (admins,) = ws.groups.list(filter=ADMINS_FILTER)
     with pytest.raises(PermissionDenied):
-        list(ws.groups.list(filter=ADMINS_FILTER))
+        ws.groups.get(admins.id)
     acct.workspace_assignment.update(1003, emu.principal_id(SP0), permissions=[WorkspacePermission.ADMIN])
-    assert [g.display_name for g in ws.groups.list(filter=ADMINS_FILTER)] == ["admins"]
+    assert ws.groups.get(admins.id).display_name == "admins"
     assert list(ws.catalogs.list()) == []  # still nothing: workspace admin changes nothing in Unity Catalog
     with pytest.raises(PermissionDenied):
         ws.catalogs.get("ml")
@@ -74,8 +78,9 @@ def test_member_through_a_user_group_assignment(start_emulator, example_doc, wor
     emu = start_emulator(example_doc)
     ws = workspace_client(emu, 1001)
     assert ws.current_user.me().user_name == SP0_APP
+    (admins,) = ws.groups.list(filter=ADMINS_FILTER)  # a member lists the groups
     with pytest.raises(PermissionDenied):
-        list(ws.groups.list(filter=ADMINS_FILTER))
+        ws.groups.get(admins.id)  # an admin-only read
 
 
 def test_inactive_collector_is_never_a_member(start_emulator, example_doc, workspace_client):

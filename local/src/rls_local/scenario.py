@@ -3,8 +3,9 @@
 Format: ``shared/spec/scenario.md`` (version 2: ``metastores``, ``assignment_propagation_s``). The emulator serves
 it, the demo builds synthetic system tables for its workspaces and the tests derive their oracle from it. Loading
 validates every key and raises :class:`ScenarioError` with a one-line message naming the key and the problem.
-The model lives in :mod:`.scenario_model`, the v2 metastore keys in :mod:`.scenario_metastores`; everything
-is importable from here.
+The model lives in :mod:`.scenario_model`, the v2 metastore keys in :mod:`.scenario_metastores`, the keys saying how
+a workspace answers the collector (v3 ``non_member_answer``; this project's ``network_refusal``,
+``list_members_for``) in :mod:`.scenario_access`; everything is importable from here.
 
 Rules beyond the shape of each key
     - An ``assignments`` entry on a workspace whose ``identity_federated`` is false is malformed: account-level
@@ -32,6 +33,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rls_local import scenario_access
 from rls_local.scenario_metastores import check_metastore_refs, parse_metastores
 from rls_local.scenario_model import (
     CLOUDS,
@@ -121,6 +123,7 @@ def _parse(doc: Any) -> Scenario:
     _unique("workspaces", [w.workspace_id for w in workspaces], "workspace_id")
     metastores = parse_metastores(r, workspaces, cloud, _ref)
     propagation = r.number("assignment_propagation_s", default=0.0)
+    answer = scenario_access.non_member_answer(r)
 
     s = Scenario(
         account_id,
@@ -135,6 +138,7 @@ def _parse(doc: Any) -> Scenario:
         metastores=metastores,
         faults=faults,
         assignment_propagation_s=propagation,
+        non_member_answer=answer,
     )
     _check_references(s)
     return s
@@ -228,6 +232,8 @@ def _workspace(r: Reader) -> Workspace:
         deployment_name=r.str("deployment_name", default=None) or r.str("workspace_name"),
         workspace_status=r.str("workspace_status", default="RUNNING"),
         identity_federated=r.bool("identity_federated", default=True),
+        network_refusal=scenario_access.network_refusal(r),
+        list_members_for=scenario_access.list_members_for(r),
     )
 
 

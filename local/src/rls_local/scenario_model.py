@@ -32,6 +32,9 @@ class Workspace:
     deployment_name: str
     workspace_status: str = "RUNNING"
     identity_federated: bool = True
+    # How the workspace answers the collector at its door (keys of :mod:`rls_local.scenario_access`).
+    network_refusal: str | None = None  # private_link | ip_acl
+    list_members_for: str = "members"  # members | admins
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,8 @@ class Scenario:
     faults: list[Fault] = field(default_factory=list)
     assignment_propagation_s: float = 0.0
     """Seconds before a new or raised account assignment takes effect in the workspace (v2 key, default 0)."""
+    non_member_answer: str = "403"
+    """How a workspace answers a non-member (v3 key): "403" | "401" | "token_error"."""
 
     # ---- lookups -------------------------------------------------------------------------------------------------
     def user(self, uid: str) -> User:
@@ -208,6 +213,7 @@ class Scenario:
                     "deployment_name": w.deployment_name,
                     "workspace_status": w.workspace_status,
                     "identity_federated": w.identity_federated,
+                    **_access_json(w),
                 }
                 for w in self.workspaces
             ],
@@ -227,5 +233,16 @@ class Scenario:
             "metastores": [m.to_json() for m in self.metastores],
             "collector": self.collector.to_json(),
             "assignment_propagation_s": self.assignment_propagation_s,
+            "non_member_answer": self.non_member_answer,
             "faults": [{k: v for k, v in vars(f).items() if v is not None} for f in self.faults],
         }
+
+
+def _access_json(w: Workspace) -> dict[str, Any]:
+    """A workspace's access keys, written only when they differ from the defaults."""
+    out: dict[str, Any] = {}
+    if w.network_refusal is not None:
+        out["network_refusal"] = w.network_refusal
+    if w.list_members_for != "members":
+        out["list_members_for"] = w.list_members_for
+    return out

@@ -4,9 +4,23 @@ Constructing an SDK ``Config`` performs network discovery, so it never happens i
 derived from the account client's configuration (same credentials, another host) and cached.
 
 Authentication is the SDK's unified auth; in production OAuth M2M with the service principal's client id and secret.
-An account token is obtained from the account's OIDC endpoint and a workspace token from that **workspace's** own
-endpoint (``{workspace}/oidc/.well-known/oauth-authorization-server``, facts file "OAuth M2M in the SDK"); a copied
-account configuration would keep the account's discovery URL, so it is pointed at the workspace's.
+
+The one token path for workspace calls: a workspace call carries a token from **that workspace's** own OAuth
+endpoint (discovery ``{workspace}/oidc/.well-known/oauth-authorization-server``, token ``{workspace}/oidc/v1/token``);
+account calls carry a token from the account's (``/oidc/accounts/{account_id}/…``). Why this one:
+
+- It is the pairing the docs lay out for tokens requested per host (Databricks docs, "Authorize service principal
+  access to Databricks with OAuth", docs.databricks.com/aws/en/dev-tools/auth/oauth-m2m: a workspace-level token
+  from the workspace's token endpoint, an account-level one from the account's).
+- Each token is scoped to one workspace: a leaked workspace token opens one workspace, not the account.
+- A workspace that refuses a non-member at its token endpoint is then seen and handled as "not a member"
+  (:mod:`rls.collect.refusals`), instead of surfacing as an unexplained 401 later.
+
+SDK 0.162's ``AccountClient.get_workspace_client()`` does otherwise: it deep-copies the account config, **keeping its
+``discovery_url``**, so the workspace call would carry an account token (SDK ``__init__.py``, ``config.py``). That is
+why :meth:`Clients.workspace` does not call it and points the copied config's discovery at the workspace's endpoint
+(OAuth M2M endpoints come only from discovery, with no fallback). The local account accepts exactly this and refuses
+an account token on a workspace path, so drifting to the other path fails ``tests/test_sdk_contract.py``.
 """
 
 from __future__ import annotations
@@ -88,6 +102,7 @@ class Clients:
                 config.account_id = None
                 config.workspace_id = str(workspace_id)
                 if config.discovery_url:
+                    # The workspace's own endpoint, not the account's copied one: see the module docstring.
                     config.discovery_url = f"{host.rstrip('/')}/oidc/.well-known/oauth-authorization-server"
                 config.init_auth()
                 client = WorkspaceClient(config=config)

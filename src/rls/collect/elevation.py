@@ -1,10 +1,13 @@
-"""Temporary workspace-admin elevation of the collector, always undone, with a durable ledger.
+"""Temporary elevation of the collector on one workspace, no higher than needed, always undone, with a durable ledger.
 
-Before each PUT the ledger (:mod:`rls.collect.ledger`) durably records what the collector's assignment was; no PUT
-happens unless that record was written. After the restore it records that the restore happened. An entry without
-its restore marks an elevation a killed or cut-off run left behind; every run starts by repairing those. A PUT
-replaces the principal's permissions, so the previous state is restored exactly: no assignment -> DELETE,
-USER -> PUT USER. Elevation goes through the account API, so it exists on identity-federated workspaces only.
+Least privilege: the collector asks for ``USER`` (membership is what listing the workspace's groups needs), and
+raises that to ``ADMIN`` only when the platform proves USER is not enough (:meth:`Elevation.raise_to`). Before each
+PUT the ledger (:mod:`rls.collect.ledger`) durably records what the collector's assignment was, which level is
+asked for and why; no PUT happens unless that record was written. After the restore it records that the restore
+happened. An entry without its restore marks an elevation a killed or cut-off run left behind; every run starts by
+repairing those. A PUT replaces the principal's permissions, so the previous state is restored exactly: no
+assignment -> DELETE, USER -> PUT USER. Elevation goes through the account API, so it exists on
+identity-federated workspaces only.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 _RESTORE_ATTEMPTS = 4
 
-__all__ = ["Elevator", "Ledger", "LedgerEntry", "LedgerError", "Repair", "RestoreError"]
+__all__ = ["Elevation", "Elevator", "Ledger", "LedgerEntry", "LedgerError", "Repair", "RestoreError"]
 
 
 class RestoreError(RuntimeError):
@@ -42,6 +45,21 @@ class Repair:
     detail: str = ""
 
 
+@dataclass
+class Elevation:
+    """An open elevation: what :meth:`Elevator.elevated` yields."""
+
+    elevator: Elevator
+    entry: LedgerEntry
+
+    def raise_to(self, level: str, reason: str) -> None:
+        """Raise the open elevation (to ADMIN), recorded with its reason before the PUT; the restore is unchanged."""
+        e = self.elevator
+        e.ledger.raised(self.entry, [level], reason)
+        e.api.set_permissions(self.entry.workspace_id, self.entry.principal_id, [level])
+        logger.info("raised to %s on workspace %s: %s", level, self.entry.workspace_id, reason)
+
+
 class Elevator:
     def __init__(
         self, api: AccountApi, ledger: Ledger, collector: MemberRef, run_id: str, backoff_s: float = 1.0
@@ -53,16 +71,18 @@ class Elevator:
         self.run_id = run_id
 
     @contextmanager
-    def elevated(self, workspace_id: int, previous: Grant | None) -> Iterator[None]:
-        """Collector is workspace ADMIN inside the block; outside it has exactly its previous assignment."""
+    def elevated(self, workspace_id: int, previous: Grant | None, level: str, reason: str) -> Iterator[Elevation]:
+        """The collector holds ``level`` (USER or ADMIN) inside the block; outside it has exactly its previous
+        assignment. ``reason`` (why the elevation is needed) goes to the ledger."""
+        perms = list(previous.permissions) if previous else None
         entry = LedgerEntry(
-            self.run_id, workspace_id, self.collector.id, list(previous.permissions) if previous else None, now_iso()
+            self.run_id, workspace_id, self.collector.id, perms, now_iso(), set_to=(level,), reason=reason
         )
         self.ledger.elevating(entry)
         try:
-            self.api.set_permissions(workspace_id, self.collector.id, ["ADMIN"])
-            logger.info("elevated on workspace %s (previous: %s)", workspace_id, entry.previous or "none")
-            yield
+            self.api.set_permissions(workspace_id, self.collector.id, [level])
+            logger.info("elevated to %s on workspace %s (previous: %s)", level, workspace_id, perms or "none")
+            yield Elevation(self, entry)
         finally:
             # Also after a failed PUT: the write may have landed before the connection broke.
             self._restore(entry)
@@ -110,7 +130,7 @@ class Elevator:
                 if now == sorted(entry.previous or []) or (now is None and entry.previous is None):
                     self.ledger.restored(entry, "found already restored")
                     out.append(Repair(entry.workspace_id, "already-restored"))
-                elif now == ["ADMIN"]:
+                elif now is not None and len(now) == 1 and now[0] in entry.set_to:  # what this elevation put there
                     self._restore(entry)
                     out.append(Repair(entry.workspace_id, "restored", f"previous: {entry.previous or 'none'}"))
                 else:

@@ -4,7 +4,8 @@ Volumes support neither direct appends nor random writes (Databricks docs, "Work
 volumes" — limitations of the FUSE paths under ``/Volumes``): a file there is written whole, sequentially, once.
 So every event is its own small file, created exclusively and written in one go:
 
-    <run_id>__<workspace_id>__<principal_id>__elevate.json     before the PUT that elevates
+    <run_id>__<workspace_id>__<principal_id>__elevate.json     before the PUT that elevates (level and why)
+    <run_id>__<workspace_id>__<principal_id>__raised.json      before a PUT that raises that elevation to ADMIN
     <run_id>__<workspace_id>__<principal_id>__restored.json    after the restore (or a repair) succeeded
 
 An ``elevate`` file without its ``restored`` twin is an elevation a killed or cut-off run may have left behind. The
@@ -14,6 +15,7 @@ repaired (its content is then unknown, but the PUT it announced never happened: 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -26,7 +28,9 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-_NAME = re.compile(r"^(?P<run>[^_]+(?:_[^_]+)*?)__(?P<wid>\d+)__(?P<pid>[^_]+)__(?P<event>elevate|restored)\.json$")
+_NAME = re.compile(
+    r"^(?P<run>[^_]+(?:_[^_]+)*?)__(?P<wid>\d+)__(?P<pid>[^_]+)__(?P<event>elevate|raised|restored)\.json$"
+)
 
 
 class LedgerError(RuntimeError):
@@ -72,6 +76,8 @@ class LedgerEntry:
     previous: list[str] | None  # None: the principal had no assignment
     at: str
     readable: bool = True  # False: the elevate file could not be parsed (cut short): ``previous`` is unknown
+    set_to: tuple[str, ...] = ("ADMIN",)  # every level this elevation may have put there (a record before: ADMIN)
+    reason: str = ""  # why the elevation was needed
 
 
 class Ledger:
@@ -100,6 +106,11 @@ class Ledger:
         """Durably record an elevation before it happens; raises LedgerError (and then nothing may be elevated)."""
         self._write(entry, "elevate", asdict(entry))
 
+    def raised(self, entry: LedgerEntry, permissions: list[str], reason: str) -> None:
+        """Durably record, before the PUT, that an open elevation is raised (to ADMIN) and why."""
+        record = {"run_id": entry.run_id, "workspace_id": entry.workspace_id, "principal_id": entry.principal_id}
+        self._write(entry, "raised", {**record, "permissions": permissions, "reason": reason, "at": now_iso()})
+
     def restored(self, entry: LedgerEntry, how: str) -> None:
         record = {"run_id": entry.run_id, "workspace_id": entry.workspace_id, "principal_id": entry.principal_id}
         self._write(entry, "restored", {**record, "how": how, "at": now_iso()})
@@ -112,11 +123,16 @@ class Ledger:
             raise LedgerError(f"elevation ledger {self.location} cannot be listed: {e.strerror or e}") from None
         parsed = [(m, n) for n in names if (m := _NAME.match(n))]
         restored = {(m["run"], m["wid"], m["pid"]) for m, _ in parsed if m["event"] == "restored"}
+        raised = {(m["run"], m["wid"], m["pid"]) for m, _ in parsed if m["event"] == "raised"}
         out = []
         for m, name in parsed:
-            if m["event"] != "elevate" or (m["run"], m["wid"], m["pid"]) in restored:
+            key = (m["run"], m["wid"], m["pid"])
+            if m["event"] != "elevate" or key in restored:
                 continue
-            out.append(self._entry(m, name))
+            entry = self._entry(m, name)
+            if key in raised:  # recorded before its PUT: the raise may or may not have landed
+                entry = dataclasses.replace(entry, set_to=(*entry.set_to, "ADMIN"))
+            out.append(entry)
         return out
 
     def _entry(self, m: re.Match, name: str) -> LedgerEntry:
@@ -124,9 +140,12 @@ class Ledger:
         try:
             rec = json.loads(self.files.read(name))
             previous = rec["previous"]
-            if previous is not None and not (isinstance(previous, list) and all(isinstance(p, str) for p in previous)):
-                raise TypeError("previous is not a list of permissions")
-            return LedgerEntry(run_id, wid, pid, previous, str(rec.get("at", "")))
+            set_to = rec.get("set_to", ["ADMIN"])
+            for field, value in (("previous", previous), ("set_to", set_to)):
+                if value is not None and not (isinstance(value, list) and all(isinstance(p, str) for p in value)):
+                    raise TypeError(f"{field} is not a list of permissions")
+            reason = str(rec.get("reason", ""))
+            return LedgerEntry(run_id, wid, pid, previous, str(rec.get("at", "")), True, tuple(set_to), reason)
         except (OSError, ValueError, KeyError, TypeError) as e:
             logger.warning("elevation ledger %s: %s is unreadable (%s)", self.location, name, e)
             return LedgerEntry(run_id, wid, pid, None, "", readable=False)

@@ -18,6 +18,7 @@ class CollectReport:
     ended_at: dt.datetime | None = None
     workspaces: list[tables.WorkspaceRun] = field(default_factory=list)
     elevations: list[int] = field(default_factory=list)  # elevated (or, in a dry run, would elevate)
+    elevated_to: dict[int, str] = field(default_factory=dict)  # workspace -> the highest level it was elevated to
     repaired: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     unrestored: list[str] = field(default_factory=list)
@@ -31,7 +32,7 @@ class CollectReport:
 
     @property
     def failed(self) -> list[tables.WorkspaceRun]:
-        return [w for w in self.workspaces if w.outcome == "failed"]
+        return [w for w in self.workspaces if w.outcome in ("failed", "unreachable")]
 
     @property
     def outcome(self) -> str:
@@ -80,6 +81,7 @@ class CollectReport:
         d["dry_run"] = self.dry_run
         d["expanded_admin_rows"] = self.expanded_admin_rows
         d["notes"] = list(self.notes)
+        d["elevated_to"] = {str(k): v for k, v in self.elevated_to.items()}
         d["exit_code"] = self.exit_code
         for k in ("started_at", "ended_at"):
             d[k] = d[k].isoformat()

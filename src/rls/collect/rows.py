@@ -91,6 +91,8 @@ def build_snapshot(
             runs.append(_run(w, "would-elevate", 0, 0, 0, calls[wid]))
         elif w.not_onboarded:
             runs.append(_run(w, "not-onboarded", 0, 0, 0, calls[wid]))
+        elif w.unreachable:
+            runs.append(_run(w, "unreachable", 0, 0, 0, calls[wid]))
         elif ways is None:
             runs.append(_run(w, "failed", 0, 0, 0, calls[wid]))
         else:

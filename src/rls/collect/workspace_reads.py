@@ -1,5 +1,18 @@
-"""Reading one workspace's `admins` group: as the collector where it may, else through an elevation (federated
-workspaces only, recorded in the ledger before the PUT and restored exactly), else reported not onboarded.
+"""Reading one workspace's `admins` group, with the least privilege that works.
+
+The decision, per workspace (facts file "Corrections, round 2"):
+
+1. Read as the collector. The SCIM ``List`` of groups carries members and is open to workspace **members**
+   (terraform-provider-databricks PR #4995): where the collector already is a member (directly, through an account
+   group, or through the workspace's ``admins`` group), that is the whole story: no elevation, no write.
+2. Refused: :func:`rls.collect.refusals.classify` says what the refusal means. A 403, a 401 or a refusal at the
+   workspace's token endpoint all mean "not a member"; a Private Link or IP access list refusal, a 5xx past the
+   retries, an unknown error or a malformed body mean ``unreachable``: reported with the reason, never elevated.
+3. Not a member of a federated workspace: elevate to ``USER`` (recorded in the ledger before the PUT, restored
+   exactly), and read again while the assignment propagates. Not a member of a non-federated workspace: reported
+   ``not-onboarded`` (the account cannot assign anyone there).
+4. ``ADMIN`` only when the platform proves USER is not enough: the list came back without members and reading
+   the group by id (admin-only) was refused. The ledger and the run report (``notes``) say why.
 
 The collector (:mod:`rls.collect.collector`) fans this out over the running workspaces; elevations run on its
 bounded pool, so at most ``elevation_concurrency`` are open at any moment.
@@ -13,12 +26,15 @@ from dataclasses import dataclass, field
 
 from databricks.sdk.errors import PermissionDenied
 
-from rls.collect.account_api import AccountApi
-from rls.collect.elevation import Elevator, LedgerError, RestoreError
+from rls.collect.account_api import AccountApi, MembersHidden
+from rls.collect.elevation import Elevation, Elevator, LedgerError, RestoreError
+from rls.collect.refusals import classify
 from rls.collect.report import CollectReport
 from rls.config import RlsConfig
-from rls.model.access import Grant, WorkspaceInfo
+from rls.model.access import ADMIN_PERMISSION, USER_PERMISSION, Grant, WorkspaceInfo
 from rls.model.directory import MemberRef
+
+_RANK = {USER_PERMISSION: 1, ADMIN_PERMISSION: 2}
 
 
 @dataclass
@@ -34,6 +50,7 @@ class WorkspaceState:
     elevated: bool = False
     would_elevate: bool = False  # dry run: elevation needed, so workspace-level data was not read
     not_onboarded: bool = False  # not federated and the collector is not in its admins group: nothing to read
+    unreachable: bool = False  # refused for a reason no assignment changes (network, 5xx, malformed answer)
     error: str | None = None
 
 
@@ -69,63 +86,98 @@ class WorkspaceReads:
 
     def read(self, w: WorkspaceState, pool: ThreadPoolExecutor, pending: dict[int, Future[None]]) -> None:
         """Assignments (None: not identity-federated), metastore, then the `admins` group: as the collector where it
-        may read it, else through an elevation (federated workspaces only), else reported not onboarded."""
-        grants = self.api.grants(w.info.workspace_id)
+        may read it, else through the least elevation that works (federated workspaces only), else reported."""
+        wid = w.info.workspace_id
+        grants = self.api.grants(wid)
         w.federated = grants is not None
         w.grants = grants or []
         if self.cfg.collect.collect_catalogs:
-            w.metastore_id = self.api.metastore_of(w.info.workspace_id)
+            w.metastore_id = self.api.metastore_of(wid)
         if w.federated and not self.cfg.collect.read_local_admins:
             return
         try:
             self._read_one(w)
-        except PermissionDenied:
+            return
+        except MembersHidden as e:  # a member, but the list hides members from non-admins
+            level, why = ADMIN_PERMISSION, str(e)
+        except Exception as e:  # every refusal or bad answer is classified; none escapes as "failed"
+            refusal = classify(e, wid)
+            if not refusal.may_elevate:
+                w.unreachable, w.error = True, refusal.reason
+                return
             if not w.federated:
                 w.not_onboarded = True
                 w.error = onboarding_step(self.collector_app_id)
-            elif any(g.principal == self.collector and "ADMIN" in g.permissions for g in w.grants):
-                # Already ADMIN: a denial is transient (or propagating); an elevation would change nothing.
-                self._read_denied_retry(w)
-            elif self.report.dry_run:
-                w.would_elevate = True
-                self.report.elevations.append(w.info.workspace_id)
-            else:
-                # At most elevation_concurrency elevations are open at any moment (the pool's size).
-                pending[w.info.workspace_id] = pool.submit(self._elevate_and_read, w)
+                return
+            level, why = USER_PERMISSION, f"{refusal.reason}: a USER assignment lets it list the workspace's groups"
+        mine = next((g for g in w.grants if g.principal == self.collector), None)
+        if mine is not None and _RANK[mine.level] >= _RANK[level]:
+            # It already holds what an elevation would give: the denial is transient (or propagating).
+            self._read_denied_retry(w, mine.level)
+        elif self.report.dry_run:
+            w.would_elevate = True
+            self.report.elevations.append(wid)
+            self.report.elevated_to[wid] = level
+            self.report.notes.append(f"workspace {wid}: would elevate to {level}: {why}")
+        else:
+            # At most elevation_concurrency elevations are open at any moment (the pool's size).
+            pending[wid] = pool.submit(self._elevate_and_read, w, level, why)
 
-    def _elevate_and_read(self, w: WorkspaceState) -> None:
+    def _elevate_and_read(self, w: WorkspaceState, level: str, why: str) -> None:
         if self.report.unrestored:  # stop elevating anywhere once one elevation could not be undone
             raise RuntimeError("not collected: an earlier elevation could not be undone")
         if self.ledger_error:
             raise RuntimeError(f"not collected: needs an elevation and {self.ledger_error}")
+        wid = w.info.workspace_id
         previous = next((g for g in w.grants if g.principal == self.collector), None)
         try:
-            with self.elevator.elevated(w.info.workspace_id, previous):
+            with self.elevator.elevated(wid, previous, level, why) as elevation:
                 w.elevated = True
-                self.report.elevations.append(w.info.workspace_id)
-                self._read_denied_retry(w)
+                self.report.elevations.append(wid)
+                self._note(wid, level, why)
+                self._read_elevated(w, elevation, level)
         except RestoreError as e:
             self.report.unrestored.append(str(e))
             raise
         except LedgerError as e:
             self.ledger_error = f"{e}: no further elevation in this run"
             raise
-        # The elevation put the collector in the admins group; its temporary right is not recorded.
+        # The elevation may have put the collector in the admins group; its temporary right is not recorded.
         w.local_admins = [m for m in w.local_admins or [] if m != self.collector]
 
-    def _read_denied_retry(self, w: WorkspaceState) -> None:
-        """Read, retrying a denial with back-off within ``propagation_timeout_s``: a new assignment takes seconds to
-        minutes to reach a workspace ("principal not in workspace" right after a PUT is a known report)."""
+    def _read_elevated(self, w: WorkspaceState, elevation: Elevation, level: str) -> None:
+        try:
+            self._read_denied_retry(w, level)
+        except MembersHidden as e:
+            if level == ADMIN_PERMISSION:
+                raise
+            # USER was not enough: the platform listed the groups without members and refused the read by id.
+            elevation.raise_to(ADMIN_PERMISSION, str(e))
+            self._note(w.info.workspace_id, ADMIN_PERMISSION, str(e))
+            self._read_denied_retry(w, ADMIN_PERMISSION)
+
+    def _note(self, wid: int, level: str, why: str) -> None:
+        self.report.elevated_to[wid] = level
+        self.report.notes.append(f"workspace {wid}: elevated to {level}: {why}")
+
+    def _read_denied_retry(self, w: WorkspaceState, level: str) -> None:
+        """Read, retrying a refusal with back-off within ``propagation_timeout_s``: a new assignment takes seconds to
+        minutes to reach a workspace ("principal not in workspace" right after a PUT is a known report). At ADMIN a
+        list without members is still propagation (the by-id read was refused); below it, it is final."""
         deadline = time.monotonic() + self.cfg.collect.propagation_timeout_s
         backoff = 0.25
         while True:
             try:
                 self._read_one(w)
                 return
-            except PermissionDenied as e:
+            except Exception as e:
+                hidden = isinstance(e, MembersHidden)
+                if (hidden and level != ADMIN_PERMISSION) or not (hidden or classify(e, 0).may_elevate):
+                    raise
                 if time.monotonic() + backoff > deadline:
                     raise PermissionDenied(
-                        f"still denied {self.cfg.collect.propagation_timeout_s:g}s after being made admin: {e}"
+                        f"still denied {self.cfg.collect.propagation_timeout_s:g}s after being assigned {level}: "
+                        f"{classify(e, w.info.workspace_id).reason}"
                     ) from None
                 time.sleep(backoff)  # back-off while the assignment propagates, not synchronisation
                 backoff = min(backoff * 2, 8.0)
@@ -133,5 +185,5 @@ class WorkspaceReads:
     def _read_one(self, w: WorkspaceState) -> None:
         members = self.api.local_admins(w.info)
         # Principals assigned ADMIN through the account are in the admins group too; they are recorded as direct.
-        assigned = {g.principal for g in w.grants if "ADMIN" in g.permissions}
+        assigned = {g.principal for g in w.grants if ADMIN_PERMISSION in g.permissions}
         w.local_admins = [m for m in members if m not in assigned]

@@ -24,11 +24,21 @@ Tokens
     authentication failed"; another grant -> 400 ``unsupported_grant_type``. A token is random, lives
     ``token_ttl_s`` (``expires_in`` is rounded down, so the client never believes in a longer life than the
     server grants) and is **scoped**: an account token is valid on account paths only, a workspace token on
-    ``/ws/{that wid}/…`` only, as the SDK's ``AccountClient.get_workspace_client`` fetches a token from the
-    workspace's own endpoint (facts file). Expired, unknown or wrong-scope -> 401 ``UNAUTHENTICATED`` "Invalid
-    access token.". :meth:`OAuthServer.rotate_secret` changes the secret: tokens already issued keep working until
-    they expire, but a client holding the old secret can no longer refresh (how "expired and not refreshable" is
-    tested).
+    ``/ws/{that wid}/…`` only. Expired, unknown or wrong-scope -> 401 ``UNAUTHENTICATED`` "Invalid access token.".
+
+The one token path for workspace calls
+    The collector calls workspace APIs with a token from **that workspace's** own token endpoint (the Databricks
+    OAuth M2M docs: a workspace-level token for workspace-level APIs, an account-level token for account APIs;
+    ``rls.collect.clients`` says why it does not use the SDK's ``AccountClient.get_workspace_client()``, which in
+    SDK 0.162 copies the account's ``discovery_url`` and so sends an account token to the workspace). The
+    emulator accepts exactly that and refuses the other: an account token on ``/ws/{wid}/…`` is a 401, so a
+    client that drifts to the other path fails the tests (``tests/emulator/test_emulator_auth.py``,
+    ``tests/test_sdk_contract.py``). With ``non_member_answer: "token_error"`` the workspace token endpoint refuses
+    a collector that is no member of that workspace: 401 ``invalid_client`` (the SDK raises
+    ``ValueError("invalid_client: …")``).
+
+:meth:`OAuthServer.rotate_secret` changes the secret: tokens already issued keep working until they expire, but a
+client holding the old secret can no longer refresh (how "expired and not refreshable" is tested).
 """
 
 from __future__ import annotations
@@ -80,12 +90,14 @@ class OAuthServer:
         ttl_s: float,
         clock: Callable[[], float],
         workspace_exists: Callable[[int], bool],
+        refuses_workspace_token: Callable[[int], bool] = lambda wid: False,
     ) -> None:
         self.account_id = account_id
         self.client_id = client_id
         self.ttl_s = ttl_s
         self._clock = clock
         self._workspace_exists = workspace_exists
+        self._refuses_workspace_token = refuses_workspace_token
         self._secret = secrets.token_urlsafe(32)
         self._tokens: dict[str, _Grant] = {}
         self._lock = threading.Lock()
@@ -163,7 +175,8 @@ class OAuthServer:
             and hmac.compare_digest(client_id.encode(), self.client_id.encode())
             and hmac.compare_digest(secret.encode(), expected.encode())
         )
-        if not ok:
+        if not ok or (scope != ACCOUNT and self._refuses_workspace_token(int(scope))):
+            # A non-member refused at a workspace's endpoint looks like a wrong secret: the same invalid_client.
             return _oauth_error(401, "invalid_client", "Client authentication failed")
         grant = form.get("grant_type")
         if not grant:

@@ -24,6 +24,8 @@ class LoggedRequest:
     duration_ms: float
     user_agent: str | None = None
     """The ``User-Agent`` header: who the caller says it is (the SDK names the product, e.g. ``rls/0.1.0``)."""
+    body: str | None = None
+    """The request body of a write (PUT, POST, PATCH, DELETE) outside the OAuth endpoints; None for reads."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,23 +1,23 @@
 """The emulator process: a ThreadingHTTPServer on 127.0.0.1 and the per-request pipeline.
 
 Pipeline of one request (each step may answer instead of the next):
-latency -> OAuth discovery and token endpoints (no bearer token; see :mod:`rls_local.emulator.auth`; never faulted or
-rate-limited) -> bearer token valid for the path's scope (401) -> scenario faults -> rate limits (429)
--> workspace gate for ``/ws/{id}/…`` (404 / 400 not running / 403 not a member) -> route handler.
-Every request except ``GET /_emulator/state`` is logged, token requests included (never their body).
+latency -> a workspace's network refusal (Private Link redirect / IP ACL 403, before anything else, its OIDC
+endpoints included; :func:`~rls_local.emulator.routes.workspace.network_refusal`) -> OAuth discovery and token
+endpoints (no bearer token; see :mod:`rls_local.emulator.auth`; never faulted or rate-limited) -> bearer token valid
+for the path's scope (401) -> scenario faults -> rate limits (429) -> workspace gate for ``/ws/{id}/…`` (404 / 400
+not running / the scenario's non-member answer) -> route handler.
+Every request except ``GET /_emulator/state`` is logged, token requests included; the body of every write (PUT,
+POST, PATCH, DELETE) outside the OAuth endpoints is logged too, so a test can prove what was asked for (a token
+request's body is never logged: it may carry a secret).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
 import random
-import socket
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -26,19 +26,21 @@ import requests
 
 from rls_local.emulator.auth import ACCOUNT, OAuthServer, is_auth_path
 from rls_local.emulator.faults import FaultInjector, fault_response
+from rls_local.emulator.httpd import Handler, Server
 from rls_local.emulator.ids import PrincipalIds
 from rls_local.emulator.options import EmulatorOptions
 from rls_local.emulator.protocol import ApiError, Request, Response
 from rls_local.emulator.ratelimit import RateLimiter
 from rls_local.emulator.requestlog import LoggedRequest, RequestLog
 from rls_local.emulator.routes import Context, build_router
-from rls_local.emulator.routes.workspace import check_access
+from rls_local.emulator.routes.workspace import check_access, login_page, network_refusal
 from rls_local.emulator.state import AccountState
 from rls_local.scenario import PrincipalRef, Scenario, load_scenario, parse_scenario
 
 logger = logging.getLogger(__name__)
 
 STATE_PATH = "/_emulator/state"
+_WRITES = ("PUT", "POST", "PATCH", "DELETE")
 
 
 class Emulator:
@@ -67,7 +69,7 @@ class Emulator:
         self._rng = random.Random(self.options.seed)  # latency jitter only: reproducible, not secret
         self._rng_lock = threading.Lock()
         self._oauth: OAuthServer | None = None
-        self._server: _Server | None = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------------------------------
@@ -81,8 +83,9 @@ class Emulator:
             self.options.token_ttl_s,
             self.options.clock,
             lambda wid: wid in self._state.workspaces,
+            self._refuses_workspace_token,
         )
-        self._server = _Server(("127.0.0.1", self.options.port), _Handler, self)
+        self._server = Server(("127.0.0.1", self.options.port), Handler, self)
         # A short poll interval: stop() waits for the serve loop to notice shutdown, up to one interval.
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="rls-emulator", daemon=True
@@ -157,6 +160,12 @@ class Emulator:
         resp.raise_for_status()
         return resp.json()["access_token"]
 
+    def _refuses_workspace_token(self, workspace_id: int) -> bool:
+        """``non_member_answer: "token_error"``: the workspace's token endpoint refuses a non-member."""
+        return self.scenario.non_member_answer == "token_error" and not self._state.is_member(
+            self.scenario.collector, workspace_id
+        )
+
     def workspace_host(self, workspace_id: int) -> str:
         return f"{self.url}/ws/{workspace_id}"
 
@@ -190,7 +199,10 @@ class Emulator:
         resp = self._answer(req)
         duration_ms = round((time.monotonic() - t0) * 1000, 3)
         agent = req.headers.get("user-agent")
-        self._log.append(LoggedRequest(method, raw_path, resp.status, req.workspace_id, started, duration_ms, agent))
+        body = req.body.decode(errors="replace") if method in _WRITES and not is_auth_path(req.path) else None
+        self._log.append(
+            LoggedRequest(method, raw_path, resp.status, req.workspace_id, started, duration_ms, agent, body)
+        )
         logger.debug("%s %s -> %d (%.1f ms)", method, raw_path, resp.status, duration_ms)
         return resp
 
@@ -204,6 +216,12 @@ class Emulator:
 
     def _answer(self, req: Request) -> Response:
         oauth = self._auth()
+        if req.path == "/login.html" and req.method == "GET":
+            return login_page()
+        # Only the workspace's own host (/ws/{id}/…) is behind its network rules; account paths naming it are not.
+        on_workspace = req.path.startswith("/ws/") and req.workspace_id is not None
+        if on_workspace and (refused := network_refusal(self._ctx, req.workspace_id, self.url)):
+            return refused
         try:
             if is_auth_path(req.path):
                 return oauth.answer(req, self.url)
@@ -235,60 +253,3 @@ class Emulator:
         except Exception:
             logger.exception("emulator failed on %s %s", req.method, req.raw_path)
             return ApiError(500, "INTERNAL_ERROR", "Emulator internal error").to_response()
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], emulator: Emulator) -> None:
-        self.emulator = emulator
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(address, handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        with self._connections_lock:
-            connections = list(self._connections)
-        for conn in connections:
-            with contextlib.suppress(OSError):  # already closed by the peer
-                conn.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    # HTTP/1.1 keeps the SDK's pooled connections alive across calls; every answer carries Content-Length.
-    protocol_version = "HTTP/1.1"
-    # Headers and body leave in one segment: with Nagle and delayed ACKs, two small writes cost ~40 ms per call.
-    disable_nagle_algorithm = True
-    wbufsize = -1
-    server: _Server
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        try:
-            resp = self.server.emulator.handle(self.command, self.path, dict(self.headers.items()), body)
-        except Exception:  # a bug must not kill the connection thread silently
-            logger.exception("emulator pipeline failed")
-            resp = Response(500, json.dumps({"error_code": "INTERNAL_ERROR", "message": "emulator bug"}).encode())
-        self.send_response(resp.status)
-        for key, value in resp.headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(resp.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(resp.body)
-
-    do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = do_HEAD = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.debug("http: " + format, *args)
