@@ -51,6 +51,8 @@ def test_collector_scale_small() -> None:
     assert r["rate_limit_floor_seconds"] > 0 and r["ratio_to_floor"] > 0 and r["api_calls_per_workspace"] > 0
     assert doc["baseline"]["wall_seconds"] > 0 and doc["baseline"]["requests_total"] > r["requests_needed"]
     assert doc["max_rss_mb"] > 0
+    # main's rule (ADMIN wherever not admin) never elevates less than least privilege does
+    assert doc["elevations_before"] >= r["elevations"] == sum(r["elevations_by_level"].values())
 
 
 def test_expansion_scale_small(warehouse) -> None:

@@ -2,9 +2,10 @@
 
 Order of work: repair earlier elevations; account-wide reads (workspaces, the collector's own identity) — a failure
 there stops the run before anything is written; per-workspace reads in parallel (assignments, federation,
-workspace-level data where the collector already is admin), with the user and group listings in the background;
-elevations (at most ``elevation_concurrency`` open, 4 by default) for the workspaces that answered "permission
-denied", overlapping with the group fetches; then the ways in of each workspace, last-known-good ones for what could
+workspace-level data where the collector already is a member), with the user and group listings in the background;
+elevations (``USER``, ``ADMIN`` only where USER is proven not enough; at most ``elevation_concurrency`` open, 4 by
+default) for the federated workspaces where it is no member (:mod:`rls.collect.workspace_reads`), overlapping with
+the group fetches; then the ways in of each workspace, last-known-good ones for what could
 not be collected, the circuit breaker, and the write: the driver writes what the API answered (ways in, direct group
 members) and the SQL engine expands the reporting tables from it (:mod:`rls.collect.expand`).
 """
