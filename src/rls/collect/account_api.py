@@ -16,6 +16,7 @@ from databricks.sdk.errors import BadRequest, DatabricksError, DataLoss, Deadlin
 from databricks.sdk.service.iam import WorkspacePermission
 
 from rls.collect.clients import Clients
+from rls.collect.local_groups import ADMINS, LocalAdmins, listed, split_admins
 from rls.errors import RlsError
 from rls.model.access import ADMIN_PERMISSION, USER_PERMISSION, Grant, WorkspaceInfo
 from rls.model.directory import GROUP, KIND_OF_SCIM_RESOURCE, SERVICE_PRINCIPAL, USER, MemberRef, Principal
@@ -225,30 +226,40 @@ class AccountApi:
         _call(what, lambda: self.a.workspace_assignment.delete(workspace_id, int(principal_id)))
 
     # ---- workspace-level reads ---------------------------------------------------------------------------------------
-    def local_admins(self, ws: WorkspaceInfo) -> list[MemberRef]:
-        """Members of the workspace's ``admins`` group (reading it needs workspace admin)."""
+    def local_admins(self, ws: WorkspaceInfo) -> tuple[list[MemberRef], LocalAdmins]:
+        """Members of the workspace's ``admins`` group, and what the workspace-local groups in it hold
+        (:mod:`rls.collect.local_groups`): the account principals and groups directly in ``admins``, and the users
+        and service principals reached through its local groups, with the chain."""
         w = self.clients.workspace(ws.workspace_id, ws.deployment_name)
         what = f"GET admins group of workspace {ws.workspace_id}"
-        # Workspace-level SCIM lists carry members when asked (only the account-level ones stopped): one call, not
-        # two, on the elevation's critical path. An answer without them is read by id, so being wrong costs a call.
-        found = self._read(
-            what,
-            lambda: list(w.groups.list(filter='displayName eq "admins"', attributes="id,displayName,members")),
-        )
-        if not found:
+        # Workspace-level SCIM lists carry members when asked (only the account-level ones stopped) and are open to
+        # workspace members. One list of all the workspace's groups (paged), not filtered to `admins`: the local
+        # groups nested in it come with their members in the same answer, and none is read by id (admin-only).
+        found = self._read(what, lambda: list(w.groups.list(attributes="id,displayName,members,meta")))
+        admins = next((g for g in found if (g.display_name or "").lower() == ADMINS), None)
+        if admins is None:
             raise ApiAnswerError(f"workspace {ws.workspace_id} has no 'admins' group in its SCIM API")
-        if found[0].members is not None:
-            return _members(found[0].members, what)
-        gid = _need(found[0].id, what, "id")
-        group = self._read(what, lambda: w.groups.get(gid))
-        return _members(group.members or [], what)
+        if admins.members is not None:
+            members = _members(admins.members, what)
+        else:  # An answer without them is read by id, so being wrong costs a call.
+            gid = _need(admins.id, what, "id")
+            group = self._read(what, lambda: w.groups.get(gid))
+            members = _members(group.members or [], what)
+        groups = {g.id: listed(g) for g in found if g.id and g is not admins}
+        return split_admins(members, groups, ws.workspace_id)
 
     def catalogs(self, ws: WorkspaceInfo) -> list[CatalogInfo]:
         """Catalogs of the workspace's metastore the caller may see: all of them only for a metastore admin (the
-        listing is filtered by ownership and USE CATALOG; workspace admin does not widen it — CatalogsAPI.list)."""
+        listing is filtered by ownership and USE CATALOG; workspace admin does not widen it — CatalogsAPI.list).
+
+        Listed as the platform lists a whole metastore (SDK 0.162 ``CatalogsAPI.list`` docstring): by default it
+        hides catalogs "not bound to the workspace" (``include_unbound``, effective for who may update the
+        bindings: the owner or a metastore admin) and those the caller "can only access selective metadata for"
+        (``include_browse``). The listing goes through one workspace per metastore, so both are asked for: an
+        ISOLATED catalog bound elsewhere is then placed by its bindings (:mod:`rls.collect.catalogs`)."""
         w = self.clients.workspace(ws.workspace_id, ws.deployment_name)
         what = f"GET catalogs through workspace {ws.workspace_id}"
-        items = self._read(what, lambda: list(w.catalogs.list()))
+        items = self._read(what, lambda: list(w.catalogs.list(include_unbound=True, include_browse=True)))
         out = []
         for c in items:
             mode = c.isolation_mode.value if c.isolation_mode is not None else "OPEN"
