@@ -104,29 +104,38 @@ def test_an_isolated_catalog_shows_on_exactly_the_workspaces_it_is_bound_to(ware
 
 
 def _unresolvable_listing() -> str:
-    """The 3001 listing with a local group that names a group the workspace does not have, and one without members."""
+    """The 3001 listing with a local group that names a group the workspace does not have, and one with a member of
+    no known kind."""
     ids = PrincipalIds(SCENARIO)
     user = ids.id_of(PrincipalRef("user", "u1"))
-    ops, silent = local_group_id(3001, "wg1"), local_group_id(3001, "silent")
+    ops, silent = local_group_id(3001, "wg1"), local_group_id(3001, "wg4")
 
-    def group(gid: str, name: str, members: list[tuple[str, str]] | None) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": gid, "displayName": name, "meta": {"resourceType": "WorkspaceGroup"}}
-        if members is not None:
-            out["members"] = [{"value": v, "$ref": f"{kind}/{v}"} for kind, v in members]
-        return out
+    def group(gid: str, name: str, members: list[tuple[str, str]]) -> dict[str, Any]:
+        return {
+            "id": gid,
+            "displayName": name,
+            "meta": {"resourceType": "WorkspaceGroup"},
+            "members": [{"value": v, "$ref": f"{kind}/{v}"} for kind, v in members],
+        }
 
     resources = [
         group(workspace_group_id(3001, "admins"), "admins", [("Groups", ops), ("Groups", silent)]),
         group(ops, "legacy-ops", [("Users", str(user)), ("Groups", "999")]),
-        group(silent, "silent", None),
+        group(silent, "silent", [("Robots", "77")]),
     ]
     return json.dumps({"totalResults": 3, "startIndex": 1, "itemsPerPage": 3, "Resources": resources})
 
 
 def test_an_unresolvable_local_group_is_reported_and_never_fails_the_workspace(warehouse, tmp_path) -> None:
     doc = SCENARIO.to_json()
-    doc["faults"] = [{"workspace_id": 3001, "path_contains": "scim/v2/Groups", "method": "GET", "status": 200,
-                      "times": 1, "body": _unresolvable_listing()}]  # fmt: skip
+    # The listing's first page is replaced (every time it is asked for); the page after it is empty.
+    page = {"workspace_id": 3001, "method": "GET", "status": 200}
+    doc["faults"] = [
+        {**page, "path_contains": "scim/v2/Groups?attributes=id%2CdisplayName%2Cmembers%2Cmeta&startIndex=1&",
+         "body": _unresolvable_listing()},
+        {**page, "path_contains": "scim/v2/Groups?attributes=id%2CdisplayName%2Cmembers%2Cmeta&startIndex=4&",
+         "body": json.dumps({"totalResults": 3, "startIndex": 4, "itemsPerPage": 0})},
+    ]  # fmt: skip
     s = parse_scenario(doc)
     result = flow(warehouse, s, tmp_path, fresh_schema("local_bad"), publish=False)
     assert result.collect.exit_code == 0, result.collect.as_dict()
@@ -134,7 +143,7 @@ def test_an_unresolvable_local_group_is_reported_and_never_fails_the_workspace(w
     assert outcomes == dict.fromkeys((3001, 3002, 3003), "collected")
     notes = [n for n in result.collect.notes if n.startswith("workspace 3001: local group")]
     assert len(notes) == 2 and any("admins > legacy-ops" in n and "999" in n for n in notes)
-    assert any("admins > silent" in n and "without members" in n for n in notes)
+    assert any("admins > silent" in n and "malformed member" in n and "Robots/77" in n for n in notes)
     cfg = result.cfg
     # what could be resolved still counts: the user directly in legacy-ops
     assert 3001 in admins_by_user_name(warehouse, cfg)["mixed.case@corp.com"]

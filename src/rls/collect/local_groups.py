@@ -8,8 +8,8 @@ local group chain (:class:`rls.model.access.LocalWay`), a snapshot until the nex
 
 Everything comes from the one list call that reads ``admins`` (workspace SCIM lists carry members and are open to
 workspace members); no group is read by id (``GET /Groups/{id}`` is admin-only). A local group that cannot be read or
-resolved (no members in the answer, a malformed member, a member group that is not a local group of this workspace)
-is reported and skipped: it never fails the workspace.
+resolved (a malformed member, a member group that is not a local group of this workspace) is reported and skipped:
+it never fails the workspace.
 """
 
 from __future__ import annotations
@@ -48,10 +48,10 @@ def listed(group: Any) -> ListedGroup:
     """An SDK ``iam.Group`` of a workspace list, without raising: a malformed member makes that group a problem."""
     gid, name = str(group.id or ""), group.display_name or str(group.id or "?")
     local = getattr(group.meta, "resource_type", None) == WORKSPACE_GROUP
-    if group.members is None:
-        return ListedGroup(gid, name, local, None, "the list answered it without members")
+    # SDK 0.162 reads an absent "members" as an empty list (Group.from_dict): a local group listed without members
+    # reads as empty and adds nobody, the safe direction (fewer admins, never more).
     refs = []
-    for m in group.members:
+    for m in group.members or ():
         kind = KIND_OF_SCIM_RESOURCE.get((m.ref or "").split("/", 1)[0])
         if not m.value or kind is None:
             return ListedGroup(gid, name, local, None, f"malformed member (value {m.value!r}, $ref {m.ref!r})")
