@@ -6,11 +6,14 @@ in either cannot hide in both.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from rls_local.scenario import PrincipalRef, Scenario
 
 
-def _members_closure(s: Scenario, group_id: str) -> set[PrincipalRef]:
-    """Users and SPs inside a group at any depth (cycles end where they loop)."""
+def _closure(group_id: str, members_of: Callable[[str], Iterable[PrincipalRef]], nested: str) -> set[PrincipalRef]:
+    """Users and SPs inside a group at any depth, ``nested`` naming the member type that is a group to walk into
+    (cycles end where they loop)."""
     out: set[PrincipalRef] = set()
     stack, seen = [group_id], set()
     while stack:
@@ -18,30 +21,23 @@ def _members_closure(s: Scenario, group_id: str) -> set[PrincipalRef]:
         if gid in seen:
             continue
         seen.add(gid)
-        for m in s.group(gid).members:
-            if m.type == "group":
+        for m in members_of(gid):
+            if m.type == nested:
                 stack.append(m.id)
             else:
                 out.add(m)
     return out
+
+
+def _members_closure(s: Scenario, group_id: str) -> set[PrincipalRef]:
+    """An account group's users and SPs at any depth."""
+    return _closure(group_id, lambda g: s.group(g).members, "group")
 
 
 def _local_closure(s: Scenario, workspace_id: int, group_id: str) -> set[PrincipalRef]:
-    """Users and SPs inside a workspace-local group at any depth (its members: users, SPs, local groups of the same
-    workspace; cycles end where they loop)."""
-    out: set[PrincipalRef] = set()
-    stack, seen = [group_id], set()
-    while stack:
-        gid = stack.pop()
-        if gid in seen:
-            continue
-        seen.add(gid)
-        for m in s.local_group(workspace_id, gid).members:
-            if m.type == "workspace_group":
-                stack.append(m.id)
-            else:
-                out.add(m)
-    return out
+    """A workspace-local group's users and SPs at any depth (its members: users, SPs, local groups of the same
+    workspace)."""
+    return _closure(group_id, lambda g: s.local_group(workspace_id, g).members, "workspace_group")
 
 
 def _local_admin_refs(s: Scenario, workspace_id: int) -> set[PrincipalRef]:
