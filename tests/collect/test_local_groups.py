@@ -144,6 +144,8 @@ def test_an_unresolvable_local_group_is_reported_and_never_fails_the_workspace(w
     notes = [n for n in result.collect.notes if n.startswith("workspace 3001: local group")]
     assert len(notes) == 2 and any("admins > legacy-ops" in n and "999" in n for n in notes)
     assert any("admins > silent" in n and "malformed member" in n and "Robots/77" in n for n in notes)
+    (run,) = [w for w in result.collect.workspaces if w.workspace_id == 3001]
+    assert run.error == "; ".join(notes)  # the workspace's note in the run table and the printed report
     cfg = result.cfg
     # what could be resolved still counts: the user directly in legacy-ops
     assert 3001 in admins_by_user_name(warehouse, cfg)["mixed.case@corp.com"]

@@ -102,7 +102,9 @@ def build_snapshot(
             perms.append(_perms(w, run_id, now, problems))
             notes += problems
             admins = sum(1 for r in ways if r.permission == ADMIN_PERMISSION)
-            runs.append(_run(w, "collected", admins, len(ways) - admins, len(w.catalogs), calls[wid]))
+            run = _run(w, "collected", admins, len(ways) - admins, len(w.catalogs), calls[wid])
+            # collected all the same: the local groups it could not resolve are the workspace's note
+            runs.append(dataclasses.replace(run, error="; ".join(problems)) if problems else run)
     running_ids = {w.info.workspace_id for w in running}
     for info in workspaces:
         if info.workspace_id not in running_ids:
