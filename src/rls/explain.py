@@ -4,7 +4,10 @@ The views keep a workspace's rows when the access map has an ADMIN row whose ``u
 (``current_user()``), or a GROUP row whose account group the reader belongs to (``is_account_group_member``, live).
 Both paths are explained here from the reporting tables expanded from that map: the rows' ``via`` chains and
 ``group_members_flat``, which holds the memberships as of the last collection. A workspace where the identity only
-has USER access is listed as not visible, with the USER chain, so "why can't I see X" has an answer too.
+has USER access is listed as not visible, with the USER chain, so "why can't I see X" has an answer too. A member of
+workspace-local groups in a workspace's ``admins`` group is a row of its own, its ``via`` naming the local group chain
+(a snapshot of the last collection); local groups that collection could not resolve are listed, since whom they make
+admin is missing from every answer.
 
 Per region: a regional system table holds only the rows of its metastore's region, so a visible workspace's rows in
 those views are only in the views published in its own region; global tables show every visible workspace in every
