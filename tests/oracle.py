@@ -6,11 +6,14 @@ in either cannot hide in both.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from rls_local.scenario import PrincipalRef, Scenario
 
 
-def _members_closure(s: Scenario, group_id: str) -> set[PrincipalRef]:
-    """Users and SPs inside a group at any depth (cycles end where they loop)."""
+def _closure(group_id: str, members_of: Callable[[str], Iterable[PrincipalRef]], nested: str) -> set[PrincipalRef]:
+    """Users and SPs inside a group at any depth, ``nested`` naming the member type that is a group to walk into
+    (cycles end where they loop)."""
     out: set[PrincipalRef] = set()
     stack, seen = [group_id], set()
     while stack:
@@ -18,11 +21,35 @@ def _members_closure(s: Scenario, group_id: str) -> set[PrincipalRef]:
         if gid in seen:
             continue
         seen.add(gid)
-        for m in s.group(gid).members:
-            if m.type == "group":
+        for m in members_of(gid):
+            if m.type == nested:
                 stack.append(m.id)
             else:
                 out.add(m)
+    return out
+
+
+def _members_closure(s: Scenario, group_id: str) -> set[PrincipalRef]:
+    """An account group's users and SPs at any depth."""
+    return _closure(group_id, lambda g: s.group(g).members, "group")
+
+
+def _local_closure(s: Scenario, workspace_id: int, group_id: str) -> set[PrincipalRef]:
+    """A workspace-local group's users and SPs at any depth (its members: users, SPs, local groups of the same
+    workspace)."""
+    return _closure(group_id, lambda g: s.local_group(workspace_id, g).members, "workspace_group")
+
+
+def _local_admin_refs(s: Scenario, workspace_id: int) -> set[PrincipalRef]:
+    """Users and SPs in the workspace's `admins` group at any depth, through account and local groups."""
+    out: set[PrincipalRef] = set()
+    for ref in s.workspace_local_admins.get(workspace_id, []):
+        if ref.type == "group":
+            out |= _members_closure(s, ref.id)
+        elif ref.type == "workspace_group":
+            out |= _local_closure(s, workspace_id, ref.id)
+        else:
+            out.add(ref)
     return out
 
 
@@ -41,14 +68,13 @@ def _expand(s: Scenario, ref: PrincipalRef) -> set[str]:
 
 def collectable(s: Scenario) -> set[int]:
     """RUNNING workspaces the collector can read: identity-federated ones, and the others where it is onboarded (its
-    own reference, or an account group containing it, is in the workspace's local admins)."""
+    own reference, or an account or local group containing it, is in the workspace's local admins)."""
     me = s.collector
     out = set()
     for w in s.workspaces:
         if w.workspace_status != "RUNNING":
             continue
-        local = s.workspace_local_admins.get(w.workspace_id, [])
-        onboarded = me in local or any(r.type == "group" and me in _members_closure(s, r.id) for r in local)
+        onboarded = me in _local_admin_refs(s, w.workspace_id)
         if w.identity_federated or onboarded:
             out.add(w.workspace_id)
     return out
@@ -58,7 +84,8 @@ def access(s: Scenario, permission: str, *, collected: set[int] | None = None) -
     """identity (lower-case) -> workspaces where its assignment level is ``permission`` (ADMIN or USER).
 
     An assignment listing both ADMIN and USER is an ADMIN assignment (ADMIN takes precedence, as in the API).
-    Members of a workspace's local admins group are its admins, on every workspace, federated or not.
+    Members of a workspace's local admins group are its admins, on every workspace, federated or not, including the
+    members at any depth of the workspace-local groups in it (v3).
 
     ``collected``: the workspaces whose rows exist (default: :func:`collectable`).
     """
@@ -71,11 +98,10 @@ def access(s: Scenario, permission: str, *, collected: set[int] | None = None) -
             for ident in _expand(s, a.principal):
                 out[ident].add(a.workspace_id)
     if permission == "ADMIN":
-        for wid, refs in s.workspace_local_admins.items():
+        for wid in s.workspace_local_admins:
             if wid in collected:
-                for ref in refs:
-                    for ident in _expand(s, ref):
-                        out[ident].add(wid)
+                for ident in {i for r in _local_admin_refs(s, wid) if (i := _active_identity(s, r))}:
+                    out[ident].add(wid)
     return out
 
 

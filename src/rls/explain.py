@@ -4,7 +4,10 @@ The views keep a workspace's rows when the access map has an ADMIN row whose ``u
 (``current_user()``), or a GROUP row whose account group the reader belongs to (``is_account_group_member``, live).
 Both paths are explained here from the reporting tables expanded from that map: the rows' ``via`` chains and
 ``group_members_flat``, which holds the memberships as of the last collection. A workspace where the identity only
-has USER access is listed as not visible, with the USER chain, so "why can't I see X" has an answer too.
+has USER access is listed as not visible, with the USER chain, so "why can't I see X" has an answer too. A member of
+workspace-local groups in a workspace's ``admins`` group is a row of its own, its ``via`` naming the local group chain
+(a snapshot of the last collection); local groups that collection could not resolve are listed, since whom they make
+admin is missing from every answer.
 
 Per region: a regional system table holds only the rows of its metastore's region, so a visible workspace's rows in
 those views are only in the views published in its own region; global tables show every visible workspace in every
@@ -44,7 +47,8 @@ class Reason:
     def text(self, identity: str, workspace: str) -> str:
         steps = [identity, *self.chain]
         if self.source == tables.LOCAL_ADMINS:
-            steps.append(f"local admins group of {workspace} (not identity-federated)")
+            # directly, through account groups, or through workspace-local groups (a snapshot of the last run)
+            steps.append(f"local admins group of {workspace}")
         else:
             steps.append(f"{self.level} on {workspace}")
         how = {tables.DIRECT: "direct assignment", tables.VIA_GROUP: "group chain", tables.LOCAL_ADMINS: "local admins"}
@@ -85,6 +89,7 @@ class Explanation:
     regional_tables: list[str] = field(default_factory=lambda: regional_tables())
     global_tables: list[str] = field(default_factory=lambda: global_tables())
     collected_regions: list[str] = field(default_factory=list)  # regions of the collected workspaces
+    unresolved: list[str] = field(default_factory=list)  # local groups in `admins` the last collection could not read
 
     def own_rows_in(self, w: WorkspaceExplanation) -> list[str]:
         """Views showing this identity its *own* rows of ``w`` although it does not administer ``w``."""
@@ -140,6 +145,7 @@ class Explanation:
             "regional_tables": self.regional_tables,
             "global_tables": self.global_tables,
             "regions": self.by_region(),
+            "unresolved_local_groups": self.unresolved,
             "exit_code": self.exit_code,
         }
 
@@ -172,6 +178,9 @@ class Explanation:
             out.append(f"  global tables ({', '.join(self.global_tables)}): every visible workspace, in every region")
         if self.inactive_in:
             out.append(f"  inactive member of {', '.join(self.inactive_in)}: inactive identities have no access")
+        if self.unresolved:
+            out.append("  local groups the last collection could not resolve (whom they make admin is not counted):")
+            out += [f"    {p}" for p in self.unresolved]
         return out
 
 
@@ -210,7 +219,7 @@ def explain(backend: SqlBackend, cfg: RlsConfig, identity: str) -> Explanation:
                 for lvl, t in levels
             )
         )
-    region_of = _regions(backend, name(tables.PERMS))
+    region_of, unresolved = _regions(backend, name(tables.PERMS))
     collected = len(region_of)
 
     found: dict[int, WorkspaceExplanation] = {}
@@ -244,15 +253,18 @@ def explain(backend: SqlBackend, cfg: RlsConfig, identity: str) -> Explanation:
         inactive,
         self_tables,
         collected_regions=regions,
+        unresolved=unresolved,
     )
 
 
-def _regions(backend: SqlBackend, perms: str) -> dict[int, str | None]:
-    """Region of every collected workspace; a snapshot written before the column existed has none."""
+def _regions(backend: SqlBackend, perms: str) -> tuple[dict[int, str | None], list[str]]:
+    """Region of every collected workspace, and the local groups that could not be resolved there; a snapshot written
+    before those columns existed has neither."""
     columns = {r["col_name"] for r in backend.fetch(f"DESCRIBE TABLE {perms}")}
     region = "region" if "region" in columns else "CAST(NULL AS STRING) AS region"
-    rows = backend.fetch(f"SELECT workspace_id, {region} FROM {perms}")
-    return {int(r["workspace_id"]): r["region"] for r in rows}
+    problems = "local_group_problems" if "local_group_problems" in columns else "CAST(NULL AS ARRAY<STRING>)"
+    rows = backend.fetch(f"SELECT workspace_id, {region}, {problems} AS problems FROM {perms} ORDER BY workspace_id")
+    return {int(r["workspace_id"]): r["region"] for r in rows}, [p for r in rows for p in r["problems"] or ()]
 
 
 def regional_tables() -> list[str]:

@@ -90,6 +90,8 @@ def collect_summary(console: Console, r: CollectReport) -> None:
         console.print(labelled("note", "yellow", line))
     for line in r.errors + r.unrestored:
         console.print(labelled("error", "red", line))
+    for line in r.notes:  # what could not be read but fails nothing (catalogs, local groups)
+        console.print(labelled("note", "yellow", line))
     console.print(plain(f"{r.admin_rows} admin assignments, {r.api_calls} API calls {dict(r.api_calls_by_family)}"))
 
 

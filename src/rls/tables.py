@@ -57,11 +57,15 @@ class AccessRow(NamedTuple):
 class AccessMapRow(NamedTuple):
     """``workspace_access_map``: one row per **way in** to a workspace — a direct user / service-principal
     assignment, an assigned account group, a member of the workspace's local ``admins`` group (account groups in it
-    as groups) — never one row per flattened group member. This is what the views read: a user/SP row matches
-    ``current_user()``; a group row matches ``is_account_group_member(group_name)``, which the platform answers from
-    live membership, so removing someone from an admin group takes effect at once, without a collection.
+    as groups) — never one row per flattened account-group member. This is what the views read: a user/SP row
+    matches ``current_user()``; a group row matches ``is_account_group_member(group_name)``, which the platform answers
+    from live membership, so removing someone from an admin group takes effect at once, without a collection.
 
-    Its size grows with the number of assignments, not with the members of its groups.
+    The one exception: workspace-local groups in the ``admins`` group, which ``is_account_group_member()`` cannot see.
+    Their users and service principals, at any depth, are rows of their own (``source`` local-admins, the local group
+    chain in ``via``): a snapshot until the next collection.
+
+    Its size grows with the number of assignments, not with the members of its account groups.
     """
 
     workspace_id: int
@@ -75,6 +79,7 @@ class AccessMapRow(NamedTuple):
     source: str  # direct | local-admins
     run_id: str
     collected_at: dt.datetime
+    via: str | None = None  # workspace-local groups from the one in `admins` down (members of local groups only)
 
 
 class PrincipalRow(NamedTuple):
@@ -121,6 +126,8 @@ class WorkspacePerms:
     catalogs: list[CatalogEntry]
     run_id: str
     collected_at: dt.datetime
+    local_group_problems: list[str] | None = None
+    """Workspace-local groups in its ``admins`` group that could not be read or resolved: their members are missing."""
 
 
 class GroupMember(NamedTuple):

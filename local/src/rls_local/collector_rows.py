@@ -11,10 +11,11 @@ import datetime as dt
 from collections.abc import Iterable
 
 from rls import tables
+from rls.collect.local_groups import ListedGroup, split_admins
 from rls.collect.rows import group_edges
 from rls.model.access import Grant, WorkspaceInfo, ways_in
-from rls.model.directory import Directory, MemberRef, Principal
-from rls_local.scenario import Scenario
+from rls.model.directory import GROUP, Directory, MemberRef, Principal
+from rls_local.scenario import WORKSPACE_GROUP, PrincipalRef, Scenario
 
 
 def directory_of(s: Scenario) -> Directory:
@@ -46,9 +47,29 @@ def collector_rows(
         # Principals assigned ADMIN through the account are left out of the admins group by the collector (recorded
         # as direct), so only the workspace's own additions are passed here.
         assigned = {g.principal for g in grants if "ADMIN" in g.permissions}
-        local = [MemberRef(r.type, r.id) for r in s.workspace_local_admins.get(w.workspace_id, [])]
+        local = [_ref(r) for r in s.workspace_local_admins.get(w.workspace_id, [])]
+        direct, through_local = split_admins(local, _local_groups(s, w.workspace_id), w.workspace_id)
         info = WorkspaceInfo(w.workspace_id, w.workspace_name, w.deployment_name, "RUNNING", "https://x")
         ways += ways_in(
-            info, grants, [m for m in local if m not in assigned], d, run_id=run_id, collected_at=collected_at
+            info,
+            grants,
+            [m for m in direct if m not in assigned],
+            d,
+            run_id=run_id,
+            collected_at=collected_at,
+            local_ways=through_local.ways,
         )
     return group_edges(d, run_id), ways
+
+
+def _ref(r: PrincipalRef) -> MemberRef:
+    # A local group is a `Groups/<id>` member in the API, told apart by the listing: here by a prefix on its id.
+    return MemberRef(GROUP, f"local:{r.id}") if r.type == WORKSPACE_GROUP else MemberRef(r.type, r.id)
+
+
+def _local_groups(s: Scenario, workspace_id: int) -> dict[str, ListedGroup]:
+    """The workspace's local groups as its SCIM list gives them (:func:`rls.collect.local_groups.split_admins`)."""
+    return {
+        f"local:{g.id}": ListedGroup(f"local:{g.id}", g.display_name, True, tuple(_ref(m) for m in g.members))
+        for g in s.workspace_local_groups.get(workspace_id, ())
+    }

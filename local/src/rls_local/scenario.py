@@ -1,6 +1,7 @@
 """The account-scenario file: one JSON document that describes a whole Databricks account.
 
-Format: ``shared/spec/scenario.md`` (version 2: ``metastores``, ``assignment_propagation_s``). The emulator serves
+Format: ``shared/spec/scenario.md`` (version 2: ``metastores``, ``assignment_propagation_s``; version 3:
+``workspace_local_groups``, :mod:`.scenario_local_groups`). The emulator serves
 it, the demo builds synthetic system tables for its workspaces and the tests derive their oracle from it. Loading
 validates every key and raises :class:`ScenarioError` with a one-line message naming the key and the problem.
 The model lives in :mod:`.scenario_model`, the v2 metastore keys in :mod:`.scenario_metastores`, the keys saying how
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from rls_local import scenario_access
+from rls_local.scenario_local_groups import check_local_groups, local_ref, misplaced, parse_local_groups
 from rls_local.scenario_metastores import check_metastore_refs, parse_metastores
 from rls_local.scenario_model import (
     CLOUDS,
@@ -41,10 +43,12 @@ from rls_local.scenario_model import (
     ISOLATION_MODES,
     PERMISSIONS,
     PRINCIPAL_TYPES,
+    WORKSPACE_GROUP,
     Assignment,
     Catalog,
     Fault,
     Group,
+    LocalGroup,
     Metastore,
     PrincipalRef,
     Scenario,
@@ -60,10 +64,12 @@ __all__ = [
     "ISOLATION_MODES",
     "PERMISSIONS",
     "PRINCIPAL_TYPES",
+    "WORKSPACE_GROUP",
     "Assignment",
     "Catalog",
     "Fault",
     "Group",
+    "LocalGroup",
     "Metastore",
     "PrincipalRef",
     "Scenario",
@@ -115,7 +121,7 @@ def _parse(doc: Any) -> Scenario:
     groups = [_group(g) for g in r.list("groups", default=[])]
     assignments = [_assignment(a) for a in r.list("assignments", default=[])]
     local_admins = {
-        _ws_key(k, "workspace_local_admins"): [_ref(m) for m in v.list_items()]
+        _ws_key(k, "workspace_local_admins"): [local_ref(m) for m in v.list_items()]
         for k, v in r.mapping("workspace_local_admins").items()
     }
     collector = _ref(r.child("collector"))
@@ -124,6 +130,7 @@ def _parse(doc: Any) -> Scenario:
     metastores = parse_metastores(r, workspaces, cloud, _ref)
     propagation = r.number("assignment_propagation_s", default=0.0)
     answer = scenario_access.non_member_answer(r)
+    local_groups = parse_local_groups(r, _ws_key)
 
     s = Scenario(
         account_id,
@@ -139,6 +146,7 @@ def _parse(doc: Any) -> Scenario:
         faults=faults,
         assignment_propagation_s=propagation,
         non_member_answer=answer,
+        workspace_local_groups=local_groups,
     )
     _check_references(s)
     return s
@@ -195,11 +203,7 @@ def _check_references(s: Scenario) -> None:
                 f"on workspace {a.workspace_id} (one entry per principal, list all its permissions there)"
             )
         seen.add((a.workspace_id, a.principal))
-    for wid, members in s.workspace_local_admins.items():
-        if wid not in ws_ids:
-            raise ScenarioError(f"key 'workspace_local_admins.{wid}': unknown workspace {wid}")
-        for mi, m in enumerate(members):
-            check(m, f"workspace_local_admins.{wid}[{mi}]")
+    check_local_groups(s, check)
     check_metastore_refs(s.metastores, check)
     if s.collector.type == "group":
         raise ScenarioError("key 'collector': must be a user or a service_principal, not a group")
@@ -265,6 +269,8 @@ def _group(r: Reader) -> Group:
 def _ref(r: Reader) -> PrincipalRef:
     r.require_type(dict)
     t = r.str("type")
+    if t == WORKSPACE_GROUP:
+        raise misplaced(r)
     if t not in PRINCIPAL_TYPES:
         raise ScenarioError(f"key '{r.path('type')}': must be one of {', '.join(PRINCIPAL_TYPES)}, got {t!r}")
     return PrincipalRef(t, r.str("id"))

@@ -51,6 +51,7 @@ def _catalog(r: Reader, ref: RefParser) -> Catalog:
         isolation_mode=mode,
         bindings=tuple(b.value_int() for b in r.list("bindings", default=[])),
         use_catalog=tuple(ref(u) for u in r.list("use_catalog", default=[])),
+        browse=tuple(ref(u) for u in r.list("browse", default=[])),
     )
 
 
@@ -123,10 +124,12 @@ def _implicit_metastores(legacy: dict[str, Reader], workspaces: list[Workspace],
 
 
 def check_metastore_refs(metastores: list[Metastore], check: Callable[[PrincipalRef, str], None]) -> None:
-    """Every principal a metastore names (admin, use_catalog) must exist."""
+    """Every principal a metastore names (admin, use_catalog, browse) must exist."""
     for mi, m in enumerate(metastores):
         if m.admin is not None:
             check(m.admin, f"metastores[{mi}].admin")
         for ci, c in enumerate(m.catalogs):
             for ui, u in enumerate(c.use_catalog):
                 check(u, f"metastores[{mi}].catalogs[{ci}].use_catalog[{ui}]")
+            for bi, b in enumerate(c.browse):
+                check(b, f"metastores[{mi}].catalogs[{ci}].browse[{bi}]")

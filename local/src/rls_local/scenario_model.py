@@ -9,6 +9,8 @@ from rls.model.access import ADMIN_PERMISSION, USER_PERMISSION
 from rls.model.directory import GROUP, SERVICE_PRINCIPAL, USER
 
 PRINCIPAL_TYPES = (USER, GROUP, SERVICE_PRINCIPAL)  # a scenario names principals with the model's kinds
+WORKSPACE_GROUP = "workspace_group"
+"""v3: a reference to a workspace-local group, valid only inside its own workspace's local groups and local admins."""
 PERMISSIONS = (USER_PERMISSION, ADMIN_PERMISSION)
 CLOUDS = ("aws", "azure", "gcp")
 ISOLATION_MODES = ("OPEN", "ISOLATED")
@@ -60,6 +62,19 @@ class Group:
 
 
 @dataclass(frozen=True)
+class LocalGroup:
+    """A workspace-local group (v3): exists in one workspace only; its id is no account id. Members are users,
+    service principals and other local groups of the same workspace (``workspace_group`` refs)."""
+
+    id: str
+    display_name: str
+    members: tuple[PrincipalRef, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "display_name": self.display_name, "members": [m.to_json() for m in self.members]}
+
+
+@dataclass(frozen=True)
 class Assignment:
     workspace_id: int
     principal: PrincipalRef
@@ -82,6 +97,8 @@ class Catalog:
     """Workspaces an ISOLATED catalog is bound to."""
     use_catalog: tuple[PrincipalRef, ...] = ()
     """Principals (or groups) granted USE CATALOG, besides the owner."""
+    browse: tuple[PrincipalRef, ...] = ()
+    """Principals (or groups) granted BROWSE only: they see its metadata, listed only with ``include_browse``."""
 
     def visible_on(self, workspace_id: int) -> bool:
         """Whether the catalog is usable from a workspace of its metastore: OPEN, or ISOLATED and bound there."""
@@ -93,6 +110,8 @@ class Catalog:
             out["bindings"] = list(self.bindings)
         if self.use_catalog:
             out["use_catalog"] = [r.to_json() for r in self.use_catalog]
+        if self.browse:
+            out["browse"] = [r.to_json() for r in self.browse]
         return out
 
 
@@ -153,6 +172,8 @@ class Scenario:
     """Seconds before a new or raised account assignment takes effect in the workspace (v2 key, default 0)."""
     non_member_answer: str = "403"
     """How a workspace answers a non-member (v3 key): "403" | "401" | "token_error"."""
+    workspace_local_groups: dict[int, list[LocalGroup]] = field(default_factory=dict)
+    """v3: each workspace's local groups; members of those in ``workspace_local_admins`` are its admins."""
 
     # ---- lookups -------------------------------------------------------------------------------------------------
     def user(self, uid: str) -> User:
@@ -163,6 +184,9 @@ class Scenario:
 
     def group(self, gid: str) -> Group:
         return {g.id: g for g in self.groups}[gid]
+
+    def local_group(self, workspace_id: int, gid: str) -> LocalGroup:
+        return {g.id: g for g in self.workspace_local_groups.get(workspace_id, ())}[gid]
 
     def workspace(self, wid: int) -> Workspace:
         return {w.workspace_id: w for w in self.workspaces}[wid]
@@ -202,7 +226,7 @@ class Scenario:
         return ident
 
     def to_json(self) -> dict[str, Any]:
-        """The scenario as a v2 document (a v1 file comes back with its implicit metastores written out)."""
+        """The scenario as a v3 document (a v1 file comes back with its implicit metastores written out)."""
         return {
             "account_id": self.account_id,
             "cloud": self.cloud,
@@ -234,6 +258,9 @@ class Scenario:
             "collector": self.collector.to_json(),
             "assignment_propagation_s": self.assignment_propagation_s,
             "non_member_answer": self.non_member_answer,
+            "workspace_local_groups": {
+                str(k): [g.to_json() for g in v] for k, v in self.workspace_local_groups.items()
+            },
             "faults": [{k: v for k, v in vars(f).items() if v is not None} for f in self.faults],
         }
 

@@ -25,6 +25,7 @@ from rls.collect.answers import (
     scim_resources,
 )
 from rls.collect.clients import Clients
+from rls.collect.local_groups import LocalAdmins, listed, split_admins
 from rls.model.access import ADMIN_PERMISSION, USER_PERMISSION, Grant, WorkspaceInfo
 from rls.model.directory import GROUP, SERVICE_PRINCIPAL, USER, MemberRef, Principal
 from rls.parallel import describe
@@ -163,8 +164,9 @@ class AccountApi:
         call(what, lambda: self.a.workspace_assignment.delete(workspace_id, int(principal_id)))
 
     # ---- workspace-level reads ---------------------------------------------------------------------------------------
-    def local_admins(self, ws: WorkspaceInfo) -> list[MemberRef]:
-        """Members of the workspace's ``admins`` group, read as a workspace member where the platform allows it.
+    def local_admins(self, ws: WorkspaceInfo) -> tuple[list[MemberRef], LocalAdmins]:
+        """Members of the workspace's ``admins`` group, read as a workspace member where the platform allows it, and
+        what the workspace-local groups in it hold (:mod:`rls.collect.local_groups`).
 
         The SCIM ``List`` of groups carries members and is open to workspace members; ``GET /Groups/{id}`` needs
         workspace admin (terraform-provider-databricks PR #4995, facts file "Corrections, round 2"). The by-id read
@@ -183,23 +185,37 @@ class AccountApi:
             raw = found[0]["members"]
             if not isinstance(raw, list) or not all(isinstance(m, dict) for m in raw):
                 raise ApiAnswerError(f"malformed answer to {what}: members is not a list of objects")
-            return scim_members([ComplexValue.from_dict(m) for m in raw], what)
-        gid = str(need(found[0].get("id"), what, "id"))
-        try:
-            group = self._read(what, lambda: w.groups.get(gid))
-        except PermissionDenied as e:
-            raise MembersHidden(
-                f"workspace {ws.workspace_id} lists its groups without their members to a non-admin, and reading "
-                f"the admins group by id needs workspace admin ({describe(e).split('. Config:')[0]})"
-            ) from None
-        return scim_members(group.members or [], what)
+            members = scim_members([ComplexValue.from_dict(m) for m in raw], what)
+        else:
+            gid = str(need(found[0].get("id"), what, "id"))
+            try:
+                group = self._read(what, lambda: w.groups.get(gid))
+            except PermissionDenied as e:
+                raise MembersHidden(
+                    f"workspace {ws.workspace_id} lists its groups without their members to a non-admin, and reading "
+                    f"the admins group by id needs workspace admin ({describe(e).split('. Config:')[0]})"
+                ) from None
+            members = scim_members(group.members or [], what)
+        if not any(m.kind == GROUP for m in members):
+            return members, LocalAdmins()
+        # A group in `admins` may be a workspace-local one: the workspace's whole group list (paged, members
+        # included, open to members) holds them with their members; none is read by id (admin-only).
+        every = self._read(what, lambda: list(w.groups.list(attributes="id,displayName,members,meta")))
+        groups = {g.id: listed(g) for g in every if g.id and (g.display_name or "").lower() != "admins"}
+        return split_admins(members, groups, ws.workspace_id)
 
     def catalogs(self, ws: WorkspaceInfo) -> list[CatalogInfo]:
         """Catalogs of the workspace's metastore the caller may see: all of them only for a metastore admin (the
-        listing is filtered by ownership and USE CATALOG; workspace admin does not widen it — CatalogsAPI.list)."""
+        listing is filtered by ownership and USE CATALOG; workspace admin does not widen it — CatalogsAPI.list).
+
+        Listed as the platform lists a whole metastore (SDK 0.162 ``CatalogsAPI.list`` docstring): by default it
+        hides catalogs "not bound to the workspace" (``include_unbound``, effective for who may update the
+        bindings: the owner or a metastore admin) and those the caller "can only access selective metadata for"
+        (``include_browse``). The listing goes through one workspace per metastore, so both are asked for: an
+        ISOLATED catalog bound elsewhere is then placed by its bindings (:mod:`rls.collect.catalogs`)."""
         w = self.clients.workspace(ws.workspace_id, ws.deployment_name)
         what = f"GET catalogs through workspace {ws.workspace_id}"
-        items = self._read(what, lambda: list(w.catalogs.list()))
+        items = self._read(what, lambda: list(w.catalogs.list(include_unbound=True, include_browse=True)))
         out = []
         for c in items:
             mode = c.isolation_mode.value if c.isolation_mode is not None else "OPEN"

@@ -241,6 +241,7 @@ class Collector:
         calls = self.api.clients.limiter.stats.by_workspace
         snapshot = build_snapshot(self.run_id, self.directory, calls, workspaces, running, self.failed_groups)
         self.report.workspaces = snapshot.runs
+        self.report.notes.extend(snapshot.notes)  # local groups not resolved: reported, never fatal
         if self.dry_run:
             self.report.admin_rows = snapshot.admin_ways
             return

@@ -10,8 +10,8 @@ workspace (``workspace_access_map``). From them Spark computes
   level-by-level SQL join it replaces re-read every pair found so far at each level (on the benchmark's 5,000
   groups nested in cycles, 36 levels deep: 20 levels done after 15 minutes locally, against about 3 minutes for the
   whole expansion now; BENCHMARKS.md).
-- ``…_admins`` / ``…_users``: each way in (from the new access map's staging copy), plus, for an assigned group,
-  its active users and service principals;
+- ``…_admins`` / ``…_users``: each way in (from the new access map's staging copy; a member of a workspace-local
+  group keeps that group chain in ``via``), plus, for an assigned group, its active users and service principals;
 - ``all_workspace_and_catalog_perms``: one nested row per workspace, from those two and the workspace's own row.
 
 The flat tables are computed into staging tables first, and the reporting tables are overwritten only when all of
@@ -139,7 +139,7 @@ def access_sql(names: Names, permission: str) -> str:
     return (
         "SELECT DISTINCT * FROM (\n"
         f"  SELECT {cols}, m.user_name, m.group_name, m.principal_type, m.source,\n"
-        "    CAST(NULL AS STRING) AS via, m.run_id, m.collected_at\n"
+        "    m.via, m.run_id, m.collected_at\n"
         f"  FROM {names.access_map_stage} AS m WHERE m.permission = {level}\n"
         "  UNION ALL\n"
         f"  SELECT {cols}, f.member_name AS user_name, m.group_name, f.member_type AS principal_type,\n"
@@ -166,7 +166,7 @@ def perms_sql(names: Names) -> str:
         "SELECT b.workspace_id, b.workspace_name, b.deployment_name, b.workspace_url, b.workspace_status, b.cloud,\n"
         "  b.region, b.identity_federated,\n"
         "  coalesce(a.entries, b.admins) AS admins, coalesce(u.entries, b.users) AS users,\n"
-        "  b.catalogs, b.run_id, b.collected_at\n"
+        "  b.catalogs, b.run_id, b.collected_at, b.local_group_problems\n"
         f"FROM {names.perms_base} AS b\n"
         f"LEFT JOIN {lists(tables.ADMINS)} AS a\n"
         "  ON a.workspace_id = b.workspace_id\n"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rls import tables
-from rls.model.access import ADMIN_PERMISSION, USER_PERMISSION, ways_in
+from rls.model.access import ADMIN_PERMISSION, USER_PERMISSION, LocalWay, ways_in
 from rls.model.directory import (
     GROUP,
     PRINCIPAL_TYPE,
@@ -37,6 +37,7 @@ class Snapshot:
     edges: list[tables.GroupEdge]
     runs: list[tables.WorkspaceRun]
     principals: list[tables.PrincipalRow] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)  # local groups that could not be resolved
 
     @property
     def admin_ways(self) -> int:
@@ -69,6 +70,7 @@ def build_snapshot(
     access_map: list[tables.AccessMapRow] = []
     perms: list[tables.WorkspacePerms] = []
     runs: list[tables.WorkspaceRun] = []
+    notes: list[str] = []
     for w in running:
         if not w.error:
             roots = {g.principal.id for g in w.grants if g.principal.kind == GROUP}
@@ -81,9 +83,11 @@ def build_snapshot(
                 )
         ways = None
         if not w.error:
+            local, problems = _known(w.local_groups.ways, d, w.info.workspace_id)
+            problems = w.local_groups.problems + problems
             try:
                 # the collector's temporary admin right was filtered out when it was read
-                ways = ways_in(w.info, w.grants, w.local_admins, d, run_id=run_id, collected_at=now)
+                ways = ways_in(w.info, w.grants, w.local_admins, d, run_id=run_id, collected_at=now, local_ways=local)
             except UnknownPrincipalError as e:
                 w.error = str(e)
         wid = w.info.workspace_id
@@ -97,9 +101,12 @@ def build_snapshot(
             runs.append(_run(w, "failed", 0, 0, 0, calls[wid]))
         else:
             access_map += ways
-            perms.append(_perms(w, run_id, now))
+            perms.append(_perms(w, run_id, now, problems))
+            notes += problems
             admins = sum(1 for r in ways if r.permission == ADMIN_PERMISSION)
-            runs.append(_run(w, "collected", admins, len(ways) - admins, len(w.catalogs), calls[wid]))
+            run = _run(w, "collected", admins, len(ways) - admins, len(w.catalogs), calls[wid])
+            # collected all the same: the local groups it could not resolve are the workspace's note
+            runs.append(dataclasses.replace(run, error="; ".join(problems)) if problems else run)
     running_ids = {w.info.workspace_id for w in running}
     for info in workspaces:
         if info.workspace_id not in running_ids:
@@ -117,7 +124,7 @@ def build_snapshot(
                     0,
                 )
             )
-    return Snapshot(access_map, perms, group_edges(d, run_id), runs, principal_rows(d))
+    return Snapshot(access_map, perms, group_edges(d, run_id), runs, principal_rows(d), notes)
 
 
 def group_edges(d: Directory, run_id: str) -> list[tables.GroupEdge]:
@@ -166,7 +173,22 @@ def _run(w: WorkspaceState, outcome: str, admins: int, users: int, catalogs: int
     )
 
 
-def _perms(w: WorkspaceState, run_id: str, now: dt.datetime) -> tables.WorkspacePerms:
+def _known(ways: list[LocalWay], d: Directory, workspace_id: int) -> tuple[list[LocalWay], list[str]]:
+    """Members reached through local groups that the account's listing has; the others are reported, not fatal."""
+    known, problems = [], []
+    for way in ways:
+        try:
+            d.get(way.member.kind, way.member.id, "")
+            known.append(way)
+        except UnknownPrincipalError:
+            problems.append(
+                f"workspace {workspace_id}: local group admins > {way.via} lists {way.member.kind.replace('_', ' ')} "
+                f"{way.member.id}, which the account SCIM listing does not have; not counted"
+            )
+    return known, problems
+
+
+def _perms(w: WorkspaceState, run_id: str, now: dt.datetime, problems: list[str]) -> tables.WorkspacePerms:
     i = w.info
     return tables.WorkspacePerms(
         i.workspace_id,
@@ -182,4 +204,5 @@ def _perms(w: WorkspaceState, run_id: str, now: dt.datetime) -> tables.Workspace
         [tables.CatalogEntry(n, o) for n, o in w.catalogs],
         run_id,
         now,
+        problems,
     )

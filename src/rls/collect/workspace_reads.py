@@ -28,6 +28,7 @@ from databricks.sdk.errors import PermissionDenied
 
 from rls.collect.account_api import AccountApi, MembersHidden
 from rls.collect.elevation import Elevation, Elevator, LedgerError, RestoreError
+from rls.collect.local_groups import LocalAdmins
 from rls.collect.refusals import classify
 from rls.collect.report import CollectReport
 from rls.config import RlsConfig
@@ -46,6 +47,7 @@ class WorkspaceState:
     federated: bool = True
     metastore_id: str | None = None
     local_admins: list[MemberRef] | None = None
+    local_groups: LocalAdmins = field(default_factory=LocalAdmins)  # what local groups in `admins` add
     catalogs: list[tuple[str, str | None]] = field(default_factory=list)
     elevated: bool = False
     would_elevate: bool = False  # dry run: elevation needed, so workspace-level data was not read
@@ -183,7 +185,7 @@ class WorkspaceReads:
                 backoff = min(backoff * 2, 8.0)
 
     def _read_one(self, w: WorkspaceState) -> None:
-        members = self.api.local_admins(w.info)
+        members, w.local_groups = self.api.local_admins(w.info)
         # Principals assigned ADMIN through the account are in the admins group too; they are recorded as direct.
         assigned = {g.principal for g in w.grants if ADMIN_PERMISSION in g.permissions}
         w.local_admins = [m for m in members if m not in assigned]

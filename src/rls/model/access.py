@@ -40,6 +40,19 @@ class Grant:
         return ADMIN_PERMISSION if ADMIN_PERMISSION in self.permissions else USER_PERMISSION
 
 
+@dataclass(frozen=True)
+class LocalWay:
+    """A user or service principal in the workspace's ``admins`` group through workspace-local groups: ``chain``
+    names them from the one in ``admins`` down to the one holding ``member`` (:mod:`rls.collect.local_groups`)."""
+
+    member: MemberRef
+    chain: tuple[str, ...]
+
+    @property
+    def via(self) -> str:
+        return " > ".join(self.chain)
+
+
 def ways_in(
     ws: WorkspaceInfo,
     grants: list[Grant],
@@ -48,9 +61,12 @@ def ways_in(
     *,
     run_id: str,
     collected_at: dt.datetime,
+    local_ways: list[LocalWay] | None = None,
 ) -> list[tables.AccessMapRow]:
     """Rows of ``workspace_access_map`` for one workspace: each assignment and each member of the local admins group,
-    as itself (groups are not expanded: the platform expands them when a view is read).
+    as itself (account groups are not expanded: the platform expands them when a view is read). Members reached
+    through workspace-local groups (``local_ways``) are rows of their own, with the chain in ``via``:
+    ``is_account_group_member()`` cannot see those groups, so they are flattened here (a snapshot until the next run).
 
     Inactive users and service principals are left out (an inactive identity is refused at login, and is a member of
     no group); an assigned group always has its row. Raises UnknownPrincipalError for a reference the account's
@@ -58,7 +74,7 @@ def ways_in(
     """
     out: list[tables.AccessMapRow] = []
 
-    def add(ref: MemberRef, permission: str, source: str, where: str) -> None:
+    def add(ref: MemberRef, permission: str, source: str, where: str, via: str | None = None) -> None:
         p = directory.get(ref.kind, ref.id, where)
         if ref.kind == GROUP:
             user_name, group_id, group_name = None, p.id, p.name
@@ -79,6 +95,7 @@ def ways_in(
                 source,
                 run_id,
                 collected_at,
+                via,
             )
         )
 
@@ -87,4 +104,6 @@ def ways_in(
         add(g.principal, g.level, tables.DIRECT, where)
     for ref in local_admins or []:
         add(ref, ADMIN_PERMISSION, tables.LOCAL_ADMINS, f"admins group of workspace {ws.workspace_id}")
+    for way in local_ways or []:
+        add(way.member, ADMIN_PERMISSION, tables.LOCAL_ADMINS, f"local group {way.chain[-1]}", way.via)
     return list(dict.fromkeys(out))

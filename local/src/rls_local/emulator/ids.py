@@ -53,3 +53,9 @@ class PrincipalIds:
 def workspace_group_id(workspace_id: int, name: str) -> str:
     """Id of a workspace-local group (the built-in ``admins``): its own namespace, distinct per workspace."""
     return str(stable_number(f"workspace/{workspace_id}/group/{name}"))
+
+
+def local_group_id(workspace_id: int, group_id: str) -> str:
+    """Id of a workspace-local group of the scenario (v3): numeric like every SCIM id, in the workspace's namespace
+    and never one of the account's (the account API answers 404 for it, as the platform does)."""
+    return str(stable_number(f"workspace/{workspace_id}/local-group/{group_id}"))

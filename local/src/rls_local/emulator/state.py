@@ -31,6 +31,7 @@ from rls_local.scenario import (
     User,
     Workspace,
 )
+from rls_local.scenario_model import WORKSPACE_GROUP
 
 Key = tuple[int, PrincipalRef]
 
@@ -175,20 +176,36 @@ class AccountState:
                 members.append(ref)
         return members
 
+    def workspace_selves(self, ref: PrincipalRef, workspace_id: int) -> set[PrincipalRef]:
+        """:meth:`selves` plus the workspace's local groups (v3) that hold any of them at any depth: whatever names
+        one of these in that workspace names ``ref``. Cycles end at the visited set."""
+        selves = self.selves(ref)
+        todo = list(selves)
+        while todo:
+            member = todo.pop()
+            for g in self.scenario.workspace_local_groups.get(workspace_id, ()):
+                local = PrincipalRef(WORKSPACE_GROUP, g.id)
+                if member in g.members and local not in selves:
+                    selves.add(local)
+                    todo.append(local)
+        return selves
+
     def is_workspace_admin(self, ref: PrincipalRef, workspace_id: int) -> bool:
-        """Admin through the admins group: directly, or through account groups nested at any depth."""
+        """Admin through the admins group: directly, or through account or local groups nested at any depth."""
         if not self.is_active(ref):
             return False
-        return not self.selves(ref).isdisjoint(self.workspace_admins_members(workspace_id))
+        return not self.workspace_selves(ref, workspace_id).isdisjoint(self.workspace_admins_members(workspace_id))
 
     def is_member(self, ref: PrincipalRef, workspace_id: int) -> bool:
         """May use the workspace at all: an effective USER/ADMIN assignment (itself or a group it is in) on a
         federated workspace, or a place in its local admins (on any workspace)."""
         if not self.is_active(ref):
             return False
-        selves = self.selves(ref)
-        if not selves.isdisjoint(self.scenario.workspace_local_admins.get(workspace_id, ())):
+        if not self.workspace_selves(ref, workspace_id).isdisjoint(
+            self.scenario.workspace_local_admins.get(workspace_id, ())
+        ):
             return True
+        selves = self.selves(ref)
         if not self.workspaces[workspace_id].identity_federated:
             return False  # no account assignment can reach a non-federated workspace
         return any(level(perms) > 0 and r in selves for r, perms in self.effective_on(workspace_id))

@@ -29,15 +29,14 @@ import base64
 from typing import Any
 
 from rls_local.emulator import scim
-from rls_local.emulator.ids import workspace_group_id
 from rls_local.emulator.protocol import ApiError, Request, Response, ScimError
 from rls_local.emulator.routes import Context, Router
 from rls_local.emulator.routes.account import metastore_assignment_json, no_metastore
-from rls_local.emulator.routes.account_scim import member_ref, service_principal_resource, user_resource
+from rls_local.emulator.routes.account_scim import service_principal_resource, user_resource
+from rls_local.emulator.workspace_groups import workspace_groups
 from rls_local.scenario import Catalog, Metastore, Workspace
 
 _WS = "/ws/{wid}"
-ADMINS = "admins"
 
 
 def register(router: Router) -> None:
@@ -107,35 +106,26 @@ def require_admin(ctx: Context, workspace_id: int) -> None:
 
 
 # ---- SCIM ----------------------------------------------------------------------------------------------------------
-def admins_group(ctx: Context, workspace_id: int, with_members: bool = True) -> dict[str, Any]:
-    group: dict[str, Any] = {
-        "schemas": [scim.GROUP_SCHEMA],
-        "id": workspace_group_id(workspace_id, ADMINS),
-        "displayName": ADMINS,
-        "meta": {"resourceType": "WorkspaceGroup"},
-    }
-    if with_members:
-        group["members"] = [member_ref(ctx, m) for m in ctx.state.workspace_admins_members(workspace_id)]
-    return group
-
-
 def list_groups(ctx: Context, req: Request) -> Response:
-    # Only the built-in admins group is modelled; workspace list calls, unlike account ones, carry members, and
-    # are open to every member of the workspace (check_access ran); list_members_for may keep them to admins.
+    # The workspace's groups (admins and its local groups: workspace_groups); workspace list calls, unlike account
+    # ones, carry members, and are open to every member of the workspace (check_access ran); a workspace whose
+    # list_members_for is "admins" keeps them to admins. Filters and paging as SCIM defines them (scim.list_page).
     wid = int(req.params["wid"])
     members = ctx.state.workspaces[wid].list_members_for == "members" or ctx.state.is_workspace_admin(
         ctx.state.scenario.collector, wid
     )
-    groups = [admins_group(ctx, wid, with_members=members)]
+    groups = workspace_groups(ctx, wid)
+    if not members:
+        groups = [{k: v for k, v in g.items() if k != "members"} for g in groups]
     return Response.json(scim.list_page(req, groups, ctx.options.page_size))
 
 
 def get_group(ctx: Context, req: Request) -> Response:
     wid = int(req.params["wid"])
     require_admin(ctx, wid)
-    if req.params["id"] != workspace_group_id(wid, ADMINS):
+    group = next((g for g in workspace_groups(ctx, wid) if g["id"] == req.params["id"]), None)
+    if group is None:
         raise ScimError(404, "Group not found")
-    group = admins_group(ctx, wid)
     return Response.json(scim.project(group, req.query.get("attributes"), req.query.get("excludedAttributes")))
 
 
@@ -174,16 +164,36 @@ def catalog_json(ctx: Context, m: Metastore, index: int, c: Catalog) -> dict[str
     }
 
 
-def _visible_catalogs(ctx: Context, workspace_id: int) -> list[dict[str, Any]]:
-    """``CatalogsAPI.list``: the metastore's catalogs the caller owns or may use, all of them for a metastore admin.
+def _visible_catalogs(ctx: Context, req: Request, workspace_id: int) -> list[dict[str, Any]]:
+    """``CatalogsAPI.list`` through one workspace (SDK 0.162 docstring): "If the caller is the metastore admin, all
+    catalogs will be retrieved. Otherwise, only catalogs owned by the caller (or for which the caller has the
+    USE_CATALOG privilege)", and two flags narrow it by default:
 
-    Assumption: the listing is metastore-wide, ISOLATED catalogs not bound to this workspace included (the SDK's
-    ``include_unbound`` flag hints the real default may hide unbound ones). Being wrong is safe: the collector
-    records catalogs for information only; row security never depends on them.
+    - ``include_unbound``: "Whether to include catalogs not bound to the workspace. Effective only if the user has
+      permission to update the catalog-workspace binding" (its owner or a metastore admin): an ISOLATED catalog
+      bound elsewhere is hidden without it, and without that permission;
+    - ``include_browse``: "Whether to include catalogs in the response for which the principal can only access
+      selective metadata for": catalogs the caller holds BROWSE on only (``browse_only: true``).
     """
     m = _metastore(ctx, workspace_id)
     caller = ctx.state.scenario.collector
-    return [catalog_json(ctx, m, i, c) for i, c in enumerate(m.catalogs) if ctx.state.may_list(caller, m, c)]
+    unbound, browse = _flag(req, "include_unbound"), _flag(req, "include_browse")
+    out = []
+    for i, c in enumerate(m.catalogs):
+        if not c.visible_on(workspace_id) and not (unbound and ctx.state.may_read_bindings(caller, m, c)):
+            continue
+        if ctx.state.may_list(caller, m, c):
+            out.append(catalog_json(ctx, m, i, c))
+        elif browse and not ctx.state.selves(caller).isdisjoint(c.browse):
+            out.append({**catalog_json(ctx, m, i, c), "browse_only": True})
+    return out
+
+
+def _flag(req: Request, name: str) -> bool:
+    value = (req.query.get(name) or "false").lower()
+    if value not in ("true", "false"):
+        raise ApiError(400, "INVALID_PARAMETER_VALUE", f"{name} must be true or false, got {value!r}")
+    return value == "true"
 
 
 def _encode_token(offset: int) -> str:
@@ -201,7 +211,7 @@ def _decode_token(token: str) -> int:
 
 
 def list_catalogs(ctx: Context, req: Request) -> Response:
-    return _unity_catalog_page(ctx, req, "catalogs", _visible_catalogs(ctx, int(req.params["wid"])))
+    return _unity_catalog_page(ctx, req, "catalogs", _visible_catalogs(ctx, req, int(req.params["wid"])))
 
 
 def _unity_catalog_page(ctx: Context, req: Request, key: str, items: list[Any]) -> Response:
