@@ -128,9 +128,11 @@ def _unresolvable_listing() -> str:
 
 def test_an_unresolvable_local_group_is_reported_and_never_fails_the_workspace(warehouse, tmp_path) -> None:
     doc = SCENARIO.to_json()
-    # The listing's first page is replaced (every time it is asked for); the page after it is empty.
+    # The whole listing's first page is replaced (every time it is asked for); the page after it is empty.
     page = {"workspace_id": 3001, "method": "GET", "status": 200}
+    # The filtered read of `admins` (as a member) gets the same page: only `admins` is taken from it.
     doc["faults"] = [
+        {**page, "path_contains": "scim/v2/Groups?filter=", "body": _unresolvable_listing()},
         {**page, "path_contains": "scim/v2/Groups?attributes=id%2CdisplayName%2Cmembers%2Cmeta&startIndex=1&",
          "body": _unresolvable_listing()},
         {**page, "path_contains": "scim/v2/Groups?attributes=id%2CdisplayName%2Cmembers%2Cmeta&startIndex=4&",
