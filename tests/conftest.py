@@ -21,6 +21,11 @@ fixture or a helper of the tests' own reaches ``subprocess``); every other test 
 (the whole path: collect over the real SDK from the emulator, publish, read a view as several identities, compare
 with the oracle). ``pytest --fast`` (``./dev test --fast``) runs the fast tier alone; ``pytest`` runs everything.
 New tests are tiered by the same rules, nobody marks them by hand.
+
+``rls_in_process``: ``rls_in_process("run", "--workdir", W, ...)`` runs the console script's ``main`` in this process
+and returns its exit code, stdout and stderr (as ``subprocess.run`` would), without a JVM start per command
+(tests/inprocess.py). It stops the shared ``warehouse``'s Spark for another workdir, so the collection hook runs the
+modules that use it last. Keep a real process only where the process boundary is what is tested.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from inprocess import Ran, run_main
 from rls_local.scenario import Scenario, load_scenario
 
 if TYPE_CHECKING:
@@ -42,7 +48,7 @@ EXAMPLE_SCENARIO = TESTS.parent / "local" / "src" / "rls_local" / "data" / "exam
 
 # The fast tier's one Spark test: a view of the example account read by each identity, checked against the oracle.
 SMOKE = "collect/test_collector_e2e.py::test_views_show_each_identity_exactly_its_admin_workspaces[example]"
-SPARK_FIXTURES = {"warehouse"}
+SPARK_FIXTURES = {"warehouse", "rls_in_process"}
 PROCESS_NAMES = {"subprocess", "Popen"}  # a name any code that starts a process uses
 
 
@@ -66,6 +72,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if config.getoption("--fast") and slow:
         config.hook.pytest_deselected(items=slow)
         items[:] = fast
+    # Whole modules, so that their module-scoped fixtures are set up once.
+    last = {item.module for item in items if "rls_in_process" in getattr(item, "fixturenames", ())}
+    items.sort(key=lambda item: getattr(item, "module", None) in last)
 
 
 def _starts_a_process(item: pytest.Item) -> bool:
@@ -126,3 +135,9 @@ def use_scenario(warehouse: LocalWarehouseBackend, example_scenario: Scenario) -
 
     yield install
     install_platform(warehouse, example_scenario)
+
+
+@pytest.fixture
+def rls_in_process(capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
+    """``rls ARGS`` through the console script's ``main`` in this process (see the module docstring)."""
+    return lambda *args: run_main(capsys, *args)
