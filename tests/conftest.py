@@ -14,24 +14,100 @@ It is shared by the whole test session (Spark starts once per process, ~5 s): cr
 
 ``use_scenario``: call it with another :class:`rls_local.scenario.Scenario` to make ``is_account_group_member`` answer
 from that scenario for the rest of the test; the example scenario's memberships are restored afterwards.
+
+Tiers (``pytest_collection_modifyitems`` below, the one place they are chosen): a test is ``slow`` when it needs the
+session's Spark (the ``warehouse`` fixture, directly or through another fixture) or starts a process (its code, a
+fixture or a helper of the tests' own reaches ``subprocess``); every other test is fast, and so is the ``smoke`` test
+(the whole path: collect over the real SDK from the emulator, publish, read a view as several identities, compare
+with the oracle). ``pytest --fast`` (``./dev test --fast``) runs the fast tier alone; ``pytest`` runs everything.
+New tests are tiered by the same rules, nobody marks them by hand.
+
+``rls_in_process``: ``rls_in_process("run", "--workdir", W, ...)`` runs the console script's ``main`` in this process
+and returns its exit code, stdout and stderr (as ``subprocess.run`` would), without a JVM start per command
+(tests/inprocess.py). It stops the shared ``warehouse``'s Spark for another workdir, so the collection hook runs the
+modules that use it last. Keep a real process only where the process boundary is what is tested.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import CodeType, FunctionType
 from typing import TYPE_CHECKING
 
 import pytest
 
+from inprocess import Ran, run_main
 from rls_local.scenario import Scenario, load_scenario
 
 if TYPE_CHECKING:
     from rls_local.warehouse import LocalWarehouseBackend
 
-EXAMPLE_SCENARIO = (
-    Path(__file__).resolve().parents[1] / "local" / "src" / "rls_local" / "data" / "example-scenario.json"
-)
+TESTS = Path(__file__).resolve().parent
+EXAMPLE_SCENARIO = TESTS.parent / "local" / "src" / "rls_local" / "data" / "example-scenario.json"
+
+# The fast tier's one Spark test: a view of the example account read by each identity, checked against the oracle.
+SMOKE = "collect/test_collector_e2e.py::test_views_show_each_identity_exactly_its_admin_workspaces[example]"
+SPARK_FIXTURES = {"warehouse", "rls_in_process"}
+PROCESS_NAMES = {"subprocess", "Popen"}  # a name any code that starts a process uses
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fast", action="store_true", help="only the fast tier: no Spark but the smoke test, no process (see conftest)"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    fast, slow = [], []
+    for item in items:
+        if item.nodeid.removeprefix("tests/") == SMOKE:
+            item.add_marker(pytest.mark.smoke)
+            fast.append(item)
+        elif SPARK_FIXTURES & set(getattr(item, "fixturenames", ())) or _starts_a_process(item):
+            item.add_marker(pytest.mark.slow)
+            slow.append(item)
+        else:
+            fast.append(item)
+    if config.getoption("--fast") and slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = fast
+    # Whole modules, so that their module-scoped fixtures are set up once.
+    last = {item.module for item in items if "rls_in_process" in getattr(item, "fixturenames", ())}
+    items.sort(key=lambda item: getattr(item, "module", None) in last)
+
+
+def _starts_a_process(item: pytest.Item) -> bool:
+    """Whether the test function, a fixture it asks for (autouse ones are left out: they serve a whole directory
+    and start nothing for a test that does not ask for them) or a helper of the tests' own they call names a process."""
+    functions: list[object] = [getattr(item, "function", None)]
+    info = getattr(item, "_fixtureinfo", None)
+    names, asked = list(info.argnames) if info else [], set()
+    while names:
+        name = names.pop()
+        if name in asked:
+            continue
+        asked.add(name)
+        for d in info.name2fixturedefs.get(name, ()):
+            functions.append(d.func)
+            names += d.argnames
+    seen: set[CodeType] = set()
+    while functions:
+        f = functions.pop()
+        f = getattr(f, "__wrapped__", f)  # hypothesis' @given, fixture wrappers
+        if not isinstance(f, FunctionType) or not f.__code__.co_filename.startswith(str(TESTS)):
+            continue
+        codes = [f.__code__]
+        while codes:
+            code = codes.pop()
+            if code in seen:
+                continue
+            seen.add(code)
+            if PROCESS_NAMES & set(code.co_names):
+                return True
+            codes += [c for c in code.co_consts if isinstance(c, CodeType)]
+            functions += [f.__globals__.get(n) for n in code.co_names]
+    return False
 
 
 @pytest.fixture(scope="session")
@@ -59,3 +135,9 @@ def use_scenario(warehouse: LocalWarehouseBackend, example_scenario: Scenario) -
 
     yield install
     install_platform(warehouse, example_scenario)
+
+
+@pytest.fixture
+def rls_in_process(capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
+    """``rls ARGS`` through the console script's ``main`` in this process (see the module docstring)."""
+    return lambda *args: run_main(capsys, *args)

@@ -1,6 +1,8 @@
 """The command line as operators and other teams use it: real processes, real Spark, real HTTP.
 
 `rls demo` + `rls sql --as` is the contract in shared/spec/scenario.md; expectations come from tests/oracle.py.
+The demo is a real process; `rls sql` reads what that process left in its workdir through the same console entry
+(`main`) in this process (``rls_in_process``: one Spark session for both identities instead of a JVM each).
 """
 
 from __future__ import annotations
@@ -10,18 +12,21 @@ import os
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import oracle
 from flow import assignments_key, initial_assignments, load
+from inprocess import Ran
 from rls import exitcodes
 
+pytestmark = pytest.mark.timeout(1200)  # the demo's process: minutes on a loaded machine
 EXAMPLE = Path(__file__).parent / "data" / "scenarios" / "example.json"
 
 
-def rls(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def rls(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     return subprocess.run(
         [sys.executable, "-m", "rls", *args], capture_output=True, text=True, timeout=timeout, env=env
@@ -66,9 +71,11 @@ def test_demo_leaves_the_account_as_found(demo_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("identity", ["Alice@Example.com", "dave@example.com"])
-def test_sql_as_identity_follows_the_contract(demo_dir: Path, identity: str) -> None:
+def test_sql_as_identity_follows_the_contract(
+    demo_dir: Path, identity: str, rls_in_process: Callable[..., Ran]
+) -> None:
     s = load("example")
-    proc = rls(
+    proc = rls_in_process(
         "sql",
         "--workdir",
         str(demo_dir),

@@ -1,8 +1,10 @@
-"""The shell sees the exit code the report states: real processes (`python -m rls`, the console entry's `main`).
+"""The shell sees the exit code the report states: the console entry's `main`, as the shell runs it.
 
 Each outcome is provoked through the public CLI on an emulated account (`rls collect|publish|run --workdir
 --scenario`): a failing workspace (3), an account-wide failure (1), the circuit breaker (4), a restore that keeps
-failing (5) and a view that fails to publish (3).
+failing (5) and a view that fails to publish (3). The first run is a real process (`python -m rls`: the code reaches
+the shell through the interpreter's exit); the others call the same `main` in this process (``rls_in_process``, one
+Spark session for the module instead of a JVM each) and read the exit code `main` leaves with.
 """
 
 from __future__ import annotations
@@ -11,18 +13,20 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from inprocess import Ran
 from rls import exitcodes
 
-pytestmark = pytest.mark.timeout(1200)  # each test starts Spark in a new process: minutes on a loaded machine
+pytestmark = pytest.mark.timeout(1200)  # Spark in a new process, then in this one: minutes on a loaded machine
 EXAMPLE = Path(__file__).parent / "data" / "scenarios" / "example.json"
 
 
-def rls(*args: str, timeout: float = 400) -> subprocess.CompletedProcess[str]:
+def rls(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     return subprocess.run(
         [sys.executable, "-m", "rls", *args], capture_output=True, text=True, timeout=timeout, env=env
@@ -54,7 +58,7 @@ def scenario_with(tmp_path: Path, name: str, **changes: Any) -> Path:
     return path
 
 
-def report_and_code(proc: subprocess.CompletedProcess[str]) -> tuple[dict[str, Any], int]:
+def report_and_code(proc: subprocess.CompletedProcess[str] | Ran) -> tuple[dict[str, Any], int]:
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     try:
         report = json.loads(proc.stdout)
@@ -92,10 +96,10 @@ def workdir(first_run: tuple[Path, subprocess.CompletedProcess[str]]) -> Path:
     return wd
 
 
-def test_a_failing_workspace_exits_3(workdir: Path, tmp_path: Path) -> None:
+def test_a_failing_workspace_exits_3(workdir: Path, tmp_path: Path, rls_in_process: Callable[..., Ran]) -> None:
     faults = [{"workspace_id": 1003, "status": 500}]
     scenario = str(scenario_with(tmp_path, "f", faults=faults))
-    proc = rls(
+    proc = rls_in_process(
         "collect", "--workdir", str(workdir), "--scenario", scenario, "--config", quick_config(tmp_path), "--json"
     )
     report, code = report_and_code(proc)
@@ -103,10 +107,10 @@ def test_a_failing_workspace_exits_3(workdir: Path, tmp_path: Path) -> None:
     assert proc.returncode == code
 
 
-def test_an_account_wide_failure_exits_1(workdir: Path, tmp_path: Path) -> None:
+def test_an_account_wide_failure_exits_1(workdir: Path, tmp_path: Path, rls_in_process: Callable[..., Ran]) -> None:
     faults = [{"path_contains": "scim/v2/Users", "status": 500}]
     scenario = str(scenario_with(tmp_path, "f", faults=faults))
-    proc = rls(
+    proc = rls_in_process(
         "collect", "--workdir", str(workdir), "--scenario", scenario, "--config", quick_config(tmp_path), "--json"
     )
     report, code = report_and_code(proc)
@@ -114,10 +118,12 @@ def test_an_account_wide_failure_exits_1(workdir: Path, tmp_path: Path) -> None:
     assert proc.returncode == code
 
 
-def test_the_circuit_breaker_exits_4(workdir: Path, tmp_path: Path) -> None:
+def test_the_circuit_breaker_exits_4(workdir: Path, tmp_path: Path, rls_in_process: Callable[..., Ran]) -> None:
     kept = [a for a in json.loads(EXAMPLE.read_text())["assignments"] if "ADMIN" not in a["permissions"]]
     path = scenario_with(tmp_path, "drop", assignments=kept, workspace_local_admins={})
-    proc = rls("run", "--workdir", str(workdir), "--scenario", str(path), "--config", quick_config(tmp_path), "--json")
+    proc = rls_in_process(
+        "run", "--workdir", str(workdir), "--scenario", str(path), "--config", quick_config(tmp_path), "--json"
+    )
     report, code = report_and_code(proc)
     assert code == exitcodes.REFUSED, report
     assert proc.returncode == code
@@ -131,11 +137,13 @@ def test_a_view_that_fails_to_publish_is_seen_by_the_shell(first_run: tuple[Path
     assert proc.returncode == code == exitcodes.PARTIAL
 
 
-def test_an_elevation_that_cannot_be_undone_exits_5(workdir: Path, tmp_path: Path) -> None:
+def test_an_elevation_that_cannot_be_undone_exits_5(
+    workdir: Path, tmp_path: Path, rls_in_process: Callable[..., Ran]
+) -> None:
     # Last in the module: it leaves an open elevation in the ledger (the next run repairs it).
     config = quick_config(tmp_path)
     faults = [{"method": "DELETE", "path_contains": "permissionassignments", "status": 500}]
-    proc = rls(
+    proc = rls_in_process(
         "collect",
         "--workdir",
         str(workdir),

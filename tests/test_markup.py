@@ -12,11 +12,13 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
+from inprocess import Ran
 from rls import exitcodes, tables
 from rls.collect.report import CollectReport
 from rls.publish.report import PublishReport, ViewResult
@@ -107,18 +109,20 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return hostile_scenario(root), root / "w"
 
 
-def assert_literal(proc: subprocess.CompletedProcess[str], *expected: str) -> None:
+def assert_literal(proc: subprocess.CompletedProcess[str] | Ran, *expected: str) -> None:
     assert proc.returncode == exitcodes.OK, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr and "MarkupError" not in proc.stderr
     for text in expected:
         assert text in proc.stdout, proc.stdout[-3000:]
 
 
-@pytest.mark.timeout(1200)  # two Spark processes in a row: minutes each on a loaded machine
-def test_demo_and_explain_print_hostile_names(hostile: tuple[Path, Path]) -> None:
+@pytest.mark.timeout(1200)  # the whole demo: minutes on a loaded machine
+def test_demo_and_explain_print_hostile_names(hostile: tuple[Path, Path], rls_in_process: Callable[..., Ran]) -> None:
     # `rls collect` prints through the same collect_summary the demo prints first (tested alone above): the demo
-    # process covers it, with the progress bars and log lines of a real run around it.
+    # covers it, with the progress bars and log lines of a real run around it. Both commands are the console entry
+    # (`main`) in this process, printing to its captured stdout as they would to a pipe (not a terminal: 160 columns).
     scenario, workdir = hostile
+    rls = rls_in_process
     assert_literal(rls("demo", "--scenario", str(scenario), "--workdir", str(workdir)), CLOSE, STYLED, USER)
     explained = rls("explain", "--workdir", str(workdir), "--user", USER)
     assert_literal(explained, USER, CLOSE)

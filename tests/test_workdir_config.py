@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from inprocess import Ran
 from rls import exitcodes
 from rls.config import ConfigError, load_config
 from rls_local.local import SETTINGS_FILE, local_config, workdir_config, write_local_files
@@ -100,13 +99,11 @@ def test_an_old_workdir_whose_config_file_is_gone_says_what_to_do(tmp_path: Path
         workdir_config(workdir, None, remember=True)
 
 
-def rls(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    return subprocess.run([sys.executable, "-m", "rls", *args], capture_output=True, text=True, timeout=600, env=env)
-
-
-@pytest.mark.timeout(1800)  # three Spark processes in a row
-def test_publish_and_verify_without_config_keep_the_self_views(tmp_path: Path) -> None:
+@pytest.mark.timeout(1200)  # three commands, each reading the workdir afresh (one Spark session: this process's)
+def test_publish_and_verify_without_config_keep_the_self_views(
+    tmp_path: Path, rls_in_process: Callable[..., Ran]
+) -> None:
+    rls = rls_in_process  # each command is `main` as the console script runs it; what it remembers is on disk
     config = tmp_path / "self.yml"
     # two views are enough: the self-level one and an admin-level one (each process publishes and checks them all)
     config.write_text(SELF + "  include: [access.audit, query.history]\n", encoding="utf-8")

@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 import oracle
-from flow import flow, fresh_schema, load
+from flow import flow, fresh_schema, load, prepare
 from rls import exitcodes
 from rls.config import DEFAULT_IDENTITY_COLUMNS
 from rls.publish import view_name
@@ -34,15 +36,17 @@ def _key(row: dict[str, Any]) -> str:
     return json.dumps(row, sort_keys=True, default=str)
 
 
-def test_self_level_shows_own_rows_where_at_least_user(warehouse, tmp_path) -> None:
+@pytest.fixture(scope="module")
+def self_level(warehouse, tmp_path_factory):
+    """The tricky account collected once, every name-column table published at the `self` level."""
     s = load("tricky")
-    result = flow(
-        warehouse,
-        s,
-        tmp_path,
-        fresh_schema(),
-        overrides={"publish.include": list(LEVELS), "publish.access_levels": LEVELS},
-    )
+    overrides = {"publish.include": list(LEVELS), "publish.access_levels": LEVELS}
+    return s, flow(warehouse, s, tmp_path_factory.mktemp("self"), fresh_schema(), overrides=overrides)
+
+
+def test_self_level_shows_own_rows_where_at_least_user(warehouse, self_level) -> None:
+    s, result = self_level
+    prepare(warehouse, s)  # is_account_group_member answers for this account (the example's is restored after a test)
     assert result.collect.exit_code == exitcodes.OK and result.publish.exit_code == exitcodes.OK
     case = oracle.original_case(s)
     hidden_own_rows = 0
@@ -67,15 +71,10 @@ def test_self_level_shows_own_rows_where_at_least_user(warehouse, tmp_path) -> N
     assert hidden_own_rows > 0
 
 
-def test_a_user_only_identity_sees_its_own_queries_but_not_the_others(warehouse, tmp_path) -> None:
-    s = load("tricky")
-    result = flow(
-        warehouse,
-        s,
-        tmp_path,
-        fresh_schema(),
-        overrides={"publish.include": ["query.history"], "publish.access_levels": LEVELS},
-    )
+def test_a_user_only_identity_sees_its_own_queries_but_not_the_others(warehouse, self_level) -> None:
+    s, result = self_level  # query.history is one of the tables published at the `self` level there
+    prepare(warehouse, s)
+    assert "query.history" in LEVELS
     view = quote_name(result.cfg.catalog, result.cfg.schema, "vw_system_query_history")
     # viewer@corp.com: USER on 2001 (through the readers group), ADMIN nowhere (2005, not identity-federated, can
     # hold no account assignment).

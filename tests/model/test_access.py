@@ -64,8 +64,10 @@ def test_expanded_rows_match_oracle_and_users_never_leak_into_admins(warehouse, 
     assert by_identity(warehouse, names, tables.USERS) == nonempty(oracle.access(s, "USER"))
 
 
+# Each example is an expansion on Spark (~10 statements): 5 random accounts per run keep the module under a minute;
+# the shipped scenarios and the hand-made cycle below are expanded on every run as well.
 @settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
 @given(seed=st.integers(0, 10_000), depth=st.integers(1, 10), cycles=st.booleans())
 def test_random_accounts_match_oracle(warehouse, seed: int, depth: int, cycles: bool) -> None:
