@@ -6,7 +6,7 @@ databricks.yml (maps merged key by key, lists concatenated), then one target's o
 (`MergeJobTasks` and friends). Local paths are resolved, as the CLI does, against the file that wrote them.
 Nothing is interpolated: `${...}` strings stay as they are, which the official JSON schema allows (every
 non-string field is a `oneOf` of its type and a `${bundle|workspace|var|resources|artifacts...}` pattern).
-Each result is validated against that schema, copied into tests/data so a fresh clone does not need ../shared.
+Each result is validated against that schema (the CLI's published bundle schema, kept in tests/data).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from rls.jobs import TaskFailed
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = Path(__file__).parent / "data" / "databricks-bundle-schema.json"
-SHARED_SCHEMA = ROOT.parent / "shared" / "reference" / "databricks-bundle-schema.json"
 
 TARGETS = ("dev", "dev_cluster", "prod", "prod_region")
 PARAMETERS = {
@@ -227,12 +226,6 @@ def _walk(node: Any):
 
 
 # ------------------------------------------------------------------------------------------------ schema validation
-
-
-def test_schema_copy_is_the_shared_reference():
-    if not SHARED_SCHEMA.exists():
-        pytest.skip("no ../shared beside this clone")
-    assert json.loads(SCHEMA.read_text(encoding="utf-8")) == json.loads(SHARED_SCHEMA.read_text(encoding="utf-8"))
 
 
 def test_translated_patterns_still_tell_interpolations_from_junk():
@@ -493,7 +486,7 @@ def test_task_arguments_are_refused_in_one_line():
 @pytest.mark.parametrize("name", TARGETS)
 def test_only_documented_deploy_paths(bundle, targets, name):
     """No notebook task with an environment_key, no condition task with an empty operand or a dependency on one
-    without an outcome (docs, and databricks-facts "Corrections, round 2": unverified on the server)."""
+    without an outcome (docs/platform-facts.md, "Bundles": unverified on the server)."""
     job = _job(targets[name][0])
     for task in job["tasks"]:
         assert not ("notebook_task" in task and "environment_key" in task), task["task_key"]
@@ -663,6 +656,26 @@ def test_fail_run_fails_with_one_clear_line():
         main(["fail_run"])
     assert failed.value.exit_code == exitcodes.ERROR
     assert "\n" not in str(failed.value) and "on_failure" in str(failed.value)
+
+
+@pytest.mark.parametrize("name", TARGETS)
+def test_the_doctor_job_runs_the_wheel_read_only(bundle, targets, name):
+    """`databricks bundle run rls_doctor`: the same wheel entry point, task `doctor`, with the parameters it reads."""
+    from rls.task import parse
+
+    config, _ = targets[name]
+    job = config["resources"]["jobs"]["rls_doctor"]
+    (task,) = job["tasks"]
+    assert task["python_wheel_task"]["entry_point"] == "rls-task"
+    values = {p["name"]: f"<{p['name']}>" for p in job["parameters"]}
+    parsed, params = parse(_task_argv(task, values))
+    assert parsed == "doctor" and {"config", "secret_scope", "account_id"} <= params.keys()
+    assert _parameter_refs(job) <= set(values)
+    if config.get("bundle", {}).get("cluster_id"):
+        assert [lib["whl"].resolved for lib in task["libraries"]] == [_wheel_glob(bundle)]
+    else:
+        deps = [d.resolved for e in job["environments"] for d in e["spec"]["dependencies"]]
+        assert deps == [_wheel_glob(bundle)] and task["environment_key"] == "default"
 
 
 def test_prod_region_is_deployed_like_prod(bundle, targets):

@@ -1,6 +1,6 @@
 """The command line as operators and other teams use it: real processes, real Spark, real HTTP.
 
-`rls demo` + `rls sql --as` is the contract in shared/spec/scenario.md; expectations come from tests/oracle.py.
+`rls demo` + `rls sql --as` is the contract in docs/scenario.md; expectations come from tests/oracle.py.
 """
 
 from __future__ import annotations
