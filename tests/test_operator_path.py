@@ -121,6 +121,19 @@ def test_a_workspace_admin_reads_the_views_after_collect_then_publish(workdir: P
     assert listener.connections == 0
 
 
+def test_doctor_on_the_workdir_reports_every_check_as_json(workdir: Path, listener: Listener) -> None:
+    before = (workdir / "privileges.json").read_text()
+    proc = rls(listener, "doctor", "--workdir", str(workdir), "--json")
+    assert proc.returncode in (exitcodes.OK, exitcodes.PARTIAL), proc.stderr[-2000:]
+    report = json.loads(proc.stdout)
+    assert report["exit_code"] == proc.returncode
+    names = {c["name"] for c in report["checks"]}
+    assert {"authentication", "account_admin", "target_schema", "readers", "bundle_cli_version"} <= names
+    assert all(c["status"] in ("ok", "warn", "fail") for c in report["checks"])
+    assert (workdir / "privileges.json").read_text() == before
+    assert listener.connections == 0
+
+
 def test_sql_names_an_unknown_identity_and_refuses_an_unknown_metastore(workdir: Path, listener: Listener) -> None:
     proc = rls(listener, "sql", "--workdir", str(workdir), "--as", "nobody@nowhere.example", "--json", "SELECT 1 AS x")
     assert proc.returncode == 0, proc.stderr[-2000:]

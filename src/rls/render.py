@@ -40,8 +40,9 @@ def labelled(label: str, style: str, message: Any) -> Text:
 
 @contextmanager
 def progress_bars(console: Console, enabled: bool) -> Iterator[Any]:
-    """A callback ``(phase, done, total)`` that drives one bar per phase (no-op when disabled)."""
-    if not enabled:
+    """A callback ``(phase, done, total)`` that drives one bar per phase (no-op when disabled, or when the console is
+    not a terminal: a bar in a log is noise, and stopping one there leaves a blank line before what follows)."""
+    if not enabled or not console.is_terminal:
         yield lambda phase, done, total: None
         return
     with Progress(

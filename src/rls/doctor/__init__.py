@@ -29,7 +29,7 @@ class DoctorContext:
     """What the checks read through: the job's SQL session, the account API (None: not reachable from here), the
     elevation ledger, the SQL warehouse (id, or the local warehouse's description) and the bundle file."""
 
-    backend: SqlBackend
+    backend: SqlBackend | None  # None: no SQL session here (reported by the caller)
     api: Any  # rls.collect.account_api.AccountApi | None
     ledger: Any  # rls.collect.elevation.Ledger
     warehouse: str | None = None
@@ -37,8 +37,9 @@ class DoctorContext:
     bundle_file: Path | None = None
 
 
-def doctor(cfg: RlsConfig, ctx: DoctorContext, where: str) -> DoctorReport:
-    report = DoctorReport(where)
+def doctor(cfg: RlsConfig, ctx: DoctorContext, where: str, report: DoctorReport | None = None) -> DoctorReport:
+    """Every check that ``ctx`` can answer, appended to ``report`` (which may hold the caller's set-up failures)."""
+    report = report or DoctorReport(where)
     groups: list[str] | None = None
     if ctx.api is not None:
         check_account(report, ctx.api, cfg.collect.collector_application_id or ctx.api.clients.client_id)
@@ -46,11 +47,13 @@ def doctor(cfg: RlsConfig, ctx: DoctorContext, where: str) -> DoctorReport:
             groups = [g.name for g in ctx.api.groups()]
         except Exception:  # reported by account_admin already; the readers check then cannot tell
             groups = None
-    identity = job_identity(ctx.backend)
-    check_unity(report, ctx.backend, cfg, identity)
+    if ctx.backend is not None:
+        identity = job_identity(ctx.backend)
+        check_unity(report, ctx.backend, cfg, identity)
     check_ledger(report, ctx.ledger)
     check_warehouse(report, ctx.warehouse, ctx.warehouse_client)
     check_readers(report, cfg, groups)
-    check_sharing(report, ctx.backend, cfg, identity)
+    if ctx.backend is not None:
+        check_sharing(report, ctx.backend, cfg, identity)
     check_bundle(report, ctx.bundle_file)
     return report

@@ -23,23 +23,37 @@ def databricks_doctor(
     warehouse_id: str | None = None,
     bundle_file: Path | None = None,
 ) -> DoctorReport:
+    from rls.errors import explain
     from rls.jobs import backend_for, ledger_path
 
-    clients = Clients(cfg.collect, credentials)
+    report = DoctorReport("account")
+    try:  # first: without a SQL session it fails at once, before any network call
+        backend = backend_for(cfg)
+    except Exception as e:
+        backend = None
+        fix = "run it as the job task (`databricks bundle run rls_doctor`) or with databricks-connect"
+        report.add("sql_session", "fail", explain(e), fix)
+    try:
+        clients = Clients(cfg.collect, credentials)
+        api, report.where = AccountApi(clients), f"account {clients.account_id}"
+    except Exception as e:
+        api = None
+        report.add("authentication", "fail", explain(e),
+                   "set DATABRICKS_HOST, DATABRICKS_ACCOUNT_ID, DATABRICKS_CLIENT_ID/SECRET or a profile")  # fmt: skip
     warehouse_client = None
     if warehouse_id:
         from databricks.sdk import WorkspaceClient
 
         warehouse_client = WorkspaceClient()
     ctx = DoctorContext(
-        backend=backend_for(cfg),
-        api=AccountApi(clients),
+        backend=backend,
+        api=api,
         ledger=Ledger(ledger_path(cfg, None)),  # read only: no volume is created here (the collect task does)
         warehouse=warehouse_id,
         warehouse_client=warehouse_client,
         bundle_file=bundle_file,
     )
-    return doctor(cfg, ctx, f"account {clients.account_id}")
+    return doctor(cfg, ctx, report.where, report)
 
 
 def run_doctor_task(params: dict[str, str]) -> DoctorReport:
