@@ -88,3 +88,15 @@ def test_doctor_fails_what_would_break_a_run(warehouse, tmp_path: Path, override
     assert got.status == status and got.fix, got
     assert report.exit_code == code
     assert all(r["method"] == "GET" or r["path"].rstrip("/").endswith("/token") for r in requests)
+
+
+def test_doctor_names_the_system_grants_the_job_identity_lacks(warehouse, tmp_path: Path) -> None:
+    """Run as an identity holding no grant on `system` (a metastore admin holds none implicitly either): each wrapped
+    system schema fails, and the fix is the GRANT a metastore admin runs."""
+    with warehouse.run_as("sp-without-grants"):
+        _, report, _, statements = _doctor(warehouse, tmp_path)
+    system = [c for c in report.checks if c.name.startswith("system")]
+    assert system and all(c.status == "fail" for c in system), system
+    assert all("GRANT USE CATALOG ON CATALOG system TO `sp-without-grants`" in c.fix for c in system)
+    assert report.exit_code == exitcodes.CHECK_FAILED
+    assert [s.sql for s in statements if s.kind != "query"] == []
