@@ -6,7 +6,7 @@ databricks.yml (maps merged key by key, lists concatenated), then one target's o
 (`MergeJobTasks` and friends). Local paths are resolved, as the CLI does, against the file that wrote them.
 Nothing is interpolated: `${...}` strings stay as they are, which the official JSON schema allows (every
 non-string field is a `oneOf` of its type and a `${bundle|workspace|var|resources|artifacts...}` pattern).
-Each result is validated against that schema, copied into tests/data so a fresh clone does not need ../shared.
+Each result is validated against that schema (the CLI's published bundle schema, kept in tests/data).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import copy
 import functools
 import json
 import re
-import runpy
 import shutil
 from pathlib import Path
 from typing import Any
@@ -31,15 +30,23 @@ from rls.jobs import TaskFailed
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = Path(__file__).parent / "data" / "databricks-bundle-schema.json"
-SHARED_SCHEMA = ROOT.parent / "shared" / "reference" / "databricks-bundle-schema.json"
 
 TARGETS = ("dev", "dev_cluster", "prod", "prod_region")
-PARAMETERS = {"catalog", "schema", "config", "secret_scope", "dry_run", "force", "source_catalog", "sharing_provider"}
+PARAMETERS = {
+    "catalog",
+    "schema",
+    "config",
+    "secret_scope",
+    "account_id",
+    "dry_run",
+    "force",
+    "source_catalog",
+    "sharing_provider",
+}
 PROD_TARGETS = ("prod", "prod_region")  # the home region, and every other region
-NOTEBOOKS = {"collect": ROOT / "src/notebooks/collect.py", "publish": ROOT / "src/notebooks/publish.py"}
-FAIL_RUN = ROOT / "src/notebooks/fail_run.py"  # the leaf that fails a run whose collect or publish failed
+TASK_ENTRY = ROOT / "src/rls/task.py"  # the wheel's `rls-task` console script every job task runs
 DASHBOARD_VIEWS = {"vw_system_billing_usage", "vw_system_query_history", "vw_system_lakeflow_job_run_timeline"}
-REQUIRED_VARIABLES = {"collector_application_id", "warehouse_id"}  # no default: `--var` them on deploy
+REQUIRED_VARIABLES = {"account_id", "collector_application_id", "warehouse_id"}  # no default: `--var` them on deploy
 
 
 # ---------------------------------------------------------------------------------------------- loading, like the CLI
@@ -221,12 +228,6 @@ def _walk(node: Any):
 # ------------------------------------------------------------------------------------------------ schema validation
 
 
-def test_schema_copy_is_the_shared_reference():
-    if not SHARED_SCHEMA.exists():
-        pytest.skip("no ../shared beside this clone")
-    assert json.loads(SCHEMA.read_text(encoding="utf-8")) == json.loads(SHARED_SCHEMA.read_text(encoding="utf-8"))
-
-
 def test_translated_patterns_still_tell_interpolations_from_junk():
     def job(value: Any) -> dict:
         return {"resources": {"jobs": {"j": {"max_concurrent_runs": value}}}}
@@ -256,7 +257,8 @@ def test_each_target_validates(targets, name):
         # control: the untouched copy passes, so the failures below come from the edits
         (None, None, None, None),
         ("resources/rls.job.yml", "max_concurrent_runs: 1", "max_concurrent_runs: once", "max_concurrent_runs"),
-        ("resources/rls.job.yml", "notebook_task:", "notebook_tsak:", "'notebook_tsak' was unexpected"),
+        ("resources/rls.job.yml", "python_wheel_task:", "python_wheel_tsak:", "'python_wheel_tsak' was unexpected"),
+        ("resources/rls.job.yml", "package_name: rls", "package: rls", "tasks/0/python_wheel_task"),
         (
             "resources/rls.job.yml",
             "timezone_id: UTC\n",
@@ -270,8 +272,6 @@ def test_each_target_validates(targets, name):
         ("databricks.yml", "trigger_pause_status: UNPAUSED", "trigger_pause_status: 42", "trigger_pause_status"),
         ("databricks.yml", "level: CAN_MANAGE", "level: CAN_DO_ANYTHING", "permissions/0/level"),
         ("databricks.yml", "    type: whl\n", "    type: whl\n    kind: wheel\n", "'kind' was unexpected"),
-        ("resources/rls.job.yml", "op: EQUAL_TO", "op: EQUALS", "condition_task/op"),
-        ("resources/rls.job.yml", '      right: ""\n', "\n", "'right' is a required property"),
         ("resources/rls.job.yml", "run_if: ALL_DONE", "run_if: WHENEVER", "run_if"),
     ],
 )
@@ -332,8 +332,19 @@ def test_prod_runs_as_the_collector_daily_and_dev_stays_paused(targets, name):
         assert _pause_status(config, mode) == "PAUSED"
 
 
-def _notebook_tasks(job: dict) -> list[dict]:
-    return [t for t in job["tasks"] if "notebook_task" in t]
+def _wheel_tasks(job: dict) -> list[dict]:
+    return [t for t in job["tasks"] if "python_wheel_task" in t]
+
+
+def _console_scripts() -> dict[str, str]:
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+
+
+def _task_argv(task: dict, values: dict[str, str]) -> list[str]:
+    """The arguments a python_wheel_task passes, with `{{job.parameters.x}}` resolved from ``values``."""
+    return [_PARAM_REF.sub(lambda m: values[m[1] or m[2]], a) for a in task["python_wheel_task"]["parameters"]]
 
 
 @pytest.mark.parametrize("name", TARGETS)
@@ -341,11 +352,16 @@ def test_job_shape(targets, name):
     job = _job(targets[name][0])
     assert job["max_concurrent_runs"] == 1
     # the loader sorts tasks by key, like the CLI's task merge
-    assert sorted(t["task_key"] for t in job["tasks"]) == ["collect", "fail_run", "home_region", "publish"]
-    assert [t["task_key"] for t in _notebook_tasks(job)] == ["collect", "fail_run", "publish"]
-    for task in _notebook_tasks(job):
-        notebook = {**NOTEBOOKS, "fail_run": FAIL_RUN}[task["task_key"]]
-        assert task["notebook_task"]["notebook_path"].resolved == notebook
+    assert sorted(t["task_key"] for t in job["tasks"]) == ["collect", "fail_run", "publish"]
+    # every task runs the wheel: the documented way to run a wheel on serverless (a python_wheel_task with an
+    # environment, docs.databricks.com/jobs/python-wheel.html), never a notebook with an environment_key
+    assert [t["task_key"] for t in _wheel_tasks(job)] == ["collect", "fail_run", "publish"]
+    scripts = _console_scripts()
+    for task in _wheel_tasks(job):
+        wheel_task = task["python_wheel_task"]
+        assert wheel_task["package_name"] == "rls"  # the distribution the artifact builds
+        assert scripts[wheel_task["entry_point"]] == "rls.task:main"
+        assert wheel_task["parameters"][0] == task["task_key"]
         assert 0 < task["timeout_seconds"] <= job["timeout_seconds"]
     assert {p["name"] for p in job["parameters"]} == PARAMETERS
     assert len(job["schedule"]["quartz_cron_expression"].split()) in (6, 7)
@@ -359,6 +375,7 @@ def test_config_parameter_points_at_the_shipped_config(targets):
     assert params["catalog"] == "${var.catalog}"
     assert params["schema"] == "${var.schema}"
     assert params["secret_scope"] == "${var.secret_scope}"
+    assert params["account_id"] == "${var.account_id}"
     assert (params["dry_run"], params["force"]) == ("false", "false")
     assert (params["source_catalog"], params["sharing_provider"]) == (
         "${var.source_catalog}",
@@ -384,12 +401,7 @@ def test_tasks_install_the_wheel_the_artifact_builds(bundle, targets, name):
     environments = {e["environment_key"]: e for e in job["environments"]}
     assert [d.resolved for d in environments["default"]["spec"]["dependencies"]] == [wheel]
     cluster = config.get("bundle", {}).get("cluster_id")
-    (condition,) = [t for t in job["tasks"] if "condition_task" in t]
-    # a condition task runs without compute; the CLI's `cluster_id` override only touches tasks that have compute
-    assert (
-        not {"environment_key", "existing_cluster_id", "job_cluster_key", "new_cluster", "libraries"} & condition.keys()
-    )
-    for task in _notebook_tasks(job):
+    for task in _wheel_tasks(job):
         # the CLI's `cluster_id` override swaps environment_key for existing_cluster_id on every task with compute
         assert task["environment_key"] in environments
         assert "existing_cluster_id" not in task
@@ -413,7 +425,8 @@ def test_every_local_path_exists(bundle):
 
 # ------------------------------------------------------------------------------------------------------ regions
 # One collection, in the home region (`prod`); every other region (`prod_region`) only publishes, over the home
-# region's tables mounted through Delta Sharing. The job decides with a condition task on the `source_catalog` param.
+# region's tables mounted through Delta Sharing. No condition task decides it (an empty operand is no documented
+# path): the collect task itself does nothing where `source_catalog` is set, and a publish without views fails.
 
 _PARAM_REF = re.compile(r"\{\{\s*job\.parameters\.(?:\[([^\]]+)\]|([\w-]+))\s*\}\}")
 
@@ -436,23 +449,96 @@ def test_parameter_reference_finder_can_fail():
 def test_every_referenced_job_parameter_is_declared(targets, name):
     job = _job(targets[name][0])
     refs = _parameter_refs(job)
-    assert "source_catalog" in refs  # the condition task's operand
+    assert "source_catalog" in refs  # what tells the home region from the others
     assert refs <= {p["name"] for p in job["parameters"]}, refs - {p["name"] for p in job["parameters"]}
+
+
+@pytest.mark.parametrize("name", TARGETS)
+def test_every_task_argument_reaches_the_entry_point(targets, name):
+    """The arguments each task passes parse (rls.task.parse) into the job's parameters, and the region's
+    source_catalog reaches both collect (to stand down) and publish (to read the share)."""
+    from rls.task import parse
+
+    job = _job(targets[name][0])
+    values = {p["name"]: f"<{p['name']}>" for p in job["parameters"]}
+    tasks = _tasks(job)
+    for key, task in tasks.items():
+        parsed_task, params = parse(_task_argv(task, values))
+        assert parsed_task == key
+        assert all(params[n] == f"<{n}>" for n in params)
+    for key in ("collect", "publish"):
+        params = parse(_task_argv(tasks[key], values))[1]
+        assert {"catalog", "schema", "config", "account_id", "source_catalog", "sharing_provider"} <= params.keys()
+    assert "secret_scope" in parse(_task_argv(tasks["collect"], values))[1]
+
+
+def test_task_arguments_are_refused_in_one_line():
+    from rls.errors import InputError
+    from rls.task import parse
+
+    with pytest.raises(InputError, match="first argument"):
+        parse(["colect"])
+    with pytest.raises(InputError, match="--catalgo=x"):
+        parse(["collect", "--catalgo=x"])
+    assert parse(["publish", "--source_catalog="]) == ("publish", {"source_catalog": ""})
+
+
+@pytest.mark.parametrize("name", TARGETS)
+def test_only_documented_deploy_paths(bundle, targets, name):
+    """No notebook task with an environment_key, no condition task with an empty operand or a dependency on one
+    without an outcome (docs/platform-facts.md, "Bundles": unverified on the server)."""
+    job = _job(targets[name][0])
+    for task in job["tasks"]:
+        assert not ("notebook_task" in task and "environment_key" in task), task["task_key"]
+        condition = task.get("condition_task")
+        if condition:
+            assert condition.get("left") and condition.get("right"), task["task_key"]
+    conditions = {t["task_key"] for t in job["tasks"] if "condition_task" in t}
+    for task in job["tasks"]:
+        for dep in task.get("depends_on", []):
+            assert dep["task_key"] not in conditions or "outcome" in dep
+
+
+def test_the_cli_version_is_pinned_for_dashboards_with_run_as(bundle):
+    """CLI releases before v0.297.0 refuse a dashboard in a bundle whose run_as differs from the deployer
+    (databricks/cli #4961); the prod targets have both."""
+    pin = bundle["bundle"]["databricks_cli_version"]
+    match = re.fullmatch(r">=\s*(\d+)\.(\d+)\.(\d+)", pin.strip())
+    assert match, pin
+    assert tuple(map(int, match.groups())) >= (0, 297, 0)
 
 
 @pytest.mark.parametrize("name", TARGETS)
 def test_only_the_home_region_collects(targets, name):
     tasks = _tasks(_job(targets[name][0]))
-    home = tasks["home_region"]
-    # true exactly when no source_catalog is set: the home region
-    assert home["condition_task"] == {"op": "EQUAL_TO", "left": "{{job.parameters.source_catalog}}", "right": ""}
-    assert "depends_on" not in home
-    assert tasks["collect"]["depends_on"] == [{"task_key": "home_region", "outcome": "true"}]
-    assert tasks["collect"].get("run_if", "ALL_SUCCESS") == "ALL_SUCCESS"
-    # publish needs a dependency that is never excluded: with collect alone, it would be excluded where collect is
-    assert sorted(d["task_key"] for d in tasks["publish"]["depends_on"]) == ["collect", "home_region"]
-    assert all("outcome" not in d for d in tasks["publish"]["depends_on"])
-    assert tasks["publish"]["run_if"] == "ALL_DONE"
+    assert "depends_on" not in tasks["collect"]
+    assert tasks["publish"]["depends_on"] == [{"task_key": "collect"}]
+    assert tasks["publish"]["run_if"] == "ALL_DONE"  # after any collect outcome, and after its no-op elsewhere
+
+
+def test_collect_stands_down_in_another_region_without_touching_anything(monkeypatch):
+    """The collect task with source_catalog set returns before reading a secret or opening Spark: a region that
+    is not home never collects."""
+    from rls import task
+
+    def refuse(*_a, **_k):
+        raise AssertionError("another region's collect task touched a secret or the account")
+
+    monkeypatch.setattr(task, "collector_credentials", refuse)
+    monkeypatch.setattr("rls.jobs.run_task", refuse)
+    assert task.run("collect", {"source_catalog": "rls_home", "sharing_provider": "home"}) == {}
+
+
+def test_a_publish_that_leaves_no_view_fails_the_task():
+    from rls.jobs import check_task_outcome
+    from rls.publish.report import PublishReport, ViewResult
+
+    cfg = load_config(None, {"catalog": "main", "schema": "rls"})
+    empty = PublishReport("main", "rls", "information_schema")
+    with pytest.raises(TaskFailed, match=r"no view was published in main\.rls"):
+        check_task_outcome("publish", cfg, {"publish": empty})
+    one = PublishReport("main", "rls", "information_schema", results=[ViewResult("access.audit", "v", "unchanged")])
+    check_task_outcome("publish", cfg, {"publish": one})  # control: one view in place is a success
 
 
 def _evaluate(op: str, left: str, right: str) -> bool:
@@ -507,7 +593,7 @@ def simulate_run(job: dict, params: dict[str, str], failing: frozenset[str] = fr
                 c = task["condition_task"]
                 state[key] = str(_evaluate(c["op"], resolve(c["left"]), resolve(c["right"]))).lower()
             else:
-                # the fail_run notebook fails whenever it runs (test_fail_run_notebook_fails_with_one_clear_line)
+                # fail_run fails whenever it runs (test_fail_run_fails_with_one_clear_line)
                 state[key] = "failed" if key in failing or key == "fail_run" else "succeeded"
     return state
 
@@ -531,13 +617,15 @@ OTHER_REGION = {"source_catalog": "rls_home", "sharing_provider": "home_metastor
 def test_run_collects_at_home_and_publishes_everywhere(targets, name):
     job = _job(targets[name][0])
     home = simulate_run(job, HOME)
-    assert home == {"home_region": "true", "collect": "succeeded", "publish": "succeeded", "fail_run": "excluded"}
+    assert home == {"collect": "succeeded", "publish": "succeeded", "fail_run": "excluded"}
     assert run_result(job, home) == "SUCCESS"
     # a failed collect still publishes (last-known-good rows)
     assert simulate_run(job, HOME, frozenset({"collect"}))["publish"] == "succeeded"
-    other = simulate_run(job, OTHER_REGION)
-    assert other == {"home_region": "false", "collect": "excluded", "publish": "succeeded", "fail_run": "excluded"}
+    other = simulate_run(job, OTHER_REGION)  # collect stands down (succeeds doing nothing), publish publishes
+    assert other == {"collect": "succeeded", "publish": "succeeded", "fail_run": "excluded"}
     assert run_result(job, other) == "SUCCESS"
+    # a publish that leaves no view fails its task (check_task_outcome): the region's run ends FAILED
+    assert run_result(job, simulate_run(job, OTHER_REGION, frozenset({"publish"}))) == "FAILED"
 
 
 @pytest.mark.parametrize("name", PROD_TARGETS)
@@ -561,19 +649,33 @@ def test_without_fail_run_a_failed_collect_would_end_success_with_failures(targe
     assert run_result(job, state) == "SUCCESS_WITH_FAILURES"
 
 
-def test_fail_run_notebook_fails_with_one_clear_line():
+def test_fail_run_fails_with_one_clear_line():
+    from rls.task import main
+
     with pytest.raises(TaskFailed) as failed:
-        runpy.run_path(str(FAIL_RUN))
+        main(["fail_run"])
     assert failed.value.exit_code == exitcodes.ERROR
     assert "\n" not in str(failed.value) and "on_failure" in str(failed.value)
 
 
-def test_publish_depending_on_collect_alone_would_be_excluded_in_other_regions(targets):
-    """Control for the simulation: the dependency on the condition task is what keeps publish in other regions."""
-    job = copy.deepcopy(_job(targets["prod_region"][0]))
-    _tasks(job)["publish"]["depends_on"] = [{"task_key": "collect"}]
-    assert simulate_run(job, OTHER_REGION)["publish"] == "excluded"
-    assert simulate_run(job, HOME)["publish"] == "succeeded"
+@pytest.mark.parametrize("name", TARGETS)
+def test_the_doctor_job_runs_the_wheel_read_only(bundle, targets, name):
+    """`databricks bundle run rls_doctor`: the same wheel entry point, task `doctor`, with the parameters it reads."""
+    from rls.task import parse
+
+    config, _ = targets[name]
+    job = config["resources"]["jobs"]["rls_doctor"]
+    (task,) = job["tasks"]
+    assert task["python_wheel_task"]["entry_point"] == "rls-task"
+    values = {p["name"]: f"<{p['name']}>" for p in job["parameters"]}
+    parsed, params = parse(_task_argv(task, values))
+    assert parsed == "doctor" and {"config", "secret_scope", "account_id"} <= params.keys()
+    assert _parameter_refs(job) <= set(values)
+    if config.get("bundle", {}).get("cluster_id"):
+        assert [lib["whl"].resolved for lib in task["libraries"]] == [_wheel_glob(bundle)]
+    else:
+        deps = [d.resolved for e in job["environments"] for d in e["spec"]["dependencies"]]
+        assert deps == [_wheel_glob(bundle)] and task["environment_key"] == "default"
 
 
 def test_prod_region_is_deployed_like_prod(bundle, targets):
@@ -732,11 +834,10 @@ def test_no_secret_looking_values_in_the_bundle():
     texts["rls.yml"] = (ROOT / "rls.yml").read_text(encoding="utf-8")
     for name, text in texts.items():
         assert find_secrets(text) == [], name
-    for path in NOTEBOOKS.values():
-        assert find_secrets(path.read_text(encoding="utf-8"), yaml_keys=False) == [], path.name
+    assert find_secrets(TASK_ENTRY.read_text(encoding="utf-8"), yaml_keys=False) == []
 
 
-# -------------------------------------------------------------------------------------------------------- notebooks
+# ---------------------------------------------------------------------------------------------------- task entry
 
 
 def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
@@ -745,34 +846,6 @@ def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
         return f.id if isinstance(f, ast.Name) else ast.unparse(f)
 
     return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and called(n) == name]
-
-
-@pytest.mark.parametrize("task", sorted(NOTEBOOKS))
-def test_notebook_reads_parameters_and_makes_one_run_task_call(task):
-    path = NOTEBOOKS[task]
-    text = path.read_text(encoding="utf-8")
-    assert text.startswith("# Databricks notebook source\n# MAGIC %md\n")
-    assert "\n# COMMAND ----------\n" in text
-    tree = ast.parse(text)
-    defaults = next(
-        ast.literal_eval(n.value)
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Assign) and ast.unparse(n.targets[0]) == "defaults"
-    )
-    assert set(defaults) == PARAMETERS  # widgets = the job's parameters
-    assert (defaults["source_catalog"], defaults["sharing_provider"]) == ("", "")  # interactive: the home region
-    assert (path.parent / defaults["config"]).resolve() == ROOT / "rls.yml"  # interactive default: the shipped config
-    (call,) = _calls(tree, "run_task")
-    assert ast.literal_eval(call.args[0]) == task
-    assert ast.unparse(call.args[1]) == "params"
-    assert _calls(tree, "print") == []
-    secrets = [ast.literal_eval(c.args[1]) for c in _calls(tree, "dbutils.secrets.get")]
-    if task == "collect":
-        assert sorted(secrets) == ["client-id", "client-secret"]
-        assert [ast.unparse(k.value) for k in call.keywords if k.arg == "credentials"] == ["credentials"]
-    else:
-        assert secrets == []
-        assert call.keywords == []
 
 
 def test_shipped_config_loads_and_comments_every_key():

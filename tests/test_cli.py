@@ -1,6 +1,6 @@
 """The command line as operators and other teams use it: real processes, real Spark, real HTTP.
 
-`rls demo` + `rls sql --as` is the contract in shared/spec/scenario.md; expectations come from tests/oracle.py.
+`rls demo` + `rls sql --as` is the contract in docs/scenario.md; expectations come from tests/oracle.py.
 The demo is a real process; `rls sql` reads what that process left in its workdir through the same console entry
 (`main`) in this process (``rls_in_process``: one Spark session for both identities instead of a JVM each).
 """

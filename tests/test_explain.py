@@ -213,10 +213,24 @@ def test_self_level_tables_show_own_rows_in_user_only_workspaces(warehouse, coll
     assert "own rows visible in query.history (access level self)" in "\n".join(ex.lines())
 
 
-def test_explain_names_the_regional_tables_from_the_registry(explained) -> None:
+def test_explain_lists_only_the_tables_published_here(explained, warehouse, collected) -> None:
+    """Per region, explain names the tables whose views this metastore has (issue 29): nothing is published in this
+    schema, so none is listed, whatever the registry knows; a view created here is then listed by its scope."""
     e = explained("viewer@corp.com")
     text = "\n".join(e.lines())
-    # facts sheet: lakeflow.*, query.history regional; billing.usage global
-    assert "regional tables (" in text and "query.history" in text and "lakeflow.jobs" in text
-    assert "billing.usage" not in e.regional_tables and "access.audit" in e.regional_tables
-    assert e.as_dict()["regional_tables"] == e.regional_tables
+    assert e.regional_tables == [] and e.global_tables == []
+    assert "regional tables (" not in text and "global tables (" not in text
+    cfg = collected.cfg
+    for key in ("query.history", "billing.usage"):
+        schema, table = key.split(".")
+        view = quote_name(cfg.catalog, cfg.schema, f"vw_system_{schema}_{table}")
+        warehouse.execute(f"CREATE VIEW {view} AS SELECT * FROM {quote_name('system', schema, table)}")
+    try:
+        again = explain(warehouse, cfg, "viewer@corp.com")
+    finally:
+        for key in ("query.history", "billing.usage"):
+            schema, table = key.split(".")
+            warehouse.execute(f"DROP VIEW {quote_name(cfg.catalog, cfg.schema, f'vw_system_{schema}_{table}')}")
+    # facts sheet: query.history regional, billing.usage global
+    assert again.regional_tables == ["query.history"] and again.global_tables == ["billing.usage"]
+    assert again.as_dict()["regional_tables"] == again.regional_tables

@@ -75,7 +75,12 @@ def test_rls_never_imports_the_local_stack() -> None:
 
 
 def _notebook_imports() -> list[tuple[str, list[str]]]:
-    found = []
+    """What the job runs: the wheel's console scripts (the job's python_wheel_tasks) and the notebooks' imports."""
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    # the `rls` CLI loads its plugins (the local stack, when installed): only the job's own scripts here
+    found = [(t.split(":")[0], [t.split(":")[1]]) for t in scripts.values() if not t.startswith("rls.cli:")]
     for p in sorted(NOTEBOOKS.glob("*.py")):
         for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("rls"):
@@ -154,8 +159,8 @@ def _probe(block: bool, cli: bool) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def test_notebooks_call_rls_entry_points() -> None:
-    assert ("rls.jobs", ["run_task"]) in _notebook_imports()
+def test_job_tasks_call_rls_entry_points() -> None:
+    assert ("rls.task", ["main"]) in _notebook_imports()
 
 
 def test_databricks_entry_points_load_nothing_local_even_when_installed() -> None:

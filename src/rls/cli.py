@@ -15,6 +15,20 @@ from rich.console import Console
 from rls import __version__, exitcodes, plugins
 from rls.errors import explain as one_line_error
 
+
+def _hide_flag_types() -> None:
+    """typer >= 0.2x prints a type after every option (``--json <bool>``); a flag takes no value, so none is shown."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag or self.count else shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_hide_flag_types()
 app = typer.Typer(
     name="rls",
     help="Row-level security for Databricks system tables: each workspace admin sees only their workspaces' rows.",
@@ -22,9 +36,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# Piped output (CI logs, files) gets a wide fixed width instead of rich's 80 columns, so tables stay readable.
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
-out = Console(width=None if sys.stdout.isatty() else 160)
+# Piped output (CI logs, files) is 80 columns wide and plain: no colours, ASCII table rules (rls.render.table).
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 80)
+out = Console(width=None if sys.stdout.isatty() else 80)
 
 
 @dataclass
@@ -50,20 +64,10 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON 
 
 def _config_epilog(*sections: str) -> str:
     """Every configuration key with its default and one-line description, for the commands' --help."""
-    import dataclasses
+    from rls.config_help import config_keys
 
-    from rls.config import CollectConfig, PublishConfig, RlsConfig, field_help
-
-    lines = ["Configuration keys (YAML file given with --config; every key optional):", ""]
-    parts = [("", RlsConfig)] + [(f"{n}.", {"collect": CollectConfig, "publish": PublishConfig}[n]) for n in sections]
-    for prefix, klass in parts:
-        helps = field_help(klass)
-        for f in dataclasses.fields(klass):
-            if f.name in ("collect", "publish"):
-                continue
-            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
-            lines.append(f"  {prefix}{f.name} (default {default!r}): {helps.get(f.name, '')}")
-    return "\n\n".join(lines)
+    header = "Configuration keys (YAML file given with --config, e.g. rls.yml; every key optional; `rls config`):"
+    return "\n\n".join([header, *(f"  {line}" for line in config_keys(*sections))])
 
 
 def _version(value: bool) -> None:
@@ -124,6 +128,21 @@ for _name in (n for n in plugins.LOCAL_COMMANDS if n not in _registered):
     _missing(_name)
 
 
+def _config_for(config: Path | None, catalog: str | None, schema: str | None, workdir: Path | None) -> Any:
+    from rls.config import load_config
+
+    if workdir is None:
+        return load_config(config, {"catalog": catalog, "schema": schema})
+    return plugins.local_stack("--workdir").config_for(config, catalog, schema, workdir)
+
+
+def _backend_for(cfg: Any, workdir: Path | None) -> Any:
+    """The Databricks Spark session, or the local warehouse in ``workdir`` (the local stack's)."""
+    from rls.jobs import backend_for
+
+    return backend_for(cfg) if workdir is None else plugins.local_stack("--workdir").backend(workdir)
+
+
 def _task(task: str, **kw: Any) -> None:
     """Run a job task and exit with its code: the shell (and the bundle task) must see what the report says."""
     from rls.jobs import run_cli_task
@@ -179,20 +198,28 @@ def collect(
     )
 
 
-@app.command(epilog=_config_epilog("publish"))
+@app.command(epilog=_config_epilog("publish", "sharing"))
 def publish(
     config: ConfigOpt = None,
     catalog: CatalogOpt = None,
     schema: SchemaOpt = None,
     workdir: WorkdirOpt = None,
     prune: Annotated[bool, typer.Option(help="Drop views whose system table disappeared.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option(help="Print the plan (views created, altered, dropped; grants; shares); change nothing.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Step 2: create or update the filtered views over every system table with workspace_id."""
+    if dry_run:
+        from rls.publish.dryrun import plan_publish
+
+        cfg = _config_for(config, catalog, schema, workdir)
+        _report(plan_publish(_backend_for(cfg, workdir), cfg, prune=prune or None), as_json)
     _task("publish", config=config, catalog=catalog, schema=schema, workdir=workdir, prune=prune, as_json=as_json)
 
 
-@app.command(epilog=_config_epilog("collect", "publish"))
+@app.command(epilog=_config_epilog("collect", "publish", "sharing"))
 def run(
     config: ConfigOpt = None,
     catalog: CatalogOpt = None,
@@ -217,62 +244,8 @@ def run(
     )
 
 
-def _config_for(config: Path | None, catalog: str | None, schema: str | None, workdir: Path | None) -> Any:
-    from rls.config import load_config
-
-    if workdir is None:
-        return load_config(config, {"catalog": catalog, "schema": schema})
-    return plugins.local_stack("--workdir").config_for(config, catalog, schema, workdir)
-
-
-def _backend_for(cfg: Any, workdir: Path | None) -> Any:
-    """The Databricks Spark session, or the local warehouse in ``workdir`` (the local stack's)."""
-    from rls.jobs import backend_for
-
-    return backend_for(cfg) if workdir is None else plugins.local_stack("--workdir").backend(workdir)
-
-
-@app.command()
-def verify(
-    config: ConfigOpt = None,
-    catalog: CatalogOpt = None,
-    schema: SchemaOpt = None,
-    workdir: WorkdirOpt = None,
-    max_age_hours: Annotated[float, typer.Option(help="Oldest acceptable successful collection.")] = 26.0,
-    allow_system_reader: Annotated[
-        list[str] | None, typer.Option(help="Principal allowed to read system.* directly (repeatable).")
-    ] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Check an installation: views present, current, owned; no bypass of the views; fresh data; no open elevation."""
-    from rls.jobs import ledger_path
-    from rls.verify import verify as run_verify
-
-    cfg = _config_for(config, catalog, schema, workdir)
-    report = run_verify(
-        _backend_for(cfg, workdir),
-        cfg,
-        ledger_path=ledger_path(cfg, workdir),
-        max_age_hours=max_age_hours,
-        allowed_system_readers=allow_system_reader or [],
-    )
-    _report(report, as_json)
-
-
-@app.command()
-def explain(
-    user: Annotated[str, typer.Option("--user", help="Identity: e-mail or SP application id (any case).")],
-    config: ConfigOpt = None,
-    catalog: CatalogOpt = None,
-    schema: SchemaOpt = None,
-    workdir: WorkdirOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Which workspaces an identity sees through the views and why (assignment, group chain, local admins)."""
-    from rls.explain import explain as run_explain
-
-    cfg = _config_for(config, catalog, schema, workdir)
-    _report(run_explain(_backend_for(cfg, workdir), cfg, user), as_json)
+# The checking commands (verify, explain, doctor, config) register themselves on `app`.
+from rls import cli_checks  # noqa: E402, F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -78,8 +78,9 @@ class PublishConfig:
     owner: str | None = None
     """Principal that owns every view (default: the identity the job runs as — the collector's service principal in
     prod; another principal needs metastore admin)."""
-    grant_select_to: list[str] = field(default_factory=list)
-    """Account groups granted SELECT on every view (idempotent)."""
+    grant_select_to: list[str] = field(default_factory=lambda: ["account users"])
+    """Account groups granted SELECT on every view (idempotent); the views filter per reader, so every account
+    principal may hold it ([] grants nothing: nobody but the owner reads the views)."""
     unassigned_rows_group: str | None = None
     """Account group that also sees rows with workspace_id '0' or NULL (default: nobody)."""
     access_levels: dict[str, str] = field(default_factory=dict)

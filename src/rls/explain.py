@@ -244,6 +244,7 @@ def explain(backend: SqlBackend, cfg: RlsConfig, identity: str) -> Explanation:
     inactive = sorted({r["group_name"] for r in members if not r["active"]})
     self_tables = sorted(t for t, level in cfg.publish.access_levels.items() if level == "self")
     regions = sorted({r or UNKNOWN_REGION for r in region_of.values()})
+    published = _published(backend, cfg)  # this metastore's views: what its readers can query here
     return Explanation(
         identity,
         known_as,
@@ -252,9 +253,20 @@ def explain(backend: SqlBackend, cfg: RlsConfig, identity: str) -> Explanation:
         collected,
         inactive,
         self_tables,
+        regional_tables=[k for k in regional_tables() if k in published],
+        global_tables=[k for k in global_tables() if k in published],
         collected_regions=regions,
         unresolved=unresolved,
     )
+
+
+def _published(backend: SqlBackend, cfg: RlsConfig) -> set[str]:
+    """The system tables (``schema.table``) whose filtered view exists in ``cfg``'s schema of this metastore."""
+    from rls.publish import view_name
+    from rls.publish.state import read_existing
+
+    views = read_existing(backend, cfg.catalog, cfg.schema).views
+    return {k for k in system_tables.FACTS if view_name(*k.split(".", 1)).lower() in views}
 
 
 def _regions(backend: SqlBackend, perms: str) -> tuple[dict[int, str | None], list[str]]:

@@ -1,4 +1,4 @@
-"""Entry points of the bundle job's tasks (notebooks) and of the CLI's collect/publish/run commands.
+"""Entry points of the bundle job's tasks (through :mod:`rls.task`) and of the CLI's collect/publish/run commands.
 
 Both go through :func:`execute`: same configuration, same collector and publisher, only the seams differ —
 Databricks (the job's Spark session, the SDK's unified auth) or local (embedded warehouse, emulated account: the
@@ -42,6 +42,8 @@ def config_overrides(params: dict[str, str]) -> dict[str, Any]:
     overrides: dict[str, Any] = {
         "catalog": params.get("catalog") or None,
         "schema": params.get("schema") or None,
+        # The bundle variable `account_id`: the job needs no DATABRICKS_ACCOUNT_ID in its environment.
+        "collect.account_id": params.get("account_id") or None,
         # Other regions only (empty in the home region): read the home region's collection through Delta Sharing.
         "sharing.source_catalog": params.get("source_catalog") or None,
         "sharing.provider": params.get("sharing_provider") or None,
@@ -67,12 +69,29 @@ def run_task(task: str, params: dict[str, str], credentials: dict[str, str] | No
         ledger=_databricks_ledger(cfg, backend),
         options=RunOptions.from_params(params),
     )
-    result = {name: r.as_dict() for name, r in reports.items()}
+    check_task_outcome(task, cfg, reports)
+    return {name: r.as_dict() for name, r in reports.items()}
+
+
+def check_task_outcome(task: str, cfg: RlsConfig, reports: dict[str, Any]) -> None:
+    """Raise TaskFailed unless the task's reports say it succeeded, so that the job's task fails visibly."""
     code = max((r.exit_code for r in reports.values()), default=exitcodes.OK)
+    if "publish" in reports and code == exitcodes.OK and not published_views(reports["publish"]):
+        # A run must never end "Succeeded" with nothing to read, in another region above all (whose collect task
+        # does nothing): a publish that leaves no view is a failed task.
+        raise TaskFailed(
+            f"rls {task}: no view was published in {cfg.catalog}.{cfg.schema} (check publish.include/exclude and"
+            " the job identity's USE CATALOG/USE SCHEMA/SELECT on the system schemas: `rls doctor`)",
+            exitcodes.ERROR,
+        )
     if code != exitcodes.OK:
         summary = "; ".join(f"{name}: exit {r.exit_code}" for name, r in reports.items())
         raise TaskFailed(f"rls {task} ended with exit code {code} ({summary}); see the report above", code)
-    return result
+
+
+def published_views(report: Any) -> int:
+    """How many views a publish left in place (created, altered or unchanged)."""
+    return sum(report.counts[s] for s in ("created", "altered", "unchanged"))
 
 
 def fail_run() -> None:

@@ -35,6 +35,10 @@ class LocalStack(Protocol):
 
     def backend(self, workdir: Path) -> SqlBackend: ...
 
+    def doctor(
+        self, config: Path | None, catalog: str | None, schema: str | None, workdir: Path, scenario: Path | None
+    ) -> Any: ...
+
 
 class LocalStackMissing(InputError):
     """A command or option of the local stack, which is not installed (the job's wheel never has it)."""

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -21,6 +22,12 @@ from rich.text import Text
 from rls.collect.report import CollectReport
 
 _OUTCOME_STYLE = {"failed": "red", "unreachable": "red", "not-running": "yellow", "not-onboarded": "yellow"}
+
+
+def table(console: Console, title: str | None = None) -> Table:
+    """A summary table: rich's box drawing on a terminal; plain ASCII rules when piped (logs, files, grep)."""
+    kind = box.HEAVY_HEAD if console.is_terminal else box.ASCII2  # HEAVY_HEAD: rich's default
+    return Table(title=escape(title) if title else None, box=kind)
 
 
 def plain(value: Any) -> Text:
@@ -35,8 +42,9 @@ def labelled(label: str, style: str, message: Any) -> Text:
 
 @contextmanager
 def progress_bars(console: Console, enabled: bool) -> Iterator[Any]:
-    """A callback ``(phase, done, total)`` that drives one bar per phase (no-op when disabled)."""
-    if not enabled:
+    """A callback ``(phase, done, total)`` that drives one bar per phase (no-op when disabled, or when the console is
+    not a terminal: a bar in a log is noise, and stopping one there leaves a blank line before what follows)."""
+    if not enabled or not console.is_terminal:
         yield lambda phase, done, total: None
         return
     with Progress(
@@ -58,7 +66,7 @@ def progress_bars(console: Console, enabled: bool) -> Iterator[Any]:
 
 
 def collect_summary(console: Console, r: CollectReport) -> None:
-    t = Table(title=escape(f"collect {r.run_id}: {r.outcome}"), show_lines=False)
+    t = table(console, f"collect {r.run_id}: {r.outcome}")
     for col in ("workspace", "name", "status", "outcome", "admins", "users", "catalogs", "elevated", "calls", "note"):
         t.add_column(col, overflow="fold")
     for w in sorted(r.workspaces, key=lambda w: w.workspace_id):
@@ -95,15 +103,19 @@ def collect_summary(console: Console, r: CollectReport) -> None:
     console.print(plain(f"{r.admin_rows} admin assignments, {r.api_calls} API calls {dict(r.api_calls_by_family)}"))
 
 
-def publish_summary(console: Console, report: Any) -> None:
+def publish_summary(console: Console, report: Any, where: str | None = None) -> None:
+    """One table per publish; ``where`` names the region when a run publishes in several (each its own table)."""
     counts = ", ".join(f"{n} {k}" for k, n in report.counts.items() if n)
-    t = Table(title=escape(f"publish {report.catalog}.{report.schema}: {counts} ({report.seconds:.1f}s)"))
+    place = f" in {where}" if where else ""
+    t = table(console, f"publish {report.catalog}.{report.schema}{place}: {counts} ({report.seconds:.1f}s)")
     # scope: regional tables hold only this metastore's region's rows, global ones every region's (the registry)
     for col in ("system table", "scope", "view", "result", "reason"):
         t.add_column(col, overflow="fold")
     for v in report.results:
         style = {"failed": "red", "skipped": "yellow"}.get(v.status)
-        t.add_row(plain(v.source), plain(v.region), plain(v.view), plain(v.status), plain(v.reason), style=style)
+        # the view's name only: catalog.schema is in the title (the table fits 80 columns)
+        view = v.view.rsplit(".", 1)[-1] if v.view else None
+        t.add_row(plain(v.source), plain(v.region), plain(view), plain(v.status), plain(v.reason), style=style)
     console.print(t)
     if report.error:
         console.print(labelled("error", "red", report.error))

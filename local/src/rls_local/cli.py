@@ -43,6 +43,11 @@ class _Stack:
 
         return backend(workdir)
 
+    def doctor(self, config: Path | None, catalog: str | None, schema: str | None, workdir: Path, scenario: Any) -> Any:
+        from rls_local.doctor import local_doctor
+
+        return local_doctor(config, catalog, schema, workdir, scenario)
+
 
 def demo(
     scenario: Annotated[Path | None, typer.Option(help="Scenario file (default: the shipped example).")] = None,
@@ -74,19 +79,23 @@ def sql_command(
         str | None, typer.Option(help="Metastore (region) to query, by its scenario id (default: the first).")
     ] = None,
 ) -> None:
-    """Query the local warehouse as an identity (the contract in shared/spec/scenario.md)."""
-    from rls.cli import out
-    from rls_local.demo import query_as
+    """Query the local warehouse as an identity (the contract in docs/scenario.md)."""
+    from rls.cli import _say, out
+    from rls_local.demo import known_metastores, query_as, unknown_identity
 
+    known = known_metastores(workdir)
+    if metastore is not None and known is not None and metastore not in known:
+        # a wrong option value is a usage error (exit 2), like any other bad option
+        raise typer.BadParameter(f"{metastore} is not a metastore of this workdir (known: {', '.join(known)})")
     rows = query_as(workdir, as_identity, query, metastore)
+    if (warning := unknown_identity(workdir, as_identity)) is not None:
+        _say(warning)  # stderr: the rows (none, usually) stay on stdout
     if as_json:
         print(json.dumps(rows, default=str))
     else:
-        from rich.table import Table
+        from rls.render import plain, table
 
-        from rls.render import plain
-
-        t = Table()
+        t = table(out)
         for name in rows[0].keys() if rows else ["(no rows)"]:
             t.add_column(plain(name))
         for r in rows:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from rls import exitcodes
 from rls.runoptions import Progress, RunOptions
@@ -151,15 +150,16 @@ def _sample_identities(s: Scenario, limit: int = 8) -> list[str]:
 
 
 def print_summary(console: Console, r: DemoResult) -> None:
-    from rls.render import collect_summary, plain, publish_summary
+    from rls.render import collect_summary, plain, publish_summary, table
 
     collect_summary(console, r.flow.collect)
     if r.flow.publish is not None:
-        publish_summary(console, r.flow.publish)
+        home = "the home region" if r.flow.regions else None
+        publish_summary(console, r.flow.publish, home)
     for region in r.flow.regions.values():
         console.print(plain(f"region {region.region} (metastore {region.metastore_id}): {region.publish.sharing}"))
-        publish_summary(console, region.publish)
-    t = Table(title=f"who sees what in {DEMO_VIEW}")
+        publish_summary(console, region.publish, f"region {region.region}")
+    t = table(console, f"who sees what in {DEMO_VIEW}")
     cols = ["identity (current_user())", "audit rows", "workspaces", f"{SELF_VIEW} rows (self level)"]
     several = bool(r.flow.regions)
     for col in (["metastore"] if several else []) + cols:
@@ -191,6 +191,32 @@ def _view_count(r: DemoResult) -> int:
         return 0
     counts = r.flow.publish.counts
     return counts["created"] + counts["altered"] + counts["unchanged"]
+
+
+def known_metastores(workdir: Path) -> list[str] | None:
+    """The metastore ids ``rls sql --metastore`` accepts in ``workdir`` (None: no local warehouse there)."""
+    if not (workdir / local.SETTINGS_FILE).exists():
+        return None
+    return list(local.read_settings(workdir).get("metastores") or {})
+
+
+def unknown_identity(workdir: Path, identity: str) -> str | None:
+    """A one-line warning when ``identity`` is no user name or application id of the workdir's account: the views
+    match current_user() against those, so such a query silently returns no rows. None when it is known (or the
+    workdir predates the remembered account)."""
+    path = workdir / local.SCENARIO_FILE
+    if not path.exists():
+        return None
+    from rls_local.scenario import load_scenario
+
+    s = load_scenario(path)
+    known = {u.user_name.lower() for u in s.users} | {sp.application_id.lower() for sp in s.service_principals}
+    if identity.lower() in known:
+        return None
+    return (
+        f"warning: {identity} is not a user name or service principal application id of this workdir's account:"
+        " the views show it no rows"
+    )
 
 
 def query_as(workdir: Path, identity: str, sql: str, metastore: str | None = None) -> list[dict[str, Any]]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rls.collect.clients import Clients
 from rls.config import RlsConfig, load_config
+from rls.errors import InputError
 from rls.jobs import execute
 from rls.runoptions import DEFAULTS, RunOptions
 from rls.sql import SqlBackend
@@ -34,19 +34,13 @@ def run_task(
     overrides: dict[str, Any] = {"catalog": catalog, "schema": schema}
     # Without --config, the config the workdir was made with (a remembered copy), not the defaults.
     source = local.workdir_config(workdir, config, remember=True)
-    if scenario is None:
+    # A local workdir never reaches a real account: without --scenario, the account the workdir was made with (its
+    # own emulated one), never DATABRICKS_HOST or a profile from the environment.
+    loaded = load_scenario(scenario) if scenario is not None else remembered_scenario(workdir, task)
+    if loaded is None:  # publish on a workdir made before workdirs kept their account: no account is needed
         cfg = load_config(source, {"table_format": "parquet", **overrides})
         backend = open_warehouse(workdir)
-        ledger = local.local_ledger(cfg, workdir)
-        return execute(
-            task,
-            cfg,
-            backend,
-            clients=lambda: Clients(cfg.collect),
-            ledger=ledger,
-            options=options,
-        )
-    loaded = load_scenario(scenario)
+        return execute(task, cfg, backend, clients=None, ledger=local.local_ledger(cfg, workdir), options=options)
     fresh = not (workdir / local.SETTINGS_FILE).exists()
     # One task runs in one metastore: the other regions' system tables would be built for nothing (`rls demo` runs
     # every region).
@@ -64,6 +58,24 @@ def run_task(
         )
         local.write_local_files(workdir, cfg, loaded, emu.state(), source)
     return reports
+
+
+def remembered_scenario(workdir: Path, task: str) -> Any:
+    """The emulated account a workdir was made with, or None when ``task`` needs no account (publish).
+
+    Refuses in one line when the task needs an account and the workdir has none: `--workdir` is the local stack, and
+    it never connects to a real account."""
+    from rls_local.scenario import load_scenario
+
+    path = workdir / local.SCENARIO_FILE
+    if path.exists():
+        return load_scenario(path)
+    if task == "publish":
+        return None
+    raise InputError(
+        f"rls {task} --workdir {workdir}: this workdir has no local account yet; pass --scenario FILE (a local"
+        " workdir never connects to a real Databricks account, whatever DATABRICKS_HOST says)"
+    )
 
 
 def config_for(config: Path | None, catalog: str | None, schema: str | None, workdir: Path) -> RlsConfig:

@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 SETTINGS_FILE = "rls-local.json"  # what `rls sql --workdir` needs to know about a demo's warehouse
 STATE_FILE = "emulator-state.json"
+SCENARIO_FILE = "scenario.json"  # the workdir's own local account: later commands without --scenario use it
 
 
 @dataclass
@@ -184,6 +185,7 @@ def write_local_files(
     """The emulator's final state, and what later commands on ``workdir`` need: namespace and config."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
+    (workdir / SCENARIO_FILE).write_text(json.dumps(scenario.to_json(), indent=1), encoding="utf-8")
     source = config if isinstance(config, ConfigSource) else ConfigSource.read(config)
     from rls_local.regions import deployment_for, deployments
 
@@ -197,7 +199,10 @@ def write_local_files(
 def read_settings(workdir: Path) -> dict[str, Any]:
     path = workdir / SETTINGS_FILE
     if not path.exists():
-        raise FileNotFoundError(f"{workdir} holds no local warehouse made by `rls demo` (no {SETTINGS_FILE})")
+        raise FileNotFoundError(
+            f"{workdir} holds no local warehouse: run `rls demo --workdir {workdir}` or"
+            f" `rls collect --workdir {workdir} --scenario FILE` first"
+        )
     return json.loads(path.read_text(encoding="utf-8"))
 
 

@@ -1,6 +1,6 @@
 """The account-scenario file: one JSON document that describes a whole Databricks account.
 
-Format: ``shared/spec/scenario.md`` (version 2: ``metastores``, ``assignment_propagation_s``; version 3:
+Format: ``docs/scenario.md`` (version 2: ``metastores``, ``assignment_propagation_s``; version 3:
 ``workspace_local_groups``, :mod:`.scenario_local_groups`). The emulator serves
 it, the demo builds synthetic system tables for its workspaces and the tests derive their oracle from it. Loading
 validates every key and raises :class:`ScenarioError` with a one-line message naming the key and the problem.

@@ -119,7 +119,7 @@ class _Applier:
         except Exception as e:  # one view's failure is reported, never raised: the others go on
             logger.warning("view %s failed: %s", d.display, first_line(e))
             return result("failed", first_line(e))
-        reasons = self._reasons(d, existing) if sqls else []
+        reasons = self.reasons(d, existing) if sqls else []
         owner_note = None
         owner_sql = self.owner_statement(d, existing)
         if owner_sql is not None:
@@ -141,7 +141,8 @@ class _Applier:
             return result("unchanged", None, owner_note)
         return result("altered", "; ".join(reasons), owner_note)
 
-    def _reasons(self, d: ViewDefinition, existing: ExistingView | None) -> list[str]:
+    def reasons(self, d: ViewDefinition, existing: ExistingView | None) -> list[str]:
+        """Why ``existing`` is altered (what a publish reports, and what a dry run shows)."""
         if existing is None:
             return []
         reasons = []
@@ -241,23 +242,32 @@ def _table_exists(backend: SqlBackend, full_name: str) -> bool:
         return True
 
 
-def _prune(
-    backend: SqlBackend, cfg: RlsConfig, discovered_from: str, filterable: set[SystemTable], existing: ExistingState
-) -> list[ViewResult]:
-    """Drop our views (fingerprinted, vw_system_*) whose source table is gone or lost its workspace_id."""
+def prune_candidates(
+    cfg: RlsConfig, discovered_from: str, filterable: set[SystemTable], existing: ExistingState
+) -> list[tuple[str, str]]:
+    """(display name, DROP statement) of our views (fingerprinted, vw_system_*) whose source table is gone or lost
+    its workspace_id."""
     if discovered_from != "information_schema" or not filterable:
         # with the static list we do not know which tables exist: dropping on a guess could remove live views
         logger.warning("prune skipped: the system tables were not discovered from information_schema")
         return []
     keep = {view_name(t.schema, t.table).lower() for t in filterable}
+    return [
+        (f"{cfg.catalog}.{cfg.schema}.{ex.name}", f"DROP VIEW IF EXISTS {quote_name(cfg.catalog, cfg.schema, ex.name)}")
+        for key, ex in sorted(existing.views.items())
+        if key.startswith(VIEW_PREFIX) and key not in keep and ex.fingerprint is not None and ex.is_view
+    ]
+
+
+def _prune(
+    backend: SqlBackend, cfg: RlsConfig, discovered_from: str, filterable: set[SystemTable], existing: ExistingState
+) -> list[ViewResult]:
+    """Drop :func:`prune_candidates`."""
     out = []
-    for key, ex in sorted(existing.views.items()):
-        if not key.startswith(VIEW_PREFIX) or key in keep or ex.fingerprint is None or not ex.is_view:
-            continue
+    for display, sql in prune_candidates(cfg, discovered_from, filterable, existing):
         start = time.perf_counter()
-        display = f"{cfg.catalog}.{cfg.schema}.{ex.name}"
         try:
-            backend.execute(f"DROP VIEW IF EXISTS {quote_name(cfg.catalog, cfg.schema, ex.name)}")
+            backend.execute(sql)
             out.append(ViewResult(None, display, "dropped", "source table is gone", time.perf_counter() - start, 1))
         except Exception as e:
             out.append(ViewResult(None, display, "failed", f"prune: {first_line(e)}", time.perf_counter() - start, 1))

@@ -34,32 +34,57 @@ SHARED_TABLES = (
 )
 
 
-def share_collected_tables(backend: SqlBackend, cfg: RlsConfig) -> list[str]:
-    """Home region: make sure the share holds every table of :data:`SHARED_TABLES` and is granted to every configured
-    recipient; returns what changed. Idempotent: a daily run changes nothing once set up."""
+def shared_now(backend: SqlBackend, cfg: RlsConfig, *, strict: bool = True) -> set[str]:
+    """The aliases (``schema.table``, lower case) the share holds now. Not ``strict`` (a dry run, which reads this
+    before CREATE SHARE would run): a share that cannot be read holds nothing."""
+    try:
+        rows = backend.fetch(f"SHOW ALL IN SHARE {quote_identifier(cfg.sharing.share)}")
+    except Exception:
+        if strict:
+            raise
+        return set()
+    return {str(r.get("name", "")).lower() for r in rows}
+
+
+def share_statements(cfg: RlsConfig, present: set[str]) -> list[str]:
+    """What makes the share hold every table of :data:`SHARED_TABLES` (``present``: what it holds) and granted to
+    every configured recipient. Idempotent statements: a daily run changes nothing once set up."""
     share = quote_identifier(cfg.sharing.share)
-    done: list[str] = []
-    backend.execute(f"CREATE SHARE IF NOT EXISTS {share} COMMENT 'rls: collected access tables for other regions'")
-    present = {str(r.get("name", "")).lower() for r in backend.fetch(f"SHOW ALL IN SHARE {share}")}
+    out = [f"CREATE SHARE IF NOT EXISTS {share} COMMENT 'rls: collected access tables for other regions'"]
     for table in SHARED_TABLES:
-        alias = f"{cfg.schema}.{table}".lower()
-        if alias in present:
-            continue
-        source = quote_name(*cfg.table(table))
-        backend.execute(f"ALTER SHARE {share} ADD TABLE {source} AS {quote_name(cfg.schema, table)}")
-        done.append(f"shared {'.'.join(cfg.table(table))}")
+        if f"{cfg.schema}.{table}".lower() not in present:
+            alias = quote_name(cfg.schema, table)
+            out.append(f"ALTER SHARE {share} ADD TABLE {quote_name(*cfg.table(table))} AS {alias}")
     for name, ident in sorted(cfg.sharing.recipients.items()):
         recipient = quote_identifier(name)
-        backend.execute(f"CREATE RECIPIENT IF NOT EXISTS {recipient} USING ID {quote_string(ident)}")
-        backend.execute(f"GRANT SELECT ON SHARE {share} TO RECIPIENT {recipient}")
+        out.append(f"CREATE RECIPIENT IF NOT EXISTS {recipient} USING ID {quote_string(ident)}")
+        out.append(f"GRANT SELECT ON SHARE {share} TO RECIPIENT {recipient}")
+    return out
+
+
+def share_collected_tables(backend: SqlBackend, cfg: RlsConfig) -> list[str]:
+    """Home region: run :func:`share_statements`; returns what changed (the tables added to the share)."""
+    share = quote_identifier(cfg.sharing.share)
+    backend.execute(share_statements(cfg, set())[0])  # the share exists before its contents are read
+    statements = share_statements(cfg, shared_now(backend, cfg))[1:]
+    done = []
+    for sql in statements:
+        backend.execute(sql)
+        if sql.startswith(f"ALTER SHARE {share} ADD TABLE"):
+            done.append("shared " + sql.split(" ADD TABLE ", 1)[1].split(" AS ", 1)[0].replace("`", ""))
     return done
+
+
+def mount_statement(cfg: RlsConfig) -> str:
+    """Another region: the statement that mounts the home region's share as ``sharing.source_catalog``."""
+    s = cfg.sharing
+    assert s.source_catalog and s.provider  # validated with the config
+    return (
+        f"CREATE CATALOG IF NOT EXISTS {quote_identifier(s.source_catalog)}"
+        f" USING SHARE {quote_identifier(s.provider)}.{quote_identifier(s.share)}"
+    )
 
 
 def mount_source(backend: SqlBackend, cfg: RlsConfig) -> None:
     """Another region: the catalog mounted from the home region's share (created when missing; never granted)."""
-    s = cfg.sharing
-    assert s.source_catalog and s.provider  # validated with the config
-    backend.execute(
-        f"CREATE CATALOG IF NOT EXISTS {quote_identifier(s.source_catalog)}"
-        f" USING SHARE {quote_identifier(s.provider)}.{quote_identifier(s.share)}"
-    )
+    backend.execute(mount_statement(cfg))

@@ -3,7 +3,7 @@ no workspace's data (reference tables), which are regional or global, which colu
 whether a column holds a name (what ``current_user()`` returns) or a principal **id** — and each table's known quirks.
 
 Discovery, the publisher, ``verify``, ``explain`` and the local warehouse's synthetic tables all read it; nothing
-else in the code base lists system tables. Sources: ``shared/docs/databricks-facts.md`` ("System tables", "Regional
+else in the code base lists system tables. Sources: ``docs/platform-facts.md`` ("System tables", "Regional
 system tables", "lakeflow.jobs.run_as and creator_id are principal IDs") and the public schema dump the synthetic
 tables are modeled on. A table missing here is still discovered from ``information_schema`` at run time; the registry
 only adds what information_schema cannot say.

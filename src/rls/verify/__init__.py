@@ -1,6 +1,7 @@
 """`rls verify`: is the deployment in the state the tool promises? Read-only, every check runs, none stops the others.
 
-Each check is a small function returning a :class:`Check` (``pass``, ``fail`` or ``skipped`` with the reason). A check
+Each check is a small function returning a :class:`Check` (``pass``, ``fail``, ``warn`` — said, does not fail the
+run — or ``skipped`` with the reason). A check
 that cannot read what it needs fails with the error: a verifier that passes because it could not look would be worse
 than none. ``skipped`` is only for checks the platform cannot answer (open-source Spark has no owners and no
 privilege tables) or that were not asked for, and says why.
@@ -63,6 +64,7 @@ def verify(
         ("system_readers", lambda: view_checks.system_readers(dep)),
         ("no_unfilterable_views", lambda: view_checks.no_unfilterable_views(dep)),
         ("system_privileges", lambda: view_checks.system_privileges(dep, allowed_system_readers)),
+        ("view_readers", lambda: view_checks.view_readers(dep)),
         ("dashboard_datasets", lambda: view_checks.dashboard_datasets(dep, boards)),
     ]
     report = VerifyReport(cfg.catalog, cfg.schema)

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from rls import exitcodes
 
-Status = Literal["pass", "fail", "skipped"]
+Status = Literal["pass", "fail", "warn", "skipped"]  # warn: said, never fails the run
 Result = tuple[Status, str, list[str]]
 """What a check function returns: status, one-line detail, problems."""
 
@@ -64,7 +64,7 @@ class VerifyReport:
             out.append(f"{c.status.upper():7} {c.name}: {c.detail}")
             out += [f"        - {p}" for p in c.problems]
         failed = len(self.failed)
-        out.append(
-            f"{len(self.checks)} checks, {failed} failed" if failed else f"{len(self.checks)} checks, none failed"
-        )
+        warned = sum(c.status == "warn" for c in self.checks)
+        summary = f"{len(self.checks)} checks, {failed} failed" if failed else f"{len(self.checks)} checks, none failed"
+        out.append(summary + (f", {warned} warning(s)" if warned else ""))
         return out

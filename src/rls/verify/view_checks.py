@@ -138,7 +138,38 @@ def system_privileges(dep: Deployment, allowed: Sequence[str]) -> Result:
             return "skipped", f"not applicable on this platform: no grants ({absent})", []
         raise
     readers = ", ".join(sorted(a for a in allowed)) or "nobody"
-    return result(problems, f"{dep.cfg.system_catalog}: owner {dep.view_owner} reads; other readers: {readers}")
+    owner = dep.view_owner or "the identity publish runs as"  # never "owner None"
+    return result(problems, f"{dep.cfg.system_catalog}: the views' owner ({owner}) reads; other readers: {readers}")
+
+
+def view_readers(dep: Deployment) -> Result:
+    """Someone other than the owner can read each view (SELECT on it, its schema or its catalog). Only a warning:
+    a deployment may grant later, but a view nobody can read is usually a forgotten `publish.grant_select_to`."""
+    present = dep.present()
+    if not present:
+        return "skipped", "no published view to check (see views_exist)", []
+    owner = (dep.view_owner or "").lower()
+    cat, schema = dep.cfg.catalog, dep.cfg.schema
+    try:
+        around = audit.grants(dep.backend, "CATALOG", [cat]) + audit.grants(dep.backend, "SCHEMA", [cat, schema])
+        unread = []
+        for d in present:
+            rows = around + audit.grants(dep.backend, "VIEW", list(d.name))
+            readers = {
+                str(r.get("principal") or "").lower()
+                for r in rows
+                if str(r.get("action_type") or "").upper().replace("_", " ") in {"SELECT", "ALL PRIVILEGES"}
+            } - {owner, ""}
+            if not readers:
+                unread.append(d.display)
+    except Exception as e:
+        if absent := _absent(e):
+            return "skipped", f"not applicable on this platform: no grants ({absent})", []
+        raise
+    if not unread:
+        return "pass", f"{len(present)} views readable by someone other than their owner", []
+    fix = "set publish.grant_select_to (e.g. ['account users']: the views filter per reader) and publish again"
+    return "warn", f"{len(unread)} of {len(present)} views readable by nobody but their owner: {fix}", unread
 
 
 def dashboard_datasets(dep: Deployment, dashboards: Sequence[Path]) -> Result:

@@ -1,7 +1,7 @@
 """The local warehouse's privilege model: the part of Unity Catalog's the tool relies on, so that the statements
 Databricks would run are run (or refused) locally instead of being skipped.
 
-Modeled (``shared/docs/databricks-facts.md``, "Who sees what inside a view" and "Corrections"):
+Modeled (``docs/platform-facts.md``, "Who sees what inside a view" and "Corrections"):
 
 - every object has an **owner**: whoever created it (objects the platform made — synthetic system tables, catalogs —
   belong to the warehouse's own principal, which is metastore admin);

@@ -146,6 +146,7 @@ def local_spark(workdir: Path) -> Any:
     env_java_home = str(Path(java).resolve().parent.parent)
     os.environ.setdefault("JAVA_HOME", env_java_home)  # pyspark's launcher must find the same Java we checked
     try:
+        _launch_jvm_quietly(builder, workdir)
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
         # Touch the metastore now: a locked or corrupt Derby database fails here, with a clear message, rather
@@ -155,6 +156,30 @@ def local_spark(workdir: Path) -> Any:
         raise WarehouseError(_explain_start_failure(e, workdir)) from None
     logger.info("local warehouse session on %s", workdir)
     return spark
+
+
+JVM_LOG = "spark-jvm.log"  # the JVM's own stderr/stdout (launcher notices, log4j's start-up lines), unless --verbose
+
+
+def _launch_jvm_quietly(builder: Any, workdir: Path) -> None:
+    """Start Spark's JVM with its stderr and stdout in ``<workdir>/spark-jvm.log``: the launcher and log4j print
+    notices before any configuration applies ("Using incubator modules", "Setting default log level"), which are
+    noise on an operator's terminal. ``-v`` (an INFO-level rls logger) keeps them on the terminal. A JVM that fails
+    to start still raises, and its message names the log."""
+    from pyspark import SparkConf, SparkContext
+    from pyspark.java_gateway import launch_gateway
+
+    if SparkContext._gateway is not None or logger.isEnabledFor(logging.INFO):
+        return
+    conf = SparkConf()
+    for key, value in builder._options.items():  # what getOrCreate would hand to the launcher
+        conf.set(key, value)
+    log = open(workdir / JVM_LOG, "ab")  # noqa: SIM115  # the JVM writes to it for its whole life
+    try:
+        gateway = launch_gateway(conf, popen_kwargs={"stdout": log, "stderr": log})
+    except Exception as e:
+        raise RuntimeError(f"{e} (see {workdir / JVM_LOG})") from e
+    SparkContext._ensure_initialized(gateway=gateway, conf=conf)
 
 
 def _derby_locked(db: Path) -> bool:

@@ -24,7 +24,10 @@ def open_warehouse(workdir: Path | str, *, create: bool = False) -> LocalWarehou
     """
     wd = Path(workdir)
     if not create and not (wd / MARKER).exists():
-        raise WarehouseError(f"no local warehouse in {wd}: run `rls demo --workdir {wd}` (or prepare_warehouse) first")
+        raise WarehouseError(
+            f"no local warehouse in {wd}: run `rls demo --workdir {wd}` or `rls collect --workdir {wd} --scenario FILE`"
+            " first"
+        )
     spark = local_spark(wd)
     if not (wd / MARKER).exists():
         (wd / MARKER).write_text(json.dumps({"registry": REGISTRY_FILE}, indent=1), encoding="utf-8")

@@ -1,0 +1,107 @@
+"""The CLI's checking commands: `rls verify`, `rls explain`, `rls doctor` and `rls config` (registered on
+:data:`rls.cli.app`; :mod:`rls.cli` imports this module once the app exists)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rls import exitcodes, plugins
+from rls.cli import (
+    CatalogOpt,
+    ConfigOpt,
+    JsonOpt,
+    ScenarioOpt,
+    SchemaOpt,
+    WorkdirOpt,
+    _backend_for,
+    _config_for,
+    _report,
+    app,
+    out,
+)
+
+
+@app.command()
+def verify(
+    config: ConfigOpt = None,
+    catalog: CatalogOpt = None,
+    schema: SchemaOpt = None,
+    workdir: WorkdirOpt = None,
+    max_age_hours: Annotated[float, typer.Option(help="Oldest acceptable successful collection.")] = 26.0,
+    allow_system_reader: Annotated[
+        list[str] | None, typer.Option(help="Principal allowed to read system.* directly (repeatable).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check an installation: views present, current, owned; no bypass of the views; fresh data; no open elevation."""
+    from rls.jobs import ledger_path
+    from rls.verify import verify as run_verify
+
+    cfg = _config_for(config, catalog, schema, workdir)
+    report = run_verify(
+        _backend_for(cfg, workdir),
+        cfg,
+        ledger_path=ledger_path(cfg, workdir),
+        max_age_hours=max_age_hours,
+        allowed_system_readers=allow_system_reader or [],
+    )
+    _report(report, as_json)
+
+
+@app.command()
+def explain(
+    user: Annotated[str, typer.Option("--user", help="Identity: e-mail or SP application id (any case).")],
+    config: ConfigOpt = None,
+    catalog: CatalogOpt = None,
+    schema: SchemaOpt = None,
+    workdir: WorkdirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Which workspaces an identity sees through the views and why (assignment, group chain, local admins)."""
+    from rls.explain import explain as run_explain
+
+    cfg = _config_for(config, catalog, schema, workdir)
+    _report(run_explain(_backend_for(cfg, workdir), cfg, user), as_json)
+
+
+@app.command()
+def doctor(
+    config: ConfigOpt = None,
+    catalog: CatalogOpt = None,
+    schema: SchemaOpt = None,
+    workdir: WorkdirOpt = None,
+    scenario: ScenarioOpt = None,
+    warehouse_id: Annotated[
+        str | None, typer.Option(help="SQL warehouse of the dashboard (bundle variable warehouse_id).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Read-only preflight: would a run work on this account? Each check ok / warn / fail with its fix.
+
+    Exit 0: every check ok; 3: warnings only; 6: a check failed. Writes nothing (GETs and reads only)."""
+    if workdir is None and scenario is not None:
+        raise ValueError("--scenario needs --workdir: an emulated account goes with the local warehouse")
+    if workdir is not None:
+        report = plugins.local_stack("--workdir").doctor(config, catalog, schema, workdir, scenario)
+    else:
+        from rls.config import load_config
+        from rls.doctor.job import databricks_doctor
+
+        cfg = load_config(config, {"catalog": catalog, "schema": schema})
+        bundle = (config.parent if config else Path.cwd()) / "databricks.yml"
+        report = databricks_doctor(cfg, warehouse_id=warehouse_id, bundle_file=bundle)
+    _report(report, as_json)
+
+
+@app.command("config")
+def config_command() -> None:
+    """Every configuration key (collect.*, publish.*, sharing.*) with its default and what it does."""
+    out.print("Configuration keys (YAML file given with --config, e.g. rls.yml; every key optional):", markup=False)
+    from rls.config_help import config_keys
+
+    for line in config_keys("collect", "publish", "sharing"):
+        out.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(exitcodes.OK)

@@ -1,0 +1,109 @@
+"""The Unity Catalog side of `rls doctor`, read as the job's identity: what the views will read (each wrapped system
+schema), whether an ABAC policy would filter it, where they will be published, and the elevation ledger.
+
+Reads only: ``SELECT … LIMIT 0`` probes, ``SHOW`` statements and the ledger's files; nothing is created.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rls.config import RlsConfig
+from rls.doctor.report import DoctorReport
+from rls.publish.discovery import discover
+from rls.publish.report import first_line
+from rls.publish.state import read_existing
+from rls.sql import SqlBackend, quote_name
+
+
+def system_schema_access(backend: SqlBackend, cfg: RlsConfig) -> dict[str, str | None]:
+    """Per wrapped system schema: None when the job identity can read it, else the refusal. A metastore admin holds
+    no implicit SELECT (docs/platform-facts.md, "Metastore admins get no implicit SELECT"), so each schema is
+    probed with ``SELECT * … LIMIT 0`` on one of its tables, which needs exactly USE CATALOG, USE SCHEMA, SELECT."""
+    found = discover(backend, cfg)
+    first: dict[str, Any] = {}
+    for t in found.tables:
+        if t.has_workspace_id:
+            first.setdefault(t.schema, t)
+    out: dict[str, str | None] = {}
+    for schema, t in sorted(first.items()):
+        try:
+            backend.fetch(f"SELECT * FROM {quote_name(cfg.system_catalog, t.schema, t.table)} LIMIT 0")
+            out[schema] = None
+        except Exception as e:
+            out[schema] = first_line(e)
+    return out
+
+
+def check_unity(report: DoctorReport, backend: SqlBackend, cfg: RlsConfig, identity: str) -> None:
+    cat = cfg.system_catalog
+    try:
+        access = system_schema_access(backend, cfg)
+    except Exception as e:
+        access = {}
+        report.add("system_schemas", "fail", f"cannot list {cat}'s tables: {first_line(e)}", _grant(identity, cat, "*"))
+    for schema, refused in access.items():
+        if refused is None:
+            report.add(f"system.{schema}", "ok", f"{identity} reads {cat}.{schema}")
+        else:
+            report.add(f"system.{schema}", "fail", f"{identity} cannot read {cat}.{schema}: {refused}",
+                       _grant(identity, cat, schema))  # fmt: skip
+    _abac(report, backend, cat)
+    _target(report, backend, cfg, identity)
+
+
+def _grant(identity: str, cat: str, schema: str) -> str:
+    return (
+        f"a metastore admin runs: GRANT USE CATALOG ON CATALOG {cat} TO `{identity}`; GRANT USE SCHEMA, SELECT ON"
+        f" SCHEMA {cat}.{schema} TO `{identity}`"
+    )
+
+
+def _abac(report: DoctorReport, backend: SqlBackend, cat: str) -> None:
+    """An ABAC row-filter policy on the system catalog is evaluated as the querying user even through a view (GA on
+    tables): the job's views would then show less than they should (docs/platform-facts.md)."""
+    try:
+        rows = backend.fetch(f"SHOW POLICIES ON CATALOG {quote_name(cat)}")
+    except Exception as e:
+        report.add("abac_policies", "warn", f"cannot tell whether a policy is attached to {cat}: {first_line(e)}",
+                   f"check Catalog Explorer > {cat} > Policies: a row filter there filters the views too")  # fmt: skip
+        return
+    if rows:
+        names = ", ".join(str(r.get("name") or r.get("policy_name") or r) for r in rows)
+        report.add("abac_policies", "fail", f"policies attached to {cat}: {names}",
+                   "detach them or exempt the job's identity: they would filter what every view shows")  # fmt: skip
+    else:
+        report.add("abac_policies", "ok", f"no ABAC policy attached to catalog {cat}")
+
+
+def _target(report: DoctorReport, backend: SqlBackend, cfg: RlsConfig, identity: str) -> None:
+    where = f"{cfg.catalog}.{cfg.schema}"
+    try:
+        existing = read_existing(backend, cfg.catalog, cfg.schema)
+    except Exception as e:
+        report.add("target_schema", "fail", f"cannot read {where}: {first_line(e)}",
+                   f"create catalog {cfg.catalog} or set `catalog`; grant {identity} USE CATALOG on it")  # fmt: skip
+        return
+    if existing.schema_exists:
+        views = sum(v.is_view for v in existing.views.values())
+        report.add("target_schema", "ok", f"{where} exists ({views} views)")
+    else:
+        report.add("target_schema", "warn", f"{where} does not exist: the first publish creates it as {identity}",
+                   f"grant {identity} USE CATALOG and CREATE SCHEMA on {cfg.catalog}, or create the schema and give"
+                   " it to that identity")  # fmt: skip
+
+
+def check_ledger(report: DoctorReport, ledger: Any) -> None:
+    """The elevation ledger: readable, and no elevation left open by an interrupted run."""
+    try:
+        open_entries = ledger.open_entries()
+    except Exception as e:
+        report.add("ledger", "warn", f"cannot read the elevation ledger at {ledger.location}: {first_line(e)}",
+                   "run doctor where the volume is mounted (a job task) or create the volume rls_state")  # fmt: skip
+        return
+    if open_entries:
+        ids = ", ".join(str(e.workspace_id) for e in open_entries)
+        report.add("ledger", "warn", f"{len(open_entries)} elevation(s) left open (workspaces {ids})",
+                   "the next run restores them first; or restore by hand as `rls verify` says")  # fmt: skip
+    else:
+        report.add("ledger", "ok", f"no elevation left open ({ledger.location})")

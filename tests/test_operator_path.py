@@ -1,0 +1,192 @@
+"""The README's local path as a first-time operator takes it, with a real account's variables in the environment.
+
+Every command runs as a real process with DATABRICKS_HOST pointing at a local listener that counts connections: a
+`--workdir` command uses the workdir's own emulated account, or refuses in one line, and never connects out
+(issue 29). After `collect` then `publish` on a fresh workdir, a workspace admin can read the views (the default
+readers group), and `verify` says when nobody can.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import oracle
+from flow import load
+from rls import exitcodes
+
+EXAMPLE = Path(__file__).parent / "data" / "scenarios" / "example.json"
+# Each command is a fresh process with its own JVM: on a loaded 2-core machine the fixture's collect + publish alone
+# can pass the suite's 600 s default.
+pytestmark = pytest.mark.timeout(2400)
+
+
+class Listener:
+    """A TCP listener standing in for a real account host: it only counts who connects."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def listener() -> Iterator[Listener]:
+    sink = Listener()
+    yield sink
+    sink.close()
+
+
+def test_the_listener_counts_a_connection() -> None:
+    """Control: a connection to the listener is counted, so a 0 below means nobody connected."""
+    sink = Listener()
+    with socket.create_connection(("127.0.0.1", sink.port), timeout=5):
+        pass
+    for _ in range(500):  # the accept thread counts it
+        if sink.connections:
+            break
+        threading.Event().wait(0.01)
+    sink.close()
+    assert sink.connections == 1
+
+
+def rls(listener: Listener, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(sys.path),
+        # what an operator's shell holds after working on a real account
+        "DATABRICKS_HOST": f"http://127.0.0.1:{listener.port}",
+        "DATABRICKS_ACCOUNT_ID": "00000000-0000-0000-0000-000000000001",
+        "DATABRICKS_TOKEN": "dapi-not-a-real-token",
+    }
+    return subprocess.run([sys.executable, "-m", "rls", *args], capture_output=True, text=True, timeout=600, env=env)
+
+
+def _admin() -> tuple[str, set[int]]:
+    """A workspace admin of the example account, and the workspaces they administer."""
+    admins = oracle.admin_workspaces(load("example"))
+    name = sorted(n for n, ws in admins.items() if ws)[0]
+    return name, admins[name]
+
+
+def test_a_fresh_workdir_without_scenario_refuses_in_one_line(tmp_path: Path, listener: Listener) -> None:
+    for command in ("collect", "run"):
+        proc = rls(listener, command, "--workdir", str(tmp_path / "w"))
+        assert proc.returncode == exitcodes.ERROR, proc.stderr
+        assert proc.stderr.startswith("error: "), repr(proc.stderr)  # no blank line, no log line before it
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and "--scenario" in lines[0] and "never connects" in lines[0], proc.stderr
+    assert listener.connections == 0
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory, listener: Listener) -> Path:
+    """The README's path: collect from the example account, then publish, on a fresh workdir."""
+    w = tmp_path_factory.mktemp("operator") / "w"
+    proc = rls(listener, "collect", "--workdir", str(w), "--scenario", str(EXAMPLE), "--json")
+    assert proc.returncode == exitcodes.OK, proc.stderr[-3000:]
+    proc = rls(listener, "publish", "--workdir", str(w), "--json")
+    assert proc.returncode == exitcodes.OK, proc.stderr[-3000:]
+    return w
+
+
+def test_a_workspace_admin_reads_the_views_after_collect_then_publish(workdir: Path, listener: Listener) -> None:
+    admin, workspaces = _admin()
+    sql = "SELECT DISTINCT workspace_id FROM vw_system_access_audit"
+    proc = rls(listener, "sql", "--workdir", str(workdir), "--as", admin, "--json", sql)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    seen = {int(r["workspace_id"]) for r in json.loads(proc.stdout)}
+    assert proc.stderr == "", proc.stderr  # Spark's JVM notices stay in the workdir's log (unless --verbose)
+    # the example's home metastore holds part of the admin's workspaces: what it shows is theirs, and not nothing
+    assert seen and seen <= workspaces
+    assert listener.connections == 0
+
+
+def test_doctor_on_the_workdir_reports_every_check_as_json(workdir: Path, listener: Listener) -> None:
+    before = (workdir / "privileges.json").read_text()
+    proc = rls(listener, "doctor", "--workdir", str(workdir), "--json")
+    assert proc.returncode in (exitcodes.OK, exitcodes.PARTIAL), proc.stderr[-2000:]
+    report = json.loads(proc.stdout)
+    assert report["exit_code"] == proc.returncode
+    names = {c["name"] for c in report["checks"]}
+    assert {"authentication", "account_admin", "target_schema", "readers", "bundle_cli_version"} <= names
+    assert all(c["status"] in ("ok", "warn", "fail") for c in report["checks"])
+    assert (workdir / "privileges.json").read_text() == before
+    assert listener.connections == 0
+
+
+def test_sql_names_an_unknown_identity_and_refuses_an_unknown_metastore(workdir: Path, listener: Listener) -> None:
+    proc = rls(listener, "sql", "--workdir", str(workdir), "--as", "nobody@nowhere.example", "--json", "SELECT 1 AS x")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "nobody@nowhere.example" in proc.stderr and "no rows" in proc.stderr
+    admin, _ = _admin()
+    proc = rls(listener, "sql", "--workdir", str(workdir), "--as", admin, "--metastore", "ms-nope", "SELECT 1")
+    assert proc.returncode == exitcodes.USAGE, proc.stderr
+    assert "ms-nope" in proc.stderr
+    assert listener.connections == 0
+
+
+def test_later_commands_use_the_workdir_s_own_account(workdir: Path, listener: Listener) -> None:
+    proc = rls(listener, "run", "--workdir", str(workdir), "--json")  # no --scenario: the workdir's account
+    assert proc.returncode == exitcodes.OK, proc.stderr[-3000:]
+    assert json.loads(proc.stdout)["collect"]["outcome"] == "ok"
+    report = json.loads((workdir / "emulator-state.json").read_text())
+    assert report["requests"], "the run read the workdir's emulated account"
+    admin, _ = _admin()
+    proc = rls(listener, "explain", "--workdir", str(workdir), "--user", admin, "--json")
+    assert proc.returncode == exitcodes.OK, proc.stderr[-2000:]
+    proc = rls(listener, "verify", "--workdir", str(workdir), "--json")
+    checks = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
+    assert checks["view_readers"]["status"] == "pass", checks["view_readers"]
+    assert "owner None" not in proc.stdout
+    # the plan of a publish with one more readers group: grants only, nothing changed
+    config = workdir.parent / "more-readers.yml"
+    config.write_text("publish:\n  grant_select_to: [account users, auditors]\n", encoding="utf-8")
+    before = (workdir / "privileges.json").read_text()
+    proc = rls(listener, "publish", "--workdir", str(workdir), "--config", str(config), "--dry-run")
+    assert proc.returncode == exitcodes.OK, proc.stderr[-2000:]
+    assert "dry run: nothing was changed" in proc.stdout and "auditors" in proc.stdout
+    assert all(len(line) <= 80 for line in proc.stdout.splitlines())  # piped: 80 columns
+    assert (workdir / "privileges.json").read_text() == before
+    assert listener.connections == 0
+
+
+def test_views_nobody_can_read_are_warned_and_the_refusal_names_the_grant(tmp_path: Path, listener: Listener) -> None:
+    config = tmp_path / "no-readers.yml"
+    config.write_text("publish:\n  grant_select_to: []\n", encoding="utf-8")
+    w = tmp_path / "w"
+    proc = rls(listener, "run", "--workdir", str(w), "--scenario", str(EXAMPLE), "--config", str(config), "--json")
+    assert proc.returncode == exitcodes.OK, proc.stderr[-3000:]
+    proc = rls(listener, "verify", "--workdir", str(w), "--json")
+    checks = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
+    assert checks["view_readers"]["status"] == "warn", checks["view_readers"]
+    assert "publish.grant_select_to" in checks["view_readers"]["detail"]
+    assert "vw_system_access_audit" in " ".join(checks["view_readers"]["problems"])
+    admin, _ = _admin()
+    proc = rls(listener, "sql", "--workdir", str(w), "--as", admin, "SELECT count(*) FROM vw_system_access_audit")
+    assert proc.returncode == exitcodes.ERROR
+    (line,) = proc.stderr.strip().splitlines()
+    assert "GRANT SELECT ON VIEW" in line and "vw_system_access_audit" in line and admin in line, line
+    assert listener.connections == 0
