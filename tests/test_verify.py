@@ -33,10 +33,11 @@ def deployed(warehouse, example_scenario, tmp_path_factory) -> Iterator[Any]:
     scenario = load("tricky", faults=[])
     sp = scenario.collector_identity
     # The README's prerequisites for the job's identity (the prod job runs as the SP), granted by a metastore admin
-    # (the local warehouse's own principal): CREATE SCHEMA on the catalog, USE/SELECT on the system catalog it reads.
+    # (the local warehouse's own principal): CREATE SCHEMA on the catalog, USE CATALOG/USE SCHEMA/SELECT on the
+    # system catalog it reads.
     system_catalog = prepare(warehouse, scenario)
     warehouse.execute(f"GRANT CREATE SCHEMA ON CATALOG `main` TO `{sp}`")
-    warehouse.execute(f"GRANT USE CATALOG, SELECT ON CATALOG `{system_catalog}` TO `{sp}`")
+    warehouse.execute(f"GRANT USE CATALOG, USE SCHEMA, SELECT ON CATALOG `{system_catalog}` TO `{sp}`")
     overrides = {"publish.include": INCLUDE, "publish.grant_select_to": ["account users"]}
     with warehouse.run_as(sp):
         result = flow(

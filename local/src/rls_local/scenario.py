@@ -32,6 +32,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rls.sql import system_tables
 from rls_local.scenario_metastores import check_metastore_refs, parse_metastores
 from rls_local.scenario_model import (
     CLOUDS,
@@ -50,7 +51,7 @@ from rls_local.scenario_model import (
     User,
     Workspace,
 )
-from rls_local.scenario_reader import Reader, ScenarioError, loads
+from rls_local.scenario_reader import Reader, ScenarioError, job_system_grants, loads
 
 __all__ = [
     "CLOUDS",
@@ -121,6 +122,8 @@ def _parse(doc: Any) -> Scenario:
     _unique("workspaces", [w.workspace_id for w in workspaces], "workspace_id")
     metastores = parse_metastores(r, workspaces, cloud, _ref)
     propagation = r.number("assignment_propagation_s", default=0.0)
+    # the system schemas the registry knows (the local warehouse builds its synthetic tables from the same list)
+    grants = job_system_grants(r, {name.split(".")[0] for name in system_tables.FACTS})
 
     s = Scenario(
         account_id,
@@ -135,6 +138,7 @@ def _parse(doc: Any) -> Scenario:
         metastores=metastores,
         faults=faults,
         assignment_propagation_s=propagation,
+        job_system_grants=grants,
     )
     _check_references(s)
     return s

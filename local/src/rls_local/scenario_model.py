@@ -148,6 +148,9 @@ class Scenario:
     faults: list[Fault] = field(default_factory=list)
     assignment_propagation_s: float = 0.0
     """Seconds before a new or raised account assignment takes effect in the workspace (v2 key, default 0)."""
+    job_system_grants: tuple[str, ...] | None = None
+    """v3: the ``system`` schemas on which the job's identity holds USE SCHEMA and SELECT (USE CATALOG on ``system``
+    whenever any); None: all of them (the default, so earlier files keep their meaning); (): none."""
 
     # ---- lookups -------------------------------------------------------------------------------------------------
     def user(self, uid: str) -> User:
@@ -228,4 +231,15 @@ class Scenario:
             "collector": self.collector.to_json(),
             "assignment_propagation_s": self.assignment_propagation_s,
             "faults": [{k: v for k, v in vars(f).items() if v is not None} for f in self.faults],
+            "job_system_grants": job_system_grants_json(self.job_system_grants),
         }
+
+
+# ---- v3: job_system_grants ----------------------------------------------------------------------------------------
+ALL_GRANTS, NO_GRANTS = "all", "none"
+
+
+def job_system_grants_json(grants: tuple[str, ...] | None) -> str | list[str]:
+    if grants is None:
+        return ALL_GRANTS
+    return list(grants) if grants else NO_GRANTS

@@ -25,8 +25,10 @@ from rls.config import RlsConfig
 from rls.publish.discovery import SystemTable, discover
 from rls.publish.plan import body_matches, plan
 from rls.publish.report import PublishReport, Status, ViewResult, first_line
+from rls.publish.selfservice import INVOKER
 from rls.publish.sharing import mount_source, share_collected_tables
 from rls.publish.state import ExistingState, ExistingView, read_existing
+from rls.publish.system_access import unreadable_schemas
 from rls.publish.viewsql import (
     FINGERPRINT_PROPERTY,
     GRANTS_PROPERTY,
@@ -43,8 +45,9 @@ logger = logging.getLogger(__name__)
 
 
 def job_identity(backend: SqlBackend) -> str:
-    """Who the job runs as: what ``current_user()`` returns in its session (an SP's application id)."""
-    return str(backend.fetch("SELECT current_user() AS u")[0]["u"])
+    """Who the job runs as: what ``session_user()`` returns in its session (an SP's application id), the same
+    function the views compare with (:data:`rls.publish.selfservice.INVOKER`)."""
+    return str(backend.fetch(f"SELECT {INVOKER} AS u")[0]["u"])
 
 
 class _Applier:
@@ -193,6 +196,12 @@ def publish(
         return _finish(report, results, start)
 
     applier = _Applier(backend, cfg, job_identity(backend))
+    # No implicit SELECT on `system` (metastore admins included): a schema the job cannot read is skipped, by one line
+    blocked = unreadable_schemas(backend, cfg.system_catalog, applier.identity, [d.source for d in planned])
+    report.missing_grants = [blocked[s] for s in sorted(blocked)]
+    results += [ViewResult(d.source.key, d.display, "skipped", blocked[d.source.schema.lower()]) for d in planned
+                if d.source.schema.lower() in blocked]  # fmt: skip
+    planned = [d for d in planned if d.source.schema.lower() not in blocked]
     done = itertools.count(1)
 
     def apply(d: Any) -> Any:
