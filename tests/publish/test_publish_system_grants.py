@@ -97,3 +97,26 @@ def _stored_text(warehouse, cfg) -> str:
     text = read_existing(warehouse, "main", cfg.schema).views["vw_system_access_audit"].text
     assert text
     return text
+
+
+def test_a_schema_information_schema_does_not_list_is_still_checked(warehouse, example_scenario):
+    """On Databricks information_schema lists only what the reader may see: an ungranted schema is just absent."""
+    n = next(_n)
+    catalog, schema = f"sys_pub_hidden_{n}", f"pub_hidden_{n}"
+    make_system_catalog(warehouse, catalog, {"access.audit": TABLES["access.audit"]}, ["1001"])
+    warehouse.run(f"CREATE SCHEMA `{catalog}`.`billing`")  # exists, but not in information_schema
+    warehouse.run(f"CREATE TABLE `{catalog}`.`billing`.`usage` ({TABLES['billing.usage']}) USING parquet")
+    grant_job_system_access(warehouse, parse_scenario(example_scenario.to_json() | {"job_system_grants": ["access"]}),
+                            catalog)  # fmt: skip
+    write_admins(warehouse, "main", schema, [admin_row(1001, group="analysts")])
+    report = publish(warehouse, config("main", schema, system_catalog=catalog, include=list(TABLES)))
+    assert report.discovery == "information_schema" and report.result("access.audit").status == "created"
+    [line] = report.missing_grants
+    assert line.startswith(f"{catalog}.billing: ") and line.endswith(
+        f"ON SCHEMA `{catalog}`.`billing` TO `{me(warehouse)}`"
+    )
+    assert report.exit_code == PARTIAL
+
+
+def me(warehouse) -> str:
+    return warehouse.platform_principal

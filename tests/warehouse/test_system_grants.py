@@ -10,8 +10,10 @@ import pytest
 from rls_local.scenario import parse_scenario
 from rls_local.warehouse.platform import grant_job_system_access
 from rls_local.warehouse.privileges import SYSTEM_OWNER, PrivilegeError
+from rls_local.warehouse.system_schemas import SCHEMAS
 
 _n = itertools.count()
+SYSTEM_SCHEMAS = {name.split(".")[0] for name in SCHEMAS}  # every schema the local platform provides
 ADMIN = "ms-admin@example.com"  # made metastore admin below; holds no grant of its own
 
 
@@ -24,9 +26,8 @@ def _system_catalog(warehouse, example_scenario, grants) -> str:
         warehouse.run(f"CREATE TABLE `{catalog}`.`{schema}`.`{table}` (workspace_id STRING) USING parquet")
         warehouse.run(f"INSERT INTO `{catalog}`.`{schema}`.`{table}` VALUES ('1001')")
     doc = example_scenario.to_json() | {"job_system_grants": grants}
-    assert grant_job_system_access(warehouse, parse_scenario(doc), catalog) == (
-        ["access", "billing"] if grants == "all" else [] if grants == "none" else sorted(grants)
-    )
+    granted = grant_job_system_access(warehouse, parse_scenario(doc), catalog)
+    assert granted == (sorted(SYSTEM_SCHEMAS) if grants == "all" else [] if grants == "none" else sorted(grants))
     return catalog
 
 

@@ -16,10 +16,17 @@ the other regions, ``CREATE CATALOG IF NOT EXISTS … USING SHARE <provider>.<sh
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
+
 from rls import tables
 from rls.config import RlsConfig
+from rls.publish.report import first_line
 from rls.sql.backend import SqlBackend
 from rls.sql.quoting import quote_identifier, quote_name, quote_string
+
+logger = logging.getLogger(__name__)
 
 # Everything the views, `explain` and `verify` read in another region: the access map and principals (views), the
 # reporting tables (explain) and the run table (verify: how old the collection is).
@@ -34,9 +41,20 @@ SHARED_TABLES = (
 )
 
 
-def share_collected_tables(backend: SqlBackend, cfg: RlsConfig) -> list[str]:
+class ShareGrantRefused(RuntimeError):
+    """Some recipients could not be granted the share; the message is one line naming the fix."""
+
+
+def share_collected_tables(backend: SqlBackend, cfg: RlsConfig, identity: str) -> list[str]:
     """Home region: make sure the share holds every table of :data:`SHARED_TABLES` and is granted to every configured
-    recipient; returns what changed. Idempotent: a daily run changes nothing once set up."""
+    recipient; returns what changed. Idempotent: a daily run changes nothing once set up.
+
+    ``GRANT SELECT ON SHARE … TO RECIPIENT`` needs a metastore admin, or (ownership of the share, or ``USE SHARE`` +
+    ``SET SHARE PERMISSION``) and (ownership of the recipient, or ``USE RECIPIENT``) (docs, "Manage access to Delta
+    Sharing data shares"). The job owns what it created itself, so this holds by default; a share or recipient made
+    by someone else may not. The grant itself is the check: the platform decides with ownership, metastore-level
+    grants and group membership all applied, which no listing shows at once. Every recipient is tried; those refused
+    raise :class:`ShareGrantRefused` at the end, one line naming the statement that fixes it."""
     share = quote_identifier(cfg.sharing.share)
     done: list[str] = []
     backend.execute(f"CREATE SHARE IF NOT EXISTS {share} COMMENT 'rls: collected access tables for other regions'")
@@ -48,18 +66,65 @@ def share_collected_tables(backend: SqlBackend, cfg: RlsConfig) -> list[str]:
         source = quote_name(*cfg.table(table))
         backend.execute(f"ALTER SHARE {share} ADD TABLE {source} AS {quote_name(cfg.schema, table)}")
         done.append(f"shared {'.'.join(cfg.table(table))}")
+    refused = []
     for name, ident in sorted(cfg.sharing.recipients.items()):
         recipient = quote_identifier(name)
         backend.execute(f"CREATE RECIPIENT IF NOT EXISTS {recipient} USING ID {quote_string(ident)}")
-        backend.execute(f"GRANT SELECT ON SHARE {share} TO RECIPIENT {recipient}")
+        try:
+            backend.execute(f"GRANT SELECT ON SHARE {share} TO RECIPIENT {recipient}")
+        except Exception as e:  # the other recipients are still granted
+            refused.append(f"{name} ({first_line(e, 200)})")
+    if refused:
+        raise ShareGrantRefused(
+            f"share {cfg.sharing.share} not granted to {', '.join(refused)}: {identity} needs (to own the share, or USE"
+            " SHARE and SET SHARE PERMISSION) and (to own the recipient, or USE RECIPIENT); a metastore admin runs:"
+            f" GRANT USE SHARE, SET SHARE PERMISSION, USE RECIPIENT ON METASTORE TO {quote_identifier(identity)}"
+        )
     return done
 
 
-def mount_source(backend: SqlBackend, cfg: RlsConfig) -> None:
-    """Another region: the catalog mounted from the home region's share (created when missing; never granted)."""
+class ShareNotVisible(RuntimeError):
+    """The home region's share did not become usable here within ``sharing.visibility_timeout_s``."""
+
+
+def mount_source(
+    backend: SqlBackend,
+    cfg: RlsConfig,
+    ready: Callable[[], bool],
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Another region: the catalog mounted from the home region's share (created when missing; never granted), tried
+    until ``ready()`` (the collected tables are readable through it); returns the number of attempts.
+
+    Recipients see new shares and share changes "after about a minute of caching" (docs, "Read data shared using
+    Databricks-to-Databricks Delta Sharing"): a share granted or extended by the home region's run a moment ago may
+    not be there yet. So a refused mount or a missing table is retried, ``CREATE CATALOG IF NOT EXISTS`` each time
+    (it picks up tables added to the share), within ``sharing.visibility_timeout_s``; after that, ShareNotVisible."""
     s = cfg.sharing
     assert s.source_catalog and s.provider  # validated with the config
-    backend.execute(
-        f"CREATE CATALOG IF NOT EXISTS {quote_identifier(s.source_catalog)}"
-        f" USING SHARE {quote_identifier(s.provider)}.{quote_identifier(s.share)}"
-    )
+    timeout = s.visibility_timeout_s
+    deadline = clock() + timeout
+    pause = min(10.0, max(0.25, timeout / 20))  # ~20 looks within the bound, never a busy loop
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            backend.execute(
+                f"CREATE CATALOG IF NOT EXISTS {quote_identifier(s.source_catalog)}"
+                f" USING SHARE {quote_identifier(s.provider)}.{quote_identifier(s.share)}"
+            )
+            if ready():
+                return attempts
+            problem = "the collected tables are not in it yet"
+        except Exception as e:
+            problem = first_line(e, 200)
+        left = deadline - clock()
+        if left <= 0:
+            raise ShareNotVisible(
+                f"share {s.provider}.{s.share} not usable after {attempts} attempt(s) in {timeout:g} s"
+                f" (sharing.visibility_timeout_s): {problem}"
+            )
+        logger.info("share %s.%s not usable yet (%s): next look in %.1f s", s.provider, s.share, problem, pause)
+        sleep(min(pause, left))

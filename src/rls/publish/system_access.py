@@ -17,14 +17,17 @@ schema, table: the line names the statements that grant exactly what a read need
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import re
 from collections.abc import Iterable
 
+from rls.config import RlsConfig
 from rls.publish.discovery import SystemTable
 from rls.publish.report import first_line
 from rls.sql.backend import SqlBackend
 from rls.sql.quoting import quote_identifier, quote_name
+from rls.sql.system_tables import REFERENCE_TABLES, WORKSPACE_TABLES
 
 logger = logging.getLogger(__name__)
 
@@ -60,4 +63,24 @@ def unreadable_schemas(
             run = grant_statements(catalog, t.schema, identity, catalog_missing="USE CATALOG" in str(e).upper())
             out[key] = f"{catalog}.{t.schema}: the job's identity {identity} may not read it ({reason}); run: {run}"
             logger.error("missing grant: %s", out[key])
+    return out
+
+
+def undiscovered(discovered: Iterable[SystemTable], cfg: RlsConfig) -> list[SystemTable]:
+    """Known tables (the registry) of configured schemas that discovery did not list at all.
+
+    ``system.information_schema`` shows only "objects … that you are privileged to see" (docs, "Information schema"):
+    a schema the job may not read is simply absent from discovery, so it is probed from the registry's list too, and
+    a refusal there gets its line like any other. (Locally information_schema is not filtered; a test removes a
+    schema from it instead.)"""
+    seen = {t.schema.lower() for t in discovered}
+    levels = {k.lower(): v for k, v in cfg.publish.access_levels.items()}
+    out = []
+    for key in (*WORKSPACE_TABLES, *REFERENCE_TABLES):
+        schema, table = key.split(".", 1)
+        wanted = any(fnmatch.fnmatchcase(key, p.lower()) for p in cfg.publish.include) and not any(
+            fnmatch.fnmatchcase(key, p.lower()) for p in cfg.publish.exclude
+        )
+        if schema not in seen and wanted and levels.get(key) != "none":
+            out.append(SystemTable(schema, table))
     return out

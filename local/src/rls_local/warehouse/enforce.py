@@ -23,6 +23,7 @@ from rls_local.warehouse.privileges import (
     parse_owner_change,
     reads,
 )
+from rls_local.warehouse.sharing_rules import METASTORE
 
 if TYPE_CHECKING:
     from rls_local.warehouse.backend import LocalWarehouseBackend
@@ -84,7 +85,9 @@ class Enforcer:
         """GRANT / REVOKE / ALTER … OWNER TO: run by the model. False when ``sql`` is none of them."""
         grant = parse_grant(sql)
         if grant is not None:
-            obj = self._object(grant.name)
+            # metastore-level privileges (USE SHARE, USE RECIPIENT, …) are granted by a metastore admin (owner: the
+            # platform's principal)
+            obj = METASTORE if grant.securable_type == "METASTORE" else self._object(grant.name)
             who, groups = self._caller()
             if not (self.store.is_admin(who, groups) or self.store.is_owner(who or "", groups, obj)):
                 raise PrivilegeError(

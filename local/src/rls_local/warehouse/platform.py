@@ -102,16 +102,17 @@ def grant_job_system_access(backend: LocalWarehouseBackend, scenario: Scenario, 
     it that the scenario names (``job_system_grants``, spec version 3); returns the schemas granted.
 
     The job's identity is the one the local job runs as: ``backend.job_identity`` if set, else the warehouse's own
-    principal (metastore admin, which holds nothing on a system catalog by itself: see :mod:`.privileges`). Grants
-    to it on this catalog from an earlier scenario are revoked first. Nothing is recorded in ``backend.statements``.
+    principal (metastore admin, which holds nothing on a system catalog by itself: see :mod:`.privileges`). What an
+    earlier call granted on this catalog (to either of them) is revoked first, so exactly one identity holds exactly
+    these grants. Nothing is recorded in ``backend.statements``.
     """
     store = backend.privileges.store
     store.mark_system_catalog(catalog)
     who = backend.job_identity or backend.platform_principal
-    cat = catalog.lower()
+    cat, earlier = catalog.lower(), {who.lower(), backend.platform_principal.lower()}
     for obj in [o for o in store.grants if o == cat or o.startswith(cat + ".")]:
         for principal, privilege in list(store.grants.get(obj, [])):
-            if principal.lower() == who.lower():
+            if principal.lower() in earlier:
                 store.grant(obj, principal, privilege, revoke=True)
     schemas = sorted(
         {n.split(".")[0] for n in SCHEMAS} if scenario.job_system_grants is None else set(scenario.job_system_grants)

@@ -228,7 +228,7 @@ def _leading_name(text: str) -> str | None:
 @dataclass(frozen=True)
 class Grant:
     privileges: tuple[str, ...]
-    securable_type: str  # CATALOG | SCHEMA | TABLE | VIEW
+    securable_type: str  # CATALOG | SCHEMA | TABLE | VIEW | METASTORE (name [])
     name: list[str]
     principal: str
     revoke: bool
@@ -255,6 +255,8 @@ def parse_grant(sql: str) -> Grant | None:
     kind = words[on + 1]
     name_tokens = sig[on + 2 : to]
     principal = _principal(sig[to + 1 :])
+    if kind == "METASTORE" and not name_tokens and principal is not None:  # privileges on the metastore itself
+        return Grant(tuple(p.strip() for p in privileges.split(",")), kind, [], principal, words[0] == "REVOKE")
     if kind not in ("CATALOG", "SCHEMA", "TABLE", "VIEW") or not name_tokens or principal is None:
         return None
     return Grant(
