@@ -13,6 +13,7 @@ from rls.sql import quote_name
 from rls_local.local import FlowResult, run_flow
 from rls_local.scenario import Scenario, parse_scenario
 from rls_local.warehouse import build_system_tables, install_platform
+from rls_local.warehouse.platform import grant_job_system_access
 
 _schemas = itertools.count()
 SCENARIOS = Path(__file__).parent / "data" / "scenarios"
@@ -59,6 +60,8 @@ def prepare(warehouse: Any, scenario: Scenario) -> str:
         catalog = f"system_e2e_{len(_system_catalogs)}"
         build_system_tables(warehouse, scenario, catalog=catalog, rows_per_workspace=4)
         _system_catalogs[key] = catalog
+    # the job's identity holds what this scenario grants it (job_system_grants), whoever built the catalog first
+    grant_job_system_access(warehouse, scenario, _system_catalogs[key])
     return _system_catalogs[key]
 
 

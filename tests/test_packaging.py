@@ -126,7 +126,11 @@ class Backend:
     def execute(self, sql):
         self.statements.append(sql)
 
-jobs._databricks_ledger(cfg, Backend())
+ledger = jobs._databricks_ledger(cfg, Backend(), "publish")  # publish never creates a volume
+assert Backend.statements == [] and str(ledger.location) == "/Volumes/main/rls/rls_state/elevation-ledger"
+assert type(ledger.files).__name__ == "FilesApiVolume"  # the Files API, not FUSE; no client built until used
+jobs._databricks_ledger(cfg, Backend(), "collect")
+assert Backend.statements[-1] == "CREATE VOLUME IF NOT EXISTS `main`.`rls`.`rls_state`", Backend.statements
 assert explain(ConfigError("bad key x\\nmore")) == "bad key x"
 assert explain(jobs.TaskFailed("task failed\\ndetail", 3)) == "task failed"
 

@@ -21,6 +21,7 @@ from rls.sql import quote_name
 from rls.sql.structs import from_row
 from rls.verify import verify
 from rls_local.warehouse import install_platform
+from rls_local.warehouse.platform import grant_job_system_access
 
 VIEW = "vw_system_access_audit"
 # what the dashboard reads, so that its check runs against a deployment that publishes them
@@ -33,10 +34,13 @@ def deployed(warehouse, example_scenario, tmp_path_factory) -> Iterator[Any]:
     scenario = load("tricky", faults=[])
     sp = scenario.collector_identity
     # The README's prerequisites for the job's identity (the prod job runs as the SP), granted by a metastore admin
-    # (the local warehouse's own principal): CREATE SCHEMA on the catalog, USE/SELECT on the system catalog it reads.
+    # (the local warehouse's own principal): CREATE SCHEMA on the catalog, and USE CATALOG/USE SCHEMA/SELECT on the
+    # system schemas it reads, which the platform gives the job's identity as the scenario says (all of them) and
+    # nobody else.
     system_catalog = prepare(warehouse, scenario)
+    with warehouse.run_as(sp):
+        grant_job_system_access(warehouse, scenario, system_catalog)
     warehouse.execute(f"GRANT CREATE SCHEMA ON CATALOG `main` TO `{sp}`")
-    warehouse.execute(f"GRANT USE CATALOG, SELECT ON CATALOG `{system_catalog}` TO `{sp}`")
     overrides = {"publish.include": INCLUDE, "publish.grant_select_to": ["account users"]}
     with warehouse.run_as(sp):
         result = flow(
@@ -57,8 +61,13 @@ def ledger(cfg) -> str:
     return str(cfg.collect.elevation_ledger)
 
 
+def as_job(warehouse, cfg) -> Any:
+    return warehouse.run_as(cfg.collect.collector_application_id)
+
+
 def run(warehouse, cfg, ledger_path: str | None, **kw: Any):
-    return verify(warehouse, cfg, ledger_path=ledger_path, **kw)
+    with as_job(warehouse, cfg):  # as the job's identity, which may read system
+        return verify(warehouse, cfg, ledger_path=ledger_path, **kw)
 
 
 def failed(report) -> set[str]:
@@ -109,7 +118,10 @@ def test_body_altered_by_hand_fails_views_definition_though_the_fingerprint_stil
     warehouse, cfg, ledger, republish
 ) -> None:
     # ALTER VIEW … AS keeps TBLPROPERTIES: the fingerprint says "current" while the filter is gone.
-    warehouse.run(f"ALTER VIEW {name(cfg, VIEW)} AS SELECT * FROM {quote_name(cfg.system_catalog, 'access', 'audit')}")
+    with as_job(warehouse, cfg):  # whoever does it must be able to read what the view reads
+        warehouse.run(
+            f"ALTER VIEW {name(cfg, VIEW)} AS SELECT * FROM {quote_name(cfg.system_catalog, 'access', 'audit')}"
+        )
     report = run(warehouse, cfg, ledger)
     assert failed(report) == {"views_definition", "system_readers"}
     assert report.check("views_fingerprint").status == "pass"
@@ -128,11 +140,12 @@ def test_view_stripped_of_its_fingerprint_fails_views_fingerprint(warehouse, cfg
 
 def test_hand_made_views_over_a_table_without_workspace_id_fail(warehouse, cfg, ledger) -> None:
     prices = quote_name(cfg.system_catalog, "billing", "list_prices")
-    assert not any(r["col_name"] == "workspace_id" for r in warehouse.fetch(f"DESCRIBE TABLE {prices}"))
     hidden = name(cfg, "price_list")  # any name: found by what it reads
     conventional = name(cfg, "vw_system_billing_list_prices")  # the name the publisher would give it
-    warehouse.run(f"CREATE VIEW {hidden} AS SELECT sku_name, pricing FROM {prices}")
-    warehouse.run(f"CREATE VIEW {conventional} AS SELECT * FROM {prices}")
+    with as_job(warehouse, cfg):  # whoever does it must be able to read what the views read
+        assert not any(r["col_name"] == "workspace_id" for r in warehouse.fetch(f"DESCRIBE TABLE {prices}"))
+        warehouse.run(f"CREATE VIEW {hidden} AS SELECT sku_name, pricing FROM {prices}")
+        warehouse.run(f"CREATE VIEW {conventional} AS SELECT * FROM {prices}")
     try:
         report = run(warehouse, cfg, ledger)
     finally:
@@ -234,7 +247,8 @@ def test_access_map_recreated_as_a_view_fails_view_sources(warehouse, cfg, ledge
 def test_an_extra_unfiltered_view_over_a_system_table_fails_system_readers(warehouse, cfg, ledger) -> None:
     # Issue #13 7b: not one of ours, reads system.access.audit unfiltered.
     extra = name(cfg, "vw_system_access_audit_everything")
-    warehouse.run(f"CREATE VIEW {extra} AS SELECT * FROM {quote_name(cfg.system_catalog, 'access', 'audit')}")
+    with as_job(warehouse, cfg):  # whoever does it must be able to read what the view reads
+        warehouse.run(f"CREATE VIEW {extra} AS SELECT * FROM {quote_name(cfg.system_catalog, 'access', 'audit')}")
     try:
         report = run(warehouse, cfg, ledger)
     finally:

@@ -104,6 +104,9 @@ class SharingConfig:
     provider: str | None = None
     """Other regions: the name this metastore gives the home metastore as a Delta Sharing provider
     (`SHOW PROVIDERS`); needed to mount source_catalog."""
+    visibility_timeout_s: float = 120.0
+    """Other regions: how long publish waits for the home region's share (a new grant, a table added) to become
+    visible; recipients see share changes after about a minute of caching. 0: one attempt; at most 1800."""
 
 
 @dataclass

@@ -76,8 +76,16 @@ def validate(cfg: RlsConfig) -> None:
     _validate_sharing(cfg)
 
 
+MAX_VISIBILITY_TIMEOUT_S = 1800.0  # a share not visible after 30 minutes is not a caching delay
+
+
 def _validate_sharing(cfg: RlsConfig) -> None:
     s = cfg.sharing
+    if not 0 <= s.visibility_timeout_s <= MAX_VISIBILITY_TIMEOUT_S:
+        raise ConfigError(
+            f"config key 'sharing.visibility_timeout_s': must be between 0 and {MAX_VISIBILITY_TIMEOUT_S:g} seconds,"
+            f" got {s.visibility_timeout_s}"
+        )
     if s.source_catalog and s.recipients:
         raise ConfigError(
             "config key 'sharing.recipients': only the home region shares; a region with sharing.source_catalog reads"

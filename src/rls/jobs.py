@@ -16,6 +16,7 @@ from rls.collect.account_api import AccountApi
 from rls.collect.clients import Clients
 from rls.collect.collector import Collector
 from rls.collect.elevation import Ledger
+from rls.collect.volume_files import FilesApiVolume
 from rls.config import ConfigError, RlsConfig, load_config
 from rls.errors import RlsError
 from rls.runoptions import DEFAULTS, RunOptions
@@ -66,7 +67,7 @@ def run_task(task: str, params: dict[str, str], credentials: dict[str, str] | No
         cfg,
         backend,
         clients=lambda: Clients(cfg.collect, credentials),
-        ledger=_databricks_ledger(cfg, backend),
+        ledger=_databricks_ledger(cfg, backend, task),
         options=RunOptions.from_params(params),
     )
     check_task_outcome(task, cfg, reports)
@@ -123,7 +124,7 @@ def run_cli_task(
         cfg,
         backend,
         clients=lambda: Clients(cfg.collect),
-        ledger=_databricks_ledger(cfg, backend),
+        ledger=_databricks_ledger(cfg, backend, task),
         options=options,
     )
 
@@ -178,9 +179,23 @@ def backend_for(cfg: RlsConfig) -> SqlBackend:
     return databricks_backend(cfg.table_format)
 
 
-def _databricks_ledger(cfg: RlsConfig, backend: SqlBackend) -> Ledger:
-    if not cfg.collect.elevation_ledger:
+def _databricks_ledger(cfg: RlsConfig, backend: SqlBackend, task: str) -> Ledger:
+    """The ledger of a task on Databricks. On a volume its files go through the Files API (whole-file uploads, create
+    once: :mod:`rls.collect.volume_files`), as the job's own identity in its own workspace (unified auth: the job's
+    native credentials), which created the volume and so may write it. Only a task that collects creates the default
+    volume (``publish`` never elevates, so it creates nothing)."""
+    path = ledger_path(cfg, None)
+    if not str(path).startswith("/Volumes/"):
+        return Ledger(path)  # a configured directory outside Unity Catalog volumes: plain files
+    collects = task in ("collect", "run") and not cfg.reads_shared
+    if collects and not cfg.collect.elevation_ledger:
         # A Unity Catalog volume is durable and readable by the next run on any compute.
         backend.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema)}")
         backend.execute(f"CREATE VOLUME IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema, VOLUME)}")
-    return Ledger(ledger_path(cfg, None))
+    return Ledger(FilesApiVolume(_workspace_files, str(path)))
+
+
+def _workspace_files() -> Any:
+    from databricks.sdk import WorkspaceClient
+
+    return WorkspaceClient().files

@@ -121,3 +121,5 @@ def publish_summary(console: Console, report: Any, where: str | None = None) -> 
         console.print(labelled("error", "red", report.error))
     if report.sharing_error:
         console.print(labelled("error", "red", report.sharing_error))
+    for line in report.missing_grants:
+        console.print(labelled("missing grant", "red", line))

@@ -16,9 +16,10 @@ ALICE = "Alice@Example.com"  # admin of 1001 through sales-admins
 
 
 def _prerequisites(warehouse, identity: str) -> None:
-    """What the README's deploy steps grant the job's identity (never more): CREATE SCHEMA on the catalog, SELECT on
-    the system schemas it publishes."""
+    """What the README's deploy steps grant the job's identity (never more): CREATE SCHEMA on the catalog, USE CATALOG
+    on `system`, USE SCHEMA and SELECT on the system schemas it publishes."""
     warehouse.execute(f"GRANT CREATE SCHEMA ON CATALOG `main` TO `{identity}`")
+    warehouse.execute(f"GRANT USE CATALOG ON CATALOG `system` TO `{identity}`")
     warehouse.execute(f"GRANT USE SCHEMA, SELECT ON SCHEMA `system`.`access` TO `{identity}`")
 
 

@@ -44,6 +44,18 @@ def test_identity_is_restored_after_the_block(warehouse: LocalWarehouseBackend):
     assert warehouse.fetch("SELECT current_user() AS me") == [{"me": before}]
 
 
+def test_session_user_follows_the_switched_identity_like_current_user(warehouse: LocalWarehouseBackend):
+    """The views compare session_user() (Databricks SQL, DBR 14.1+); Spark 4's builtin reads the same per-thread
+    CurrentUserContext, so it follows as_identity (and a view evaluates it for the reader, not its owner)."""
+    warehouse.execute("CREATE SCHEMA IF NOT EXISTS `main`.`identity_session_user`")
+    warehouse.execute("CREATE VIEW `main`.`identity_session_user`.`me` AS SELECT session_user() AS s")
+    warehouse.execute("GRANT SELECT ON VIEW `main`.`identity_session_user`.`me` TO `account users`")
+    for who in ("ALICE@example.com", "22222222-aaaa-bbbb-cccc-000000000000"):
+        with warehouse.as_identity(who):
+            assert warehouse.fetch("SELECT session_user() AS s, current_user() AS c") == [{"s": who, "c": who}]
+            assert warehouse.fetch("SELECT s FROM `main`.`identity_session_user`.`me`") == [{"s": who}]
+
+
 NESTED = parse_scenario(
     {
         "account_id": "acc",

@@ -121,15 +121,24 @@ def run_demo(
 def _visibility(backend: Any, cfg: Any, scenario: Scenario, metastore: str) -> list[Visibility]:
     view = quote_name(cfg.catalog, cfg.schema, DEMO_VIEW)
     own = quote_name(cfg.catalog, cfg.schema, SELF_VIEW)
+    # A view can be missing: its system schema was not granted to the job (job_system_grants); it then shows nothing.
+    parts = [
+        sql
+        for name, sql in (
+            (view, f"SELECT 'admin' AS k, coalesce(workspace_id, 'NULL') AS w, count(*) AS n FROM {view} GROUP BY 2"),
+            (own, f"SELECT 'self' AS k, NULL AS w, count(*) AS n FROM {own}"),
+        )
+        if backend.table_exists(name)
+    ]
     out = []
     for ident in _sample_identities(scenario):
+        if not parts:
+            out.append(Visibility(ident, 0, [], 0, metastore))
+            continue
         with backend.as_identity(ident):  # one statement per identity: both views in one Spark job
-            got = backend.fetch(
-                f"SELECT 'admin' AS k, coalesce(workspace_id, 'NULL') AS w, count(*) AS n FROM {view} GROUP BY 2\n"
-                f"UNION ALL SELECT 'self' AS k, NULL AS w, count(*) AS n FROM {own}"
-            )
+            got = backend.fetch("\nUNION ALL ".join(parts))
         rows = sorted((r for r in got if r["k"] == "admin"), key=lambda r: r["w"])
-        queries = next(r["n"] for r in got if r["k"] == "self")
+        queries = next((r["n"] for r in got if r["k"] == "self"), 0)
         out.append(Visibility(ident, sum(r["n"] for r in rows), [r["w"] for r in rows], queries, metastore))
     return out
 
@@ -160,7 +169,7 @@ def print_summary(console: Console, r: DemoResult) -> None:
         console.print(plain(f"region {region.region} (metastore {region.metastore_id}): {region.publish.sharing}"))
         publish_summary(console, region.publish, f"region {region.region}")
     t = table(console, f"who sees what in {DEMO_VIEW}")
-    cols = ["identity (current_user())", "audit rows", "workspaces", f"{SELF_VIEW} rows (self level)"]
+    cols = ["identity (session_user())", "audit rows", "workspaces", f"{SELF_VIEW} rows (self level)"]
     several = bool(r.flow.regions)
     for col in (["metastore"] if several else []) + cols:
         t.add_column(col)

@@ -68,8 +68,10 @@ def local_config(
         "collect.workspace_host_template": emu.workspace_host(0).rsplit("/", 1)[0] + "/{workspace_id}",
         "collect.elevation_ledger": str(workdir / LEDGER_DIR),
     }
-    # A local default below the production one; the config file's value wins.
-    return load_config(config_path, {**local, **(overrides or {})}, defaults={"collect.retry_timeout_s": 120.0})
+    # Local defaults below the production ones (the local platform caches no share by default: a share it does not
+    # show at once is a real failure); the config file's value wins.
+    defaults = {"collect.retry_timeout_s": 120.0, "sharing.visibility_timeout_s": 10.0}
+    return load_config(config_path, {**local, **(overrides or {})}, defaults=defaults)
 
 
 def clients_for(cfg: RlsConfig, emu: Emulator) -> Clients:

@@ -34,6 +34,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rls.sql import system_tables
 from rls_local import scenario_access
 from rls_local.scenario_local_groups import check_local_groups, local_ref, misplaced, parse_local_groups
 from rls_local.scenario_metastores import check_metastore_refs, parse_metastores
@@ -56,7 +57,7 @@ from rls_local.scenario_model import (
     User,
     Workspace,
 )
-from rls_local.scenario_reader import Reader, ScenarioError, loads
+from rls_local.scenario_reader import Reader, ScenarioError, job_system_grants, loads
 
 __all__ = [
     "CLOUDS",
@@ -131,6 +132,8 @@ def _parse(doc: Any) -> Scenario:
     propagation = r.number("assignment_propagation_s", default=0.0)
     answer = scenario_access.non_member_answer(r)
     local_groups = parse_local_groups(r, _ws_key)
+    # the system schemas the registry knows (the local warehouse builds its synthetic tables from the same list)
+    grants = job_system_grants(r, {name.split(".")[0] for name in system_tables.FACTS})
 
     s = Scenario(
         account_id,
@@ -147,6 +150,7 @@ def _parse(doc: Any) -> Scenario:
         assignment_propagation_s=propagation,
         non_member_answer=answer,
         workspace_local_groups=local_groups,
+        job_system_grants=grants,
     )
     _check_references(s)
     return s

@@ -174,6 +174,9 @@ class Scenario:
     """How a workspace answers a non-member (v3 key): "403" | "401" | "token_error"."""
     workspace_local_groups: dict[int, list[LocalGroup]] = field(default_factory=dict)
     """v3: each workspace's local groups; members of those in ``workspace_local_admins`` are its admins."""
+    job_system_grants: tuple[str, ...] | None = None
+    """v3: the ``system`` schemas on which the job's identity holds USE SCHEMA and SELECT (USE CATALOG on ``system``
+    whenever any); None: all of them (the default, so earlier files keep their meaning); (): none."""
 
     # ---- lookups -------------------------------------------------------------------------------------------------
     def user(self, uid: str) -> User:
@@ -262,6 +265,7 @@ class Scenario:
                 str(k): [g.to_json() for g in v] for k, v in self.workspace_local_groups.items()
             },
             "faults": [{k: v for k, v in vars(f).items() if v is not None} for f in self.faults],
+            "job_system_grants": job_system_grants_json(self.job_system_grants),
         }
 
 
@@ -273,3 +277,13 @@ def _access_json(w: Workspace) -> dict[str, Any]:
     if w.list_members_for != "members":
         out["list_members_for"] = w.list_members_for
     return out
+
+
+# ---- v3: job_system_grants ----------------------------------------------------------------------------------------
+ALL_GRANTS, NO_GRANTS = "all", "none"
+
+
+def job_system_grants_json(grants: tuple[str, ...] | None) -> str | list[str]:
+    if grants is None:
+        return ALL_GRANTS
+    return list(grants) if grants else NO_GRANTS

@@ -148,3 +148,23 @@ def kind(v: Any) -> str:
         list: "a list",
         dict: "an object",
     }.get(type(v), type(v).__name__)
+
+
+def job_system_grants(r: Reader, known_schemas: set[str]) -> tuple[str, ...] | None:
+    """v3 key ``job_system_grants``: ``"all"`` (default) -> None, ``"none"`` -> (), or a list of ``system`` schema
+    names (each one of ``known_schemas``, once) -> that tuple."""
+    key = "job_system_grants"
+    value = r.node.get(key) if isinstance(r.node, dict) else None
+    if value is None or value == "all":
+        return None
+    if value == "none":
+        return ()
+    if not isinstance(value, list):
+        raise r.error(key, f'must be "all", "none" or a list of system schema names, got {kind(value)}')
+    names = [item.value_str() for item in r.list(key)]
+    for i, name in enumerate(names):
+        if name not in known_schemas:
+            raise r.error(f"{key}[{i}]", f"unknown system schema {name!r} (known: {', '.join(sorted(known_schemas))})")
+    if len(set(names)) != len(names):
+        raise r.error(key, "lists a schema twice")
+    return tuple(names)

@@ -1,8 +1,11 @@
 """The elevation ledger: one immutable file per event, so it can live on a Unity Catalog volume.
 
 Volumes support neither direct appends nor random writes (Databricks docs, "Work with files in Unity Catalog
-volumes" — limitations of the FUSE paths under ``/Volumes``): a file there is written whole, sequentially, once.
-So every event is its own small file, created exclusively and written in one go:
+volumes" — limitations of the FUSE paths under ``/Volumes``): a file there is written whole, once. So every event is
+its own small file, created once and written in one go. On a volume the files go through the Files API
+(:class:`rls.collect.volume_files.FilesApiVolume`: one whole-file upload with ``overwrite=False``, the documented
+create-once write), never through FUSE; a local directory (the local stack, or ``collect.elevation_ledger`` outside
+``/Volumes``) is :class:`VolumeFiles`, with the same semantics:
 
     <run_id>__<workspace_id>__<principal_id>__elevate.json     before the PUT that elevates (level and why)
     <run_id>__<workspace_id>__<principal_id>__raised.json      before a PUT that raises that elevation to ADMIN
@@ -24,7 +27,7 @@ import re
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +40,22 @@ class LedgerError(RuntimeError):
     """The ledger's storage could not be read or written; the message names the path and the reason."""
 
 
+class LedgerFiles(Protocol):
+    """Where the ledger's files live: each created once (FileExistsError if it exists) and written whole; every
+    storage failure is an OSError."""
+
+    root: Any
+
+    def write_new(self, name: str, data: bytes) -> None: ...
+
+    def read(self, name: str) -> bytes: ...
+
+    def names(self) -> list[str]: ...
+
+
 class VolumeFiles:
-    """Files of one directory, used the only way a Unity Catalog volume allows: each created once and written whole.
+    """Files of one local directory, used the only way a Unity Catalog volume allows: each created once and written
+    whole.
 
     Everything the ledger stores goes through :meth:`write_new`, :meth:`read` and :meth:`names`; the local stack
     substitutes a subclass that also *refuses* appends and seeks, as a volume does, so a regression fails locally.
@@ -81,12 +98,12 @@ class LedgerEntry:
 
 
 class Ledger:
-    def __init__(self, files: VolumeFiles | str | Path) -> None:
-        self.files = files if isinstance(files, VolumeFiles) else VolumeFiles(files)
+    def __init__(self, files: LedgerFiles | str | Path) -> None:
+        self.files: LedgerFiles = VolumeFiles(files) if isinstance(files, str | Path) else files
         self._lock = threading.Lock()
 
     @property
-    def location(self) -> Path:
+    def location(self) -> Any:
         return self.files.root
 
     def _write(self, entry: LedgerEntry, event: str, record: dict) -> None:

@@ -25,8 +25,10 @@ from rls.config import RlsConfig
 from rls.publish.discovery import SystemTable, discover
 from rls.publish.plan import body_matches, plan
 from rls.publish.report import PublishReport, Status, ViewResult, first_line
-from rls.publish.sharing import mount_source, share_collected_tables
+from rls.publish.selfservice import INVOKER
+from rls.publish.sharing import ShareGrantRefused, mount_source, share_collected_tables
 from rls.publish.state import ExistingState, ExistingView, read_existing
+from rls.publish.system_access import undiscovered, unreadable_schemas
 from rls.publish.viewsql import (
     FINGERPRINT_PROPERTY,
     GRANTS_PROPERTY,
@@ -43,8 +45,9 @@ logger = logging.getLogger(__name__)
 
 
 def job_identity(backend: SqlBackend) -> str:
-    """Who the job runs as: what ``current_user()`` returns in its session (an SP's application id)."""
-    return str(backend.fetch("SELECT current_user() AS u")[0]["u"])
+    """Who the job runs as: what ``session_user()`` returns in its session (an SP's application id), the same
+    function the views compare with (:data:`rls.publish.selfservice.INVOKER`)."""
+    return str(backend.fetch(f"SELECT {INVOKER} AS u")[0]["u"])
 
 
 class _Applier:
@@ -181,9 +184,9 @@ def publish(
             backend.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema)}")
     except Exception as e:
         report.error = f"cannot read or create schema {cfg.catalog}.{cfg.schema}: {first_line(e)}"
-    if report.error is None and cfg.reads_shared:
-        report.error = _mount(backend, cfg, report)
     access_map = cfg.collected_table(ACCESS_MAP)
+    if report.error is None and cfg.reads_shared:
+        report.error = _mount(backend, cfg, report, lambda: _table_exists(backend, quote_name(*access_map)))
     if report.error is None and planned and not _table_exists(backend, quote_name(*access_map)):
         # every view reads it (Spark and Databricks check at CREATE): say so once, not once per view
         where = "run the collector first" if not cfg.reads_shared else "has the home region collected and shared it?"
@@ -194,6 +197,13 @@ def publish(
         return _finish(report, results, start)
 
     applier = _Applier(backend, cfg, job_identity(backend))
+    # No implicit SELECT on `system` (metastore admins included): a schema the job cannot read is skipped, by one line
+    sources = [d.source for d in planned] + undiscovered(found.tables, cfg)
+    blocked = unreadable_schemas(backend, cfg.system_catalog, applier.identity, sources)
+    report.missing_grants = [blocked[s] for s in sorted(blocked)]
+    results += [ViewResult(d.source.key, d.display, "skipped", blocked[d.source.schema.lower()]) for d in planned
+                if d.source.schema.lower() in blocked]  # fmt: skip
+    planned = [d for d in planned if d.source.schema.lower() not in blocked]
     done = itertools.count(1)
 
     def apply(d: Any) -> Any:
@@ -208,24 +218,28 @@ def publish(
         results += _prune(backend, cfg, found.source, {t for t in found.tables if t.has_workspace_id}, existing)
     if cfg.sharing.recipients:
         # After this region's views: a share that cannot be updated must not hold them back (reported, exit 3).
-        _share(backend, cfg, report)
+        _share(backend, cfg, report, applier.identity)
     return _finish(report, results, start)
 
 
-def _mount(backend: SqlBackend, cfg: RlsConfig, report: PublishReport) -> str | None:
+def _mount(backend: SqlBackend, cfg: RlsConfig, report: PublishReport, ready: Callable[[], bool]) -> str | None:
     """Another region (see :mod:`rls.publish.sharing`): the views read the home region's tables from its share."""
     try:
-        mount_source(backend, cfg)
+        mount_source(backend, cfg, ready)
     except Exception as e:
         return f"cannot mount the home region's share: {first_line(e)}"
     report.sharing = f"reads the collection of the home region from {cfg.sharing.source_catalog}"
     return None
 
 
-def _share(backend: SqlBackend, cfg: RlsConfig, report: PublishReport) -> None:
+def _share(backend: SqlBackend, cfg: RlsConfig, report: PublishReport, identity: str) -> None:
     """Home region: the collected tables are in the share, granted to every other region's metastore."""
     try:
-        changed = share_collected_tables(backend, cfg)
+        changed = share_collected_tables(backend, cfg, identity)
+    except ShareGrantRefused as e:  # one line naming the fix, kept whole
+        report.sharing_error = str(e)
+        logger.error("%s", report.sharing_error)
+        return
     except Exception as e:
         report.sharing_error = f"cannot share the collected tables ({cfg.sharing.share}): {first_line(e)}"
         logger.error("%s", report.sharing_error)

@@ -42,6 +42,7 @@ class PublishReport:
     error: str | None = None  # a failure of the whole run (e.g. the schema could not be created)
     sharing: str | None = None  # several regions: what this deployment shares (home) or reads (other regions)
     sharing_error: str | None = None  # home region: the share could not be updated (this region's views were)
+    missing_grants: list[str] = field(default_factory=list)  # system schemas the job may not read: one line each
 
     @property
     def counts(self) -> dict[str, int]:
@@ -52,11 +53,12 @@ class PublishReport:
     def exit_code(self) -> int:
         """OK (0) when every view was published or deliberately skipped; PARTIAL (3) when some views failed (the
         others were published) or kept an owner other than the configured one (refused OWNER TO), or the share for
-        the other regions could not be updated; ERROR (1) when the run itself could not publish (no schema, no access
-        map)."""
+        the other regions could not be updated, or a system schema's views were skipped for a missing grant; ERROR (1)
+        when the run itself could not publish (no schema, no access map)."""
         if self.error:
             return exitcodes.ERROR
         partial = any(r.status == "failed" or r.owner_note for r in self.results) or bool(self.sharing_error)
+        partial = partial or bool(self.missing_grants)
         return exitcodes.PARTIAL if partial else exitcodes.OK
 
     def result(self, source: str) -> ViewResult:
@@ -77,6 +79,7 @@ class PublishReport:
             "error": self.error,
             "sharing": self.sharing,
             "sharing_error": self.sharing_error,
+            "missing_grants": self.missing_grants,
             "exit_code": self.exit_code,
             "counts": self.counts,
             "results": [asdict(r) | {"seconds": round(r.seconds, 3), "region": r.region} for r in self.results],

@@ -3,7 +3,7 @@ at least a USER (an ADMIN or USER assignment, directly, through an account group
 
 Who caused a row is read from the table's identity columns (``publish.identity_columns``). The registry of
 system-table facts (:mod:`rls.sql.system_tables`) says what each column holds: a **name** (user name / application id)
-is compared case-insensitively with ``current_user()`` exactly like the admin path; a **principal id**
+is compared case-insensitively with ``session_user()`` exactly like the admin path; a **principal id**
 (``lakeflow.jobs.run_as`` / ``creator_id``, facts sheet) is matched through the collector's ``principals`` table
 (account SCIM id -> identity). A configured column the table does not have, or that the registry does not know as an
 identity column of that table, fails that view at publish time: a silently empty view would look like "you caused
@@ -20,6 +20,11 @@ from rls.sql.quoting import quote_identifier, quote_name, quote_string
 from rls.sql.system_tables import NAME, PRINCIPAL_ID, facts
 from rls.tables import GROUP
 
+# Who is reading, in the generated SQL. Databricks recommends session_user() over current_user() in Databricks SQL and
+# DBR 14.1+ (docs, "current_user function" / "session_user function"; facts sheet, "Corrections, round 2"): both
+# return the user name, or a service principal's application id, of the session; under an assumed RBAC role
+# current_user() returns the role instead. Compute older than DBR 14.1 cannot run these views.
+INVOKER = "session_user()"
 MEMBER_CTE = "member_groups_users"
 PRINCIPAL_CTE = "my_principal_ids"
 _STRUCT_FIELD = re.compile(r"[<,]\s*`?([^`:<>,\s]+)`?\s*:")
@@ -71,7 +76,7 @@ def workspaces_cte(access_map: tuple[str, str, str], permissions: tuple[str, ...
     ``USER`` for the ``self`` level's member workspaces), read from the collector's compact access map: one row per
     way in, never a flattened group member.
 
-    A user / service-principal row is the invoker's when its ``user_name`` is ``current_user()`` (case-insensitive);
+    A user / service-principal row is the invoker's when its ``user_name`` is ``session_user()`` (case-insensitive);
     a group row when ``is_account_group_member(group_name)`` holds, which the platform answers from **live**
     membership (nested groups included): removing someone from an admin group takes effect at once. Workspace 0 / NULL
     ("no workspace", account-level events) is never reachable.
@@ -89,7 +94,7 @@ def workspaces_cte(access_map: tuple[str, str, str], permissions: tuple[str, ...
         f"SELECT {small_id} AS workspace_id\n"
         f"  FROM {quote_name(*access_map)} AS a\n"
         f"  WHERE a.workspace_id IS NOT NULL AND a.workspace_id <> 0{permission}\n"
-        "    AND (lower(a.user_name) = lower(current_user())\n"
+        f"    AND (lower(a.user_name) = lower({INVOKER})\n"
         f"      OR (a.principal_type = {quote_string(GROUP)} AND is_account_group_member(a.group_name)))"
     )
 
@@ -137,15 +142,15 @@ def principal_ids_cte(principals_table: tuple[str, str, str]) -> str:
     """The reader's own principal id(s), from the collector's id -> identity map (users and SPs, active only)."""
     return (
         f"SELECT p.principal_id FROM {quote_name(*principals_table)} AS p\n"
-        f"  WHERE p.active AND p.principal_type <> {quote_string(GROUP)} AND lower(p.identity) = lower(current_user())"
+        f"  WHERE p.active AND p.principal_type <> {quote_string(GROUP)} AND lower(p.identity) = lower({INVOKER})"
     )
 
 
 def caused_predicate(columns: list[tuple[str, str]]) -> str:
-    """``(sql, kind)`` pairs: a name compared with current_user(), a principal id looked up in the reader's ids."""
+    """``(sql, kind)`` pairs: a name compared with session_user(), a principal id looked up in the reader's ids."""
     return " OR ".join(
         f"{c} IN (SELECT principal_id FROM {PRINCIPAL_CTE})"
         if kind == PRINCIPAL_ID
-        else f"lower({c}) = lower(current_user())"
+        else f"lower({c}) = lower({INVOKER})"
         for c, kind in columns
     )

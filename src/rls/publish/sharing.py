@@ -16,10 +16,17 @@ the other regions, ``CREATE CATALOG IF NOT EXISTS … USING SHARE <provider>.<sh
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
+
 from rls import tables
 from rls.config import RlsConfig
+from rls.publish.report import first_line
 from rls.sql.backend import SqlBackend
 from rls.sql.quoting import quote_identifier, quote_name, quote_string
+
+logger = logging.getLogger(__name__)
 
 # Everything the views, `explain` and `verify` read in another region: the access map and principals (views), the
 # reporting tables (explain) and the run table (verify: how old the collection is).
@@ -32,6 +39,10 @@ SHARED_TABLES = (
     tables.USERS,
     tables.GROUP_MEMBERS,
 )
+
+
+class ShareGrantRefused(RuntimeError):
+    """Some recipients could not be granted the share; the message is one line naming the fix."""
 
 
 def shared_now(backend: SqlBackend, cfg: RlsConfig, *, strict: bool = True) -> set[str]:
@@ -62,16 +73,35 @@ def share_statements(cfg: RlsConfig, present: set[str]) -> list[str]:
     return out
 
 
-def share_collected_tables(backend: SqlBackend, cfg: RlsConfig) -> list[str]:
-    """Home region: run :func:`share_statements`; returns what changed (the tables added to the share)."""
+def share_collected_tables(backend: SqlBackend, cfg: RlsConfig, identity: str) -> list[str]:
+    """Home region: run :func:`share_statements`; returns what changed (the tables added to the share).
+
+    ``GRANT SELECT ON SHARE … TO RECIPIENT`` needs a metastore admin, or (ownership of the share, or ``USE SHARE`` +
+    ``SET SHARE PERMISSION``) and (ownership of the recipient, or ``USE RECIPIENT``) (docs, "Manage access to Delta
+    Sharing data shares"). The job owns what it created itself, so this holds by default; a share or recipient made
+    by someone else may not. The grant itself is the check: the platform decides with ownership, metastore-level
+    grants and group membership all applied, which no listing shows at once. Every recipient is tried; those refused
+    raise :class:`ShareGrantRefused` at the end, one line naming the statement that fixes it."""
     share = quote_identifier(cfg.sharing.share)
     backend.execute(share_statements(cfg, set())[0])  # the share exists before its contents are read
-    statements = share_statements(cfg, shared_now(backend, cfg))[1:]
-    done = []
-    for sql in statements:
+    done: list[str] = []
+    refused: list[str] = []
+    for sql in share_statements(cfg, shared_now(backend, cfg))[1:]:
+        if sql.startswith("GRANT SELECT ON SHARE"):
+            try:
+                backend.execute(sql)
+            except Exception as e:  # the other recipients are still granted
+                refused.append(f"{sql.rsplit(' RECIPIENT ', 1)[1].strip('`')} ({first_line(e, 200)})")
+            continue
         backend.execute(sql)
         if sql.startswith(f"ALTER SHARE {share} ADD TABLE"):
             done.append("shared " + sql.split(" ADD TABLE ", 1)[1].split(" AS ", 1)[0].replace("`", ""))
+    if refused:
+        raise ShareGrantRefused(
+            f"share {cfg.sharing.share} not granted to {', '.join(refused)}: {identity} needs (to own the share, or USE"
+            " SHARE and SET SHARE PERMISSION) and (to own the recipient, or USE RECIPIENT); a metastore admin runs:"
+            f" GRANT USE SHARE, SET SHARE PERMISSION, USE RECIPIENT ON METASTORE TO {quote_identifier(identity)}"
+        )
     return done
 
 
@@ -85,6 +115,44 @@ def mount_statement(cfg: RlsConfig) -> str:
     )
 
 
-def mount_source(backend: SqlBackend, cfg: RlsConfig) -> None:
-    """Another region: the catalog mounted from the home region's share (created when missing; never granted)."""
-    backend.execute(mount_statement(cfg))
+class ShareNotVisible(RuntimeError):
+    """The home region's share did not become usable here within ``sharing.visibility_timeout_s``."""
+
+
+def mount_source(
+    backend: SqlBackend,
+    cfg: RlsConfig,
+    ready: Callable[[], bool],
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Another region: the catalog mounted from the home region's share (created when missing; never granted), tried
+    until ``ready()`` (the collected tables are readable through it); returns the number of attempts.
+
+    Recipients see new shares and share changes "after about a minute of caching" (docs, "Read data shared using
+    Databricks-to-Databricks Delta Sharing"): a share granted or extended by the home region's run a moment ago may
+    not be there yet. So a refused mount or a missing table is retried, ``CREATE CATALOG IF NOT EXISTS`` each time
+    (it picks up tables added to the share), within ``sharing.visibility_timeout_s``; after that, ShareNotVisible."""
+    s = cfg.sharing
+    timeout = s.visibility_timeout_s
+    deadline = clock() + timeout
+    pause = min(10.0, max(0.25, timeout / 20))  # ~20 looks within the bound, never a busy loop
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            backend.execute(mount_statement(cfg))
+            if ready():
+                return attempts
+            problem = "the collected tables are not in it yet"
+        except Exception as e:
+            problem = first_line(e, 200)
+        left = deadline - clock()
+        if left <= 0:
+            raise ShareNotVisible(
+                f"share {s.provider}.{s.share} not usable after {attempts} attempt(s) in {timeout:g} s"
+                f" (sharing.visibility_timeout_s): {problem}"
+            )
+        logger.info("share %s.%s not usable yet (%s): next look in %.1f s", s.provider, s.share, problem, pause)
+        sleep(min(pause, left))

@@ -29,8 +29,9 @@ from rls.tables import ACCESS_MAP, PRINCIPALS
 
 logger = logging.getLogger(__name__)
 
-# Bump when the generated SQL changes for the same inputs: every view's fingerprint then changes and is re-altered.
-GENERATOR_VERSION = "5"
+# Bump when the generated SQL changes for the same inputs: every view's fingerprint then changes and is re-altered
+# (ALTER VIEW … AS, which keeps grants and tags). 6: session_user() instead of current_user().
+GENERATOR_VERSION = "6"
 VIEW_PREFIX = "vw_system_"
 FINGERPRINT_PROPERTY = "rls.fingerprint"
 GRANTS_PROPERTY = "rls.grants_fingerprint"

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from rls.sql.sqltext import quote
 from rls_local.scenario import Scenario
 from rls_local.warehouse.backend import PLATFORM_DB, LocalWarehouseBackend
+from rls_local.warehouse.system_schemas import SCHEMAS
 
 logger = logging.getLogger(__name__)
 
@@ -94,3 +95,32 @@ def install_platform(backend: LocalWarehouseBackend, scenario: Scenario) -> list
     )
     logger.info("platform installed: %d account-group memberships", len(memberships))
     return memberships
+
+
+def grant_job_system_access(backend: LocalWarehouseBackend, scenario: Scenario, catalog: str = "system") -> list[str]:
+    """Make ``catalog`` a system catalog of ``backend``'s metastore and give the job's identity exactly the grants on
+    it that the scenario names (``job_system_grants``, spec version 3); returns the schemas granted.
+
+    The job's identity is the one the local job runs as: ``backend.job_identity`` if set, else the warehouse's own
+    principal (metastore admin, which holds nothing on a system catalog by itself: see :mod:`.privileges`). What an
+    earlier call granted on this catalog (to either of them) is revoked first, so exactly one identity holds exactly
+    these grants. Nothing is recorded in ``backend.statements``.
+    """
+    store = backend.privileges.store
+    store.mark_system_catalog(catalog)
+    who = backend.job_identity or backend.platform_principal
+    cat, earlier = catalog.lower(), {who.lower(), backend.platform_principal.lower()}
+    for obj in [o for o in store.grants if o == cat or o.startswith(cat + ".")]:
+        for principal, privilege in list(store.grants.get(obj, [])):
+            if principal.lower() in earlier:
+                store.grant(obj, principal, privilege, revoke=True)
+    schemas = sorted(
+        {n.split(".")[0] for n in SCHEMAS} if scenario.job_system_grants is None else set(scenario.job_system_grants)
+    )
+    if schemas:
+        store.grant(cat, who, "USE CATALOG")
+    for schema in schemas:
+        for privilege in ("USE SCHEMA", "SELECT"):
+            store.grant(f"{cat}.{schema}", who, privilege)
+    logger.info("job identity %s holds USE SCHEMA, SELECT on %s.{%s}", who, cat, ",".join(schemas))
+    return schemas

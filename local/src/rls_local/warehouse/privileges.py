@@ -14,9 +14,18 @@ Modeled (``docs/platform-facts.md``, "Who sees what inside a view" and "Correcti
 - a query reads the objects it names with the **reader's** rights and what a view reads with the **view owner's**
   rights (definer's rights), so a reader needs SELECT on the views only, never on ``system.*``.
 
-Not modeled (documented): USE CATALOG / USE SCHEMA (granted alongside SELECT in the README, not checked), MANAGE,
-row filters. Metastore admins pass every check. State lives in ``<workdir>/privileges.json`` so a later process
-(``rls sql --as``) sees the same owners and grants.
+- **system catalogs** (the ``system`` catalog the platform provides, marked by :func:`mark_system_catalog`): owned by
+  ``System user``, and nobody reads them without ``USE CATALOG`` on the catalog, ``USE SCHEMA`` on the schema and
+  ``SELECT`` on the table (each granted on the object or inherited from its schema / catalog), **metastore admins
+  included**: "initially, users have no access to data"; a metastore admin can grant itself privileges but does not
+  hold them (docs: "Admin privileges in Unity Catalog", "Unity Catalog privileges and securable objects"; facts,
+  "Corrections, round 2"). ``information_schema`` needs ``USE CATALOG`` only (*unverified*; on Databricks its rows
+  are also filtered to what the reader may see, which is not modeled). A refusal is Databricks' message:
+  ``INSUFFICIENT_PERMISSIONS: … does not have USE SCHEMA on Schema 'system.billing'``.
+
+Not modeled (documented): USE CATALOG / USE SCHEMA outside system catalogs (granted alongside SELECT in the README,
+not checked), MANAGE, row filters. Outside system catalogs metastore admins pass every check. State lives in
+``<workdir>/privileges.json`` so a later process (``rls sql --as``) sees the same owners and grants.
 """
 
 from __future__ import annotations
@@ -33,6 +42,8 @@ from rls.sql.sqltext import DOT, IDENT, QIDENT, STRING, chains, parse_name, sign
 
 STATE_FILE = "privileges.json"
 ACCOUNT_USERS = "account users"  # Databricks' built-in account group: every user and service principal
+SYSTEM_OWNER = "System user"  # the owner Databricks shows for the `system` catalog and its objects
+INFO_SCHEMA = "information_schema"
 _READ = {"SELECT", "ALL PRIVILEGES"}
 _CREATE_IN_SCHEMA = {"CREATE TABLE", "CREATE VIEW", "ALL PRIVILEGES"}
 _NODE = re.compile(r"^(?P<prefix>[ :+\-]*)(?P<text>.*)$")
@@ -61,16 +72,35 @@ class PrivilegeStore:
         self.owners: dict[str, str] = doc.get("owners", {})
         self.grants: dict[str, list[list[str]]] = doc.get("grants", {})
         self.metastore_admins: list[str] = doc.get("metastore_admins", [platform])
+        self.system_catalogs: list[str] = doc.get("system_catalogs", [])
 
     # ---- state ---------------------------------------------------------------------------------------------------
     def _save(self) -> None:
-        doc = {"owners": self.owners, "grants": self.grants, "metastore_admins": self.metastore_admins}
+        doc = {
+            "owners": self.owners,
+            "grants": self.grants,
+            "metastore_admins": self.metastore_admins,
+            "system_catalogs": self.system_catalogs,
+        }
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(doc, indent=1, sort_keys=True), encoding="utf-8")
         os.replace(tmp, self.path)
 
     def owner(self, obj: str) -> str:
-        return self.owners.get(obj.lower(), self.platform)
+        return self.owners.get(obj.lower(), SYSTEM_OWNER if self.is_system(obj) else self.platform)
+
+    def is_system(self, obj: str) -> bool:
+        """Whether ``obj`` (a catalog or anything in it) belongs to a system catalog."""
+        return obj.lower().split(".", 1)[0] in self.system_catalogs
+
+    def mark_system_catalog(self, catalog: str) -> None:
+        """``catalog`` is a system catalog: it and everything in it belong to ``System user``, whoever prepared it."""
+        cat = catalog.lower()
+        with self._lock:
+            if cat not in self.system_catalogs:
+                self.system_catalogs.append(cat)
+            self.owners = {o: who for o, who in self.owners.items() if o != cat and not o.startswith(cat + ".")}
+            self._save()
 
     def set_owner(self, obj: str, owner: str) -> None:
         with self._lock:
@@ -122,11 +152,31 @@ class PrivilegeStore:
         return False
 
     def can_read(self, identity: str, groups: set[str], obj: str) -> bool:
+        if self.is_system(obj):
+            return self.missing_to_read(identity, groups, obj) is None
         return (
             self.is_admin(identity, groups)
             or self.is_owner(identity, groups, obj)
             or self.holds(identity, groups, obj, _READ)
         )
+
+    def missing_to_read(self, identity: str, groups: set[str], obj: str) -> str | None:
+        """In a system catalog: the first privilege ``identity`` lacks to read ``obj``, as Databricks names it
+        (``USE CATALOG on Catalog 'system'``), or None. Being metastore admin counts for nothing here."""
+        parts = obj.lower().split(".")
+        catalog, schema = parts[0], ".".join(parts[:2])
+        needed = [(catalog, "USE CATALOG", f"Catalog '{catalog}'")]
+        if len(parts) > 1 and parts[1] != INFO_SCHEMA:
+            needed.append((schema, "USE SCHEMA", f"Schema '{schema}'"))
+            if len(parts) > 2:
+                needed.append((obj.lower(), "SELECT", f"Table '{obj.lower()}'"))
+        for securable, privilege, named in needed:
+            if not (
+                self.is_owner(identity, groups, securable)
+                or self.holds(identity, groups, securable, {privilege, "ALL PRIVILEGES"})
+            ):
+                return f"{privilege} on {named}"
+        return None
 
 
 # ---- reading plans ---------------------------------------------------------------------------------------------------
@@ -178,7 +228,7 @@ def _leading_name(text: str) -> str | None:
 @dataclass(frozen=True)
 class Grant:
     privileges: tuple[str, ...]
-    securable_type: str  # CATALOG | SCHEMA | TABLE | VIEW
+    securable_type: str  # CATALOG | SCHEMA | TABLE | VIEW | METASTORE (name [])
     name: list[str]
     principal: str
     revoke: bool
@@ -205,6 +255,8 @@ def parse_grant(sql: str) -> Grant | None:
     kind = words[on + 1]
     name_tokens = sig[on + 2 : to]
     principal = _principal(sig[to + 1 :])
+    if kind == "METASTORE" and not name_tokens and principal is not None:  # privileges on the metastore itself
+        return Grant(tuple(p.strip() for p in privileges.split(",")), kind, [], principal, words[0] == "REVOKE")
     if kind not in ("CATALOG", "SCHEMA", "TABLE", "VIEW") or not name_tokens or principal is None:
         return None
     return Grant(

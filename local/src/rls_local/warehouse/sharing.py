@@ -8,7 +8,8 @@ Databricks-to-Databricks protocol", "Read data shared using Databricks-to-Databr
   adds tables to it, and only tables the owner can SELECT; a table is in a share once (adding it again fails);
   a table shared ``AS schema.table`` is seen by that name (default: its own schema and table name);
 - a **recipient** ``USING ID '<cloud>:<region>:<metastore uuid>'`` (what ``current_metastore()`` returns there)
-  is that metastore, and ``GRANT SELECT ON SHARE s TO RECIPIENT r`` lets it mount the share;
+  is that metastore, and ``GRANT SELECT ON SHARE s TO RECIPIENT r`` lets it mount the share; who may run that grant,
+  and the caching delay before a recipient sees grants and added tables: :mod:`.sharing_rules`;
 - in the recipient metastore, ``CREATE CATALOG c USING SHARE <provider>.<share>`` mounts it: a **read-only**
   catalog owned by its creator, whose tables follow the provider's current data ("in near real time"); nobody else
   may read it until granted — which is what keeps the access map away from analysts in other regions.
@@ -29,10 +30,12 @@ import itertools
 import json
 import os
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rls.sql.sqltext import QIDENT, STRING, chains, significant, tokenize
+from rls_local.warehouse import sharing_rules
 from rls_local.warehouse.names import MARKER, normalize
 from rls_local.warehouse.privileges import PrivilegeError
 
@@ -66,7 +69,7 @@ def handles(sql: str) -> bool:
     w = [t.word for t in significant(tokenize(sql))]
     if w[:2] in (["CREATE", "SHARE"], ["ALTER", "SHARE"], ["DROP", "SHARE"], ["CREATE", "RECIPIENT"]):
         return True
-    if w[:1] in (["GRANT"], ["REVOKE"]) and "SHARE" in w and "RECIPIENT" in w:
+    if w[:1] in (["GRANT"], ["REVOKE"]) and "SHARE" in w and "RECIPIENT" in w and "METASTORE" not in w:
         return True
     if w[:3] == ["SHOW", "ALL", "IN"]:
         return True
@@ -131,6 +134,15 @@ def mounted_catalogs(workdir: Path, metastore_id: str) -> set[str]:
     return set(state.doc["mounts"].get(metastore_id, {}))
 
 
+def set_cache_seconds(workdir: Path, seconds: float) -> None:
+    """The platform's caching delay before recipients see grants and share changes (:mod:`.sharing_rules`)."""
+    state = _State(workdir)
+    with _lock:
+        state.load()
+        state.doc["settings"]["cache_s"] = float(seconds)
+        state.save()
+
+
 def refuse_write(backend: LocalWarehouseBackend, catalog: str) -> None:
     if normalize(catalog) in mounted_catalogs(backend.workdir, backend.metastore_id):
         raise PrivilegeError(f"PERMISSION_DENIED: catalog {catalog} is a shared catalog: it is read-only")
@@ -144,7 +156,7 @@ def _alter_share(
     share_name = names[2][0] if len(names) > 2 else ""
     share = state.share(backend.metastore_id, share_name)
     words = [t.word for t in sig]
-    _require_owner(backend, share, who, f"share {share_name}")
+    sharing_rules.require_owner(backend, share, who, f"share {share_name}")
     tables = [n for n in names[3:] if len(n) in (2, 3)]
     if "ADD" in words:
         if not tables or len(tables[0]) != 3:
@@ -161,6 +173,7 @@ def _alter_share(
         if alias in share["tables"] or full in share["tables"].values():
             raise SharingError(f"RESOURCE_ALREADY_EXISTS: {full} is already in share {share_name}")
         share["tables"][alias] = full
+        share.setdefault("added_at", {})[alias] = time.time()  # recipients see it after the cache delay
     elif "REMOVE" in words and tables:
         key = ".".join(normalize(p) for p in tables[0])
         share["tables"] = {a: f for a, f in share["tables"].items() if key not in (a, f)}
@@ -172,11 +185,17 @@ def _grant(backend: LocalWarehouseBackend, state: _State, names: list[list[str]]
     share_name = flat[upper.index("SHARE") + 1]
     recipient = flat[upper.index("RECIPIENT") + 1]
     share = state.share(backend.metastore_id, share_name)
-    if normalize(recipient) not in state.doc["recipients"].get(backend.metastore_id, {}):
+    found = state.doc["recipients"].get(backend.metastore_id, {}).get(normalize(recipient))
+    if found is None:
         raise SharingError(f"RECIPIENT_DOES_NOT_EXIST: recipient {recipient} does not exist")
-    _require_owner(backend, share, who, f"share {share_name}")
-    current = set(share["recipients"])
-    current = current - {normalize(recipient)} if revoke else current | {normalize(recipient)}
+    sharing_rules.require_grant_rights(backend, share, share_name, found, recipient)
+    current, granted_at = set(share["recipients"]), share.setdefault("granted_at", {})
+    if revoke:
+        current.discard(normalize(recipient))
+        granted_at.pop(normalize(recipient), None)
+    elif normalize(recipient) not in current:
+        current.add(normalize(recipient))
+        granted_at[normalize(recipient)] = time.time()  # the recipient sees it after the cache delay
     share["recipients"] = sorted(current)
 
 
@@ -193,7 +212,10 @@ def _mount(
     share = state.share(provider, share_name)
     recipients = state.doc["recipients"].get(provider, {})
     mine = [
-        r for r in share["recipients"] if recipients.get(r, {}).get("id", "").split(":")[-1] == backend.metastore_id
+        r
+        for r in share["recipients"]
+        if recipients.get(r, {}).get("id", "").split(":")[-1] == backend.metastore_id
+        and sharing_rules.seen(share.get("granted_at", {}).get(r), state.doc)
     ]
     if not mine:
         raise PrivilegeError(
@@ -212,6 +234,8 @@ def _mount(
     mounts[catalog] = {"provider": provider, "share": share_name}
     provider_names = backend.in_metastore(None if provider == first_metastore_id(backend.workdir) else provider).names
     for alias, full in sorted(share["tables"].items()):
+        if not sharing_rules.seen(share.get("added_at", {}).get(alias), state.doc):
+            continue  # added to the share, not yet seen by recipients
         schema, table = alias.split(".")
         ref = backend.names.table(catalog, schema, table)
         backend.spark.sql(f"CREATE DATABASE IF NOT EXISTS `spark_catalog`.`{ref.db}`").collect()
@@ -224,13 +248,6 @@ def _mount(
 
 def _show(share: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"name": a, "type": "TABLE", "shared_object": f} for a, f in sorted(share["tables"].items())]
-
-
-def _require_owner(backend: LocalWarehouseBackend, obj: dict[str, Any], who: str, what: str) -> None:
-    groups = backend.privileges.groups(who)
-    store = backend.privileges.store
-    if not (store.is_admin(backend.identity, groups) or obj["owner"].lower() in {who.lower(), *groups}):
-        raise PrivilegeError(f"PERMISSION_DENIED: {who} does not own {what} (owner: {obj['owner']})")
 
 
 # ---- parsing and state -----------------------------------------------------------------------------------------------
@@ -265,7 +282,7 @@ class _State:
 
     def load(self) -> None:
         doc = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
-        self.doc = {k: doc.get(k, {}) for k in ("shares", "recipients", "mounts")}
+        self.doc = {k: doc.get(k, {}) for k in ("shares", "recipients", "mounts", "settings")}
 
     def save(self) -> None:
         tmp = self.path.with_suffix(f".tmp{os.getpid()}")

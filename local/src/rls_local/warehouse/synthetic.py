@@ -116,6 +116,9 @@ def build_system_tables(
         counts = dict(pool.map(build, sorted(SCHEMAS)))
     written = {tuple(name.split(".", 1)): struct for name, struct in structs.items()}
     refresh_information_schema(backend, catalog=catalog, known=written)
+    from rls_local.warehouse.platform import grant_job_system_access
+
+    grant_job_system_access(backend, scenario, catalog)
     logger.info("built %d synthetic tables in catalog %r (%d rows)", len(counts), catalog, sum(counts.values()))
     return counts
 
