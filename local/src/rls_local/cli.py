@@ -75,8 +75,13 @@ def sql_command(
     ] = None,
 ) -> None:
     """Query the local warehouse as an identity (the contract in shared/spec/scenario.md)."""
-    from rls.cli import out
+    from rls.cli import _say, out
     from rls_local.demo import query_as
+
+    if not as_identity.strip():
+        # Blank would run as the warehouse's own principal (metastore admin) and read `system` unfiltered.
+        _say("error: --as needs an identity (a user's e-mail or a service principal's application id), not blank")
+        raise typer.Exit(exitcodes.USAGE)
 
     rows = query_as(workdir, as_identity, query, metastore)
     if as_json:
