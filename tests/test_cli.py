@@ -100,6 +100,16 @@ def test_sql_without_a_demo_workdir_says_what_to_do(tmp_path: Path) -> None:
     assert "rls demo" in proc.stderr
 
 
+@pytest.mark.parametrize("blank", ["", "   ", "\t"])
+def test_sql_as_a_blank_identity_is_a_usage_error(tmp_path: Path, blank: str) -> None:
+    """Blank fell back to the warehouse's own principal (metastore admin) and read system.access.audit unfiltered."""
+    proc = rls("sql", "--workdir", str(tmp_path), "--as", blank, "--json", "SELECT * FROM system.access.audit")
+    assert proc.returncode == exitcodes.USAGE, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--as" in lines[0] and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stdout.strip() == ""
+
+
 def test_standalone_emulator_serves_its_state() -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     proc = subprocess.Popen(
