@@ -42,6 +42,7 @@ from rls_local.warehouse.statement_plan import (
     PATH_FUNCTIONS,
     PLATFORM_BUILTINS,
     READ_ONLY,
+    REFLECTION,
     RELATIONS,
     TABLE_FUNCTIONS,
     WRITES,
@@ -64,6 +65,8 @@ def authorize(enforcer: Enforcer, sql: str, prepared: str) -> Parsed | None:
             _authorize_unparsed(enforcer, sql, who, groups)
         return None
     _refuse_path_reads(parsed, who)
+    if REFLECTION.search(parsed.tree):
+        raise PrivilegeError(f"PERMISSION_DENIED: {who} may not call Java methods (reflect, java_method) from SQL")
     if "UnresolvedExecuteImmediate" in parsed.nodes:
         # Spark runs the inner statement while analyzing: it could not be authorized before it runs.
         raise PrivilegeError(f"PERMISSION_DENIED: {who} may not run EXECUTE IMMEDIATE on the local warehouse")
@@ -120,9 +123,7 @@ def _refuse_path_reads(parsed: Parsed, who: str) -> None:
 def _refuse_builtin_functions(enforcer: Enforcer, parsed: Parsed, who: str) -> None:
     if not any("Function" in n and n not in ("ShowFunctions", "DescribeFunction") for n in parsed.nodes[:1]):
         return
-    name = parsed.target()
-    if name is None and parsed.kind == "CreateFunctionCommand":  # CREATE TEMPORARY FUNCTION
-        name = [str(parsed.plan.identifier().funcName())]
+    name = parsed.target() or _temporary_function(parsed.plan)
     if not name:
         raise PrivilegeError(f"PERMISSION_DENIED: {who} may not run {parsed.kind} here")
     fn = name[-1].strip("`").lower()
@@ -133,6 +134,16 @@ def _refuse_builtin_functions(enforcer: Enforcer, parsed: Parsed, who: str) -> N
         raise PrivilegeError(
             f"PERMISSION_DENIED: {fn} is a builtin of the platform: no one may create, replace or drop it"
         )
+
+
+def _temporary_function(plan: Any) -> list[str] | None:
+    """``CREATE TEMPORARY FUNCTION``'s name: a ``FunctionIdentifier`` field (``identifier`` or ``name``)."""
+    for field in ("identifier", "name"):
+        if _has(plan, field):
+            value = getattr(plan, field)()
+            if hasattr(value, "funcName"):
+                return [str(value.funcName())]
+    return None
 
 
 def _spark_builtin(enforcer: Enforcer, fn: str) -> bool:

@@ -26,7 +26,7 @@ from rls_local.warehouse.authorize import authorize_write
 from rls_local.warehouse.enforce import Enforcer
 from rls_local.warehouse.names import SESSION_CATALOG, NameRegistry, TableRef, encode, normalize
 from rls_local.warehouse.session import WarehouseError
-from rls_local.warehouse.shared_catalogs import refuse_write
+from rls_local.warehouse.shared_catalogs import refuse_shared_write, refuse_write
 from rls_local.warehouse.versions import ReadGuard, write_version
 
 logger = logging.getLogger(__name__)
@@ -217,7 +217,7 @@ class LocalWarehouseBackend(SparkBackend):
             if sharing.handles(sql):
                 sharing.execute(self, sql)
                 return True
-            self._refuse_shared_write(sql)
+            refuse_shared_write(self, sql)
             if self.privileges.run_privilege_statement(sql):
                 return True
             self.privileges.before(sql)
@@ -225,14 +225,6 @@ class LocalWarehouseBackend(SparkBackend):
             applied = self._execute_statement(sql)
             self.privileges.after(sql, existed)
             return applied
-
-    def _refuse_shared_write(self, sql: str) -> None:
-        sig = significant(tokenize(sql))
-        if not sig or sig[0].word not in ("CREATE", "ALTER", "DROP", "INSERT", "MERGE", "UPDATE", "DELETE", "COMMENT"):
-            return
-        target = self.privileges.target(sig)
-        if target and "." in target:
-            refuse_write(self, target.split(".")[0])
 
     def _after_save(self, full_name: str) -> None:
         self.privileges.after_save(full_name)
@@ -276,6 +268,9 @@ class LocalWarehouseBackend(SparkBackend):
             return self.privileges.show_grants(sql)
         if sharing.handles(sql):
             return sharing.execute(self, sql) or []
+        refuse_shared_write(self, sql)
+        if self.privileges.run_privilege_statement(sql):  # GRANT / REVOKE / OWNER TO, as through execute
+            return []
         self.privileges.before(sql)  # authorized before Spark sees it: a command runs as soon as it is parsed
         listing = w[:1] == ["SHOW"] and len(w) > 1 and w[1] in ("TABLES", "VIEWS", "TABLE")
         pattern = None

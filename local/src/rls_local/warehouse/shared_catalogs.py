@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rls.sql.sqltext import significant, tokenize
 from rls_local.warehouse.names import normalize
 from rls_local.warehouse.privileges import PrivilegeError
 from rls_local.warehouse.sharing import _lock, _State
@@ -53,3 +54,13 @@ def check_mounted_read(backend: LocalWarehouseBackend, obj: str) -> None:
 def refuse_write(backend: LocalWarehouseBackend, catalog: str) -> None:
     if normalize(catalog) in mounted_catalogs(backend.workdir, backend.metastore_id):
         raise PrivilegeError(f"PERMISSION_DENIED: catalog {catalog} is a shared catalog: it is read-only")
+
+
+def refuse_shared_write(backend: LocalWarehouseBackend, sql: str) -> None:
+    """A statement that would change an object of a shared catalog: refused, whoever runs it."""
+    sig = significant(tokenize(sql))
+    if not sig or sig[0].word not in ("CREATE", "ALTER", "DROP", "INSERT", "MERGE", "UPDATE", "DELETE", "COMMENT"):
+        return
+    target = backend.privileges.target(sig)
+    if target and "." in target:
+        refuse_write(backend, target.split(".")[0])

@@ -51,6 +51,10 @@ READ_ONLY = frozenset(
         "DescribeColumn",
     }
 )  # fmt: skip
+# Spark's calls into the JVM (any static Java method: System.getenv, System.exit, …). Databricks does not expose them
+# to SQL readers; here they would read the warehouse process's environment. Matched on the parsed plan's text, where
+# a call prints as 'name(…) whatever case or qualification it was written with (a literal can only add a match).
+REFLECTION = re.compile(r"'(?:[\w`]+\.)*`?(?:reflect|java_method|try_reflect)`?\(", re.IGNORECASE)
 # Commands that read or write files at a path (or load code from one): nobody holds an external location locally.
 PATH_COMMANDS = frozenset(
     {"SetTableLocation", "LoadData", "InsertIntoDir", "AddJarsCommand", "AddFilesCommand", "AddArchivesCommand"}
