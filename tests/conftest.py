@@ -18,6 +18,8 @@ from that scenario for the rest of the test; the example scenario's memberships 
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,3 +61,30 @@ def use_scenario(warehouse: LocalWarehouseBackend, example_scenario: Scenario) -
 
     yield install
     install_platform(warehouse, example_scenario)
+
+
+@pytest.fixture
+def silent_host() -> Iterator[str]:
+    """A real TCP server that accepts connections and never answers: every call to it times out."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for c in held:
+        c.close()
+    server.close()

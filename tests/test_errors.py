@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-from collections.abc import Iterator
-
 import pytest
 
 from flow import flow, fresh_schema, load
@@ -39,33 +35,6 @@ def test_collector_that_is_not_account_admin_is_told_so(warehouse, tmp_path) -> 
     result = flow(warehouse, s, tmp_path, fresh_schema(), overrides={"collect.retry_timeout_s": 2.0})
     assert result.collect.exit_code == exitcodes.ERROR
     assert "not an account admin" in result.collect.errors[0]
-
-
-@pytest.fixture
-def silent_host() -> Iterator[str]:
-    """A real TCP server that accepts connections and never answers: every call to it times out."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    stop.set()
-    thread.join()
-    for c in held:
-        c.close()
-    server.close()
 
 
 def test_an_account_that_times_out_during_oauth_says_which_host_and_what_to_do(silent_host) -> None:

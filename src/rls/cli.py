@@ -84,6 +84,10 @@ def _globals(
     logging.basicConfig(level=logging.ERROR if quiet else level, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("py4j", "databricks.sdk", "urllib3"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, level))
+    if verbose == 0:
+        # The SDK warns about each failed step of its own config discovery (host metadata timed out, …) before the
+        # error that follows; that error is the one line an operator needs (rls.errors.explain), -v shows the rest.
+        logging.getLogger("databricks.sdk").setLevel(logging.ERROR)
 
 
 def _say(message: str) -> None:
@@ -217,19 +221,22 @@ def run(
     )
 
 
-def _config_for(config: Path | None, catalog: str | None, schema: str | None, workdir: Path | None) -> Any:
+def _config_for(
+    config: Path | None, catalog: str | None, schema: str | None, workdir: Path | None, metastore: str | None = None
+) -> Any:
     from rls.config import load_config
 
     if workdir is None:
         return load_config(config, {"catalog": catalog, "schema": schema})
-    return plugins.local_stack("--workdir").config_for(config, catalog, schema, workdir)
+    return plugins.local_stack("--workdir").config_for(config, catalog, schema, workdir, metastore)
 
 
-def _backend_for(cfg: Any, workdir: Path | None) -> Any:
-    """The Databricks Spark session, or the local warehouse in ``workdir`` (the local stack's)."""
+def _backend_for(cfg: Any, workdir: Path | None, metastore: str | None = None) -> Any:
+    """The Databricks Spark session, or the local warehouse in ``workdir`` (the local stack's; ``metastore``: the
+    deployment of that region)."""
     from rls.jobs import backend_for
 
-    return backend_for(cfg) if workdir is None else plugins.local_stack("--workdir").backend(workdir)
+    return backend_for(cfg) if workdir is None else plugins.local_stack("--workdir").backend(workdir, metastore)
 
 
 @app.command()
@@ -242,15 +249,23 @@ def verify(
     allow_system_reader: Annotated[
         list[str] | None, typer.Option(help="Principal allowed to read system.* directly (repeatable).")
     ] = None,
+    metastore: Annotated[
+        str | None,
+        typer.Option(help="With --workdir: the metastore (region) to check, by its scenario id (default: the first)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check an installation: views present, current, owned; no bypass of the views; fresh data; no open elevation."""
     from rls.jobs import ledger_path
     from rls.verify import verify as run_verify
 
-    cfg = _config_for(config, catalog, schema, workdir)
+    if metastore is not None and workdir is None:
+        # On Databricks a region is checked where it runs: its own workspace, with that region's config.
+        _say("error: --metastore needs --workdir; on Databricks, run verify in that region with its config")
+        raise typer.Exit(exitcodes.USAGE)
+    cfg = _config_for(config, catalog, schema, workdir, metastore)
     report = run_verify(
-        _backend_for(cfg, workdir),
+        _backend_for(cfg, workdir, metastore),
         cfg,
         ledger_path=ledger_path(cfg, workdir),
         max_age_hours=max_age_hours,

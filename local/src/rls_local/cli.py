@@ -33,15 +33,17 @@ class _Stack:
 
         return run_task(task, **kw)
 
-    def config_for(self, config: Path | None, catalog: str | None, schema: str | None, workdir: Path) -> Any:
+    def config_for(
+        self, config: Path | None, catalog: str | None, schema: str | None, workdir: Path, metastore: str | None = None
+    ) -> Any:
         from rls_local.jobs import config_for
 
-        return config_for(config, catalog, schema, workdir)
+        return config_for(config, catalog, schema, workdir, metastore)
 
-    def backend(self, workdir: Path) -> Any:
+    def backend(self, workdir: Path, metastore: str | None = None) -> Any:
         from rls_local.jobs import backend
 
-        return backend(workdir)
+        return backend(workdir, metastore)
 
 
 def demo(

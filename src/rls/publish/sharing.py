@@ -34,13 +34,30 @@ SHARED_TABLES = (
 )
 
 
+def shared_aliases(cfg: RlsConfig) -> set[str]:
+    """The names (``schema.table``) under which publish puts the collected tables in the share: nothing else."""
+    return {f"{cfg.schema}.{table}".lower() for table in SHARED_TABLES}
+
+
+def share_contents(backend: SqlBackend, cfg: RlsConfig) -> set[str]:
+    """What the share holds (``SHOW ALL IN SHARE``), by the name recipients see."""
+    rows = backend.fetch(f"SHOW ALL IN SHARE {quote_identifier(cfg.sharing.share)}")
+    return {str(r.get("name", "")).lower() for r in rows}
+
+
 def share_collected_tables(backend: SqlBackend, cfg: RlsConfig) -> list[str]:
     """Home region: make sure the share holds every table of :data:`SHARED_TABLES` and is granted to every configured
-    recipient; returns what changed. Idempotent: a daily run changes nothing once set up."""
+    recipient; returns what changed, and what else the share holds. Idempotent: a daily run changes nothing once set
+    up. Publish never removes from the share what it did not put there: it says so (``rls verify`` fails on it)."""
     share = quote_identifier(cfg.sharing.share)
     done: list[str] = []
     backend.execute(f"CREATE SHARE IF NOT EXISTS {share} COMMENT 'rls: collected access tables for other regions'")
-    present = {str(r.get("name", "")).lower() for r in backend.fetch(f"SHOW ALL IN SHARE {share}")}
+    present = share_contents(backend, cfg)
+    done += [
+        f"{cfg.sharing.share} also holds {extra}, not put there by rls: left in place, remove it if it should not be"
+        " shared"
+        for extra in sorted(present - shared_aliases(cfg))
+    ]
     for table in SHARED_TABLES:
         alias = f"{cfg.schema}.{table}".lower()
         if alias in present:

@@ -15,7 +15,7 @@ from pathlib import Path
 from rls.config import RlsConfig
 from rls.publish.report import first_line
 from rls.sql import SqlBackend
-from rls.verify import collector_checks, view_checks
+from rls.verify import collector_checks, grant_checks, view_checks
 from rls.verify.collector_checks import COLLECTOR_TABLES
 from rls.verify.deployment import Deployment
 from rls.verify.report import Check, Result, Status, VerifyReport
@@ -63,6 +63,10 @@ def verify(
         ("system_readers", lambda: view_checks.system_readers(dep)),
         ("no_unfilterable_views", lambda: view_checks.no_unfilterable_views(dep)),
         ("system_privileges", lambda: view_checks.system_privileges(dep, allowed_system_readers)),
+        ("system_table_grants", lambda: grant_checks.system_table_grants(dep, allowed_system_readers)),
+        ("collector_grants", lambda: grant_checks.collector_grants(dep)),
+        ("view_lineage", lambda: grant_checks.view_lineage(dep)),
+        ("share_contents", lambda: grant_checks.share_contents(dep)),
         ("dashboard_datasets", lambda: view_checks.dashboard_datasets(dep, boards)),
     ]
     report = VerifyReport(cfg.catalog, cfg.schema)

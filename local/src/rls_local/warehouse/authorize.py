@@ -267,6 +267,8 @@ def _object(enforcer: Enforcer, parts: list[str], *, namespace: bool = False) ->
     if parts and normalize(parts[0]) == SESSION_CATALOG:
         parts = parts[1:]
     if namespace:
+        if len(parts) == 2:  # `cat.schema` of a catalog not registered yet: CREATE SCHEMA registers it (lenient,
+            return ".".join(normalize(p) for p in parts)  # see emulated_statements), with CREATE SCHEMA on `cat`
         decoded = enforcer.b.names.decode_db(parts[0]) if len(parts) == 1 else None
         return ".".join(decoded) if decoded else None
     if len(parts) == 1:

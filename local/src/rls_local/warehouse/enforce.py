@@ -65,6 +65,10 @@ class Enforcer:
             self._groups[key] = found
         return found
 
+    def forget_groups(self) -> None:
+        with self._groups_lock:
+            self._groups.clear()
+
     def _read_groups(self, identity: str) -> set[str]:
         from rls_local.warehouse.platform import MEMBERSHIP_TABLE, platform_table
 
@@ -137,8 +141,7 @@ class Enforcer:
         sig = significant(tokenize(sql))
         words = [t.word for t in sig[:4]]
         if "FUNCTION" in words and "is_account_group_member" in sql:
-            with self._groups_lock:  # the platform was (re)installed: memberships may have changed
-                self._groups.clear()
+            self.forget_groups()  # the platform was (re)installed: memberships may have changed
             return
         target = self.target(sig)
         if not target:
