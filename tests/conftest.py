@@ -30,6 +30,8 @@ modules that use it last. Keep a real process only where the process boundary is
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import CodeType, FunctionType
@@ -141,3 +143,30 @@ def use_scenario(warehouse: LocalWarehouseBackend, example_scenario: Scenario) -
 def rls_in_process(capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
     """``rls ARGS`` through the console script's ``main`` in this process (see the module docstring)."""
     return lambda *args: run_main(capsys, *args)
+
+
+@pytest.fixture
+def silent_host() -> Iterator[str]:
+    """A real TCP server that accepts connections and never answers: every call to it times out."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for c in held:
+        c.close()
+    server.close()

@@ -107,6 +107,16 @@ def test_sql_without_a_demo_workdir_says_what_to_do(tmp_path: Path) -> None:
     assert "rls demo" in proc.stderr
 
 
+@pytest.mark.parametrize("blank", ["", "   ", "\t"])
+def test_sql_as_a_blank_identity_is_a_usage_error(tmp_path: Path, blank: str) -> None:
+    """Blank fell back to the warehouse's own principal (metastore admin) and read system.access.audit unfiltered."""
+    proc = rls("sql", "--workdir", str(tmp_path), "--as", blank, "--json", "SELECT * FROM system.access.audit")
+    assert proc.returncode == exitcodes.USAGE, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--as" in lines[0] and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stdout.strip() == ""
+
+
 def test_standalone_emulator_serves_its_state() -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     proc = subprocess.Popen(
@@ -130,3 +140,47 @@ def test_standalone_emulator_serves_its_state() -> None:
 def test_version_and_usage_errors() -> None:
     assert rls("--version").stdout.strip().startswith("rls ")
     assert rls("no-such-command").returncode == exitcodes.USAGE
+
+
+def test_verify_checks_one_region_of_a_demo_workdir(demo_dir: Path) -> None:
+    """`rls verify --metastore ms-west`: the other region's deployment, reading the home region's share."""
+    proc = rls("verify", "--workdir", str(demo_dir), "--metastore", "ms-west", "--json")
+    assert proc.returncode in (exitcodes.OK, exitcodes.CHECK_FAILED), proc.stderr[-3000:]
+    checks = json.loads(proc.stdout)["checks"]
+    by_name = {c["name"]: c for c in checks}
+    assert by_name["views_exist"]["status"] == "pass"
+    assert "rls_home" in by_name["collection_fresh"]["detail"]  # the home region's collection, through the share
+    home = json.loads(rls("verify", "--workdir", str(demo_dir), "--json").stdout)["checks"]
+    home_by_name = {c["name"]: c for c in home}
+    assert "rls_home" not in home_by_name["collection_fresh"]["detail"]
+    unknown = rls("verify", "--workdir", str(demo_dir), "--metastore", "ms-nowhere")
+    assert unknown.returncode == exitcodes.ERROR and "ms-east" in unknown.stderr and "Traceback" not in unknown.stderr
+    assert rls("verify", "--metastore", "ms-west").returncode == exitcodes.USAGE
+
+
+def test_a_collect_against_an_account_that_never_answers_says_so_in_one_line(
+    demo_dir: Path, tmp_path: Path, silent_host: str
+) -> None:
+    """Was: a Py4J stack and `Invalid URL 'None'` (the SDK's OAuth discovery timed out, then it posted to None)."""
+    import shutil
+
+    workdir = tmp_path / "copy"
+    shutil.copytree(demo_dir, workdir)  # the demo's own workdir keeps its config for the other tests
+    config = tmp_path / "silent.yml"
+    config.write_text(
+        f"collect: {{account_host: '{silent_host}', account_id: acc, http_timeout_s: 1, retry_timeout_s: 2}}\n"
+    )
+    env_vars = {"DATABRICKS_CLIENT_ID": "id", "DATABRICKS_CLIENT_SECRET": "not-a-secret"}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), **env_vars}
+    proc = subprocess.run(
+        [sys.executable, "-m", "rls", "collect", "--workdir", str(workdir), "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    both = proc.stdout + proc.stderr
+    assert proc.returncode == exitcodes.ERROR, both[-3000:]
+    assert "Invalid URL" not in both and "Traceback" not in both and "py4j" not in both.lower(), both[-3000:]
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and silent_host in errors[0] and "collect.http_timeout_s" in errors[0], proc.stderr

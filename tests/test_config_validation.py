@@ -27,21 +27,21 @@ def load_yaml(tmp_path: Path, text: str):
 @pytest.mark.parametrize(
     ("text", "key", "words"),
     [
-        ("collect: {restore_backoff_s: -1}", "collect.restore_backoff_s", "0 or more"),
-        ("collect: {propagation_timeout_s: -5}", "collect.propagation_timeout_s", "0 or more"),
+        ("collect: {restore_backoff_s: -1}", "collect.restore_backoff_s", "0 to 60 seconds"),
+        ("collect: {propagation_timeout_s: -5}", "collect.propagation_timeout_s", "0 to 3600 seconds"),
         ("collect: {read_local_admins: maybe}", "collect.read_local_admins", ""),
-        ("collect: {elevation_concurrency: 0}", "collect.elevation_concurrency", "at least 1"),
+        ("collect: {elevation_concurrency: 0}", "collect.elevation_concurrency", "1 to 16"),
         ("collect: {workspace_concurrency: 1.9}", "collect.workspace_concurrency", "whole number"),
         ("publish: {parallelism: 2.5}", "publish.parallelism", "whole number"),
         ("collect: {workspace_concurrency: true}", "collect.workspace_concurrency", "whole number"),
         ("collect: {rate_limits: {scim_gets: 5}}", "collect.rate_limits.scim_gets", "unknown family"),
-        ("collect: {rate_limits: {write: 0}}", "collect.rate_limits.write", "positive"),
+        ("collect: {rate_limits: {write: 0}}", "collect.rate_limits.write", "0.01 to 1000"),
         ("collect: {rate_limits: {write: .inf}}", "collect.rate_limits.write", "finite"),
         ("collect: {http_timeout_s: .nan}", "collect.http_timeout_s", "finite"),
-        ("collect: {http_timeout_s: 0}", "collect.http_timeout_s", "more than 0"),
-        ("collect: {retry_timeout_s: -5}", "collect.retry_timeout_s", "more than 0"),
+        ("collect: {http_timeout_s: 0}", "collect.http_timeout_s", "1 to 600 seconds"),
+        ("collect: {retry_timeout_s: -5}", "collect.retry_timeout_s", "1 to 3600 seconds"),
         ("collect: {max_admin_drop: .nan}", "collect.max_admin_drop", "finite"),
-        ("collect: {max_admin_drop: 1.5}", "collect.max_admin_drop", "(0, 1]"),
+        ("collect: {max_admin_drop: 1.5}", "collect.max_admin_drop", "more than 0 to 1"),
         ("collect: {cloud: azur}", "collect.cloud", "aws, azure or gcp"),
         ("table_format: csv", "table_format", "delta or parquet"),
         ("catalog: '   '", "catalog", "non-empty string"),
@@ -62,6 +62,55 @@ def test_a_bad_value_is_refused_at_load_naming_its_key(tmp_path: Path, text: str
         load_yaml(tmp_path, text)
     message = str(e.value)
     assert f"'{key}" in message and words in message and "\n" not in message, message
+
+
+# The overflow attack and its kin: absurdly large or small values of every numeric key, refused at load with the range
+# (restore_backoff_s: 1e308 once raised OverflowError mid-restore and left an elevation in place).
+EXTREMES = [
+    ("collect: {restore_backoff_s: 1e308}", "collect.restore_backoff_s"),
+    ("collect: {http_timeout_s: 1e308}", "collect.http_timeout_s"),
+    ("collect: {http_timeout_s: 1e-300}", "collect.http_timeout_s"),
+    ("collect: {retry_timeout_s: 1e308}", "collect.retry_timeout_s"),
+    ("collect: {propagation_timeout_s: 1e308}", "collect.propagation_timeout_s"),
+    ("collect: {rate_limits: {scim_get: 1e-300}}", "collect.rate_limits.scim_get"),
+    ("collect: {rate_limits: {write: 1e308}}", "collect.rate_limits.write"),
+    ("collect: {workspace_concurrency: 1000000000}", "collect.workspace_concurrency"),
+    ("collect: {elevation_concurrency: 100000}", "collect.elevation_concurrency"),
+    ("collect: {max_admin_drop: 1e-300}", None),  # tiny but positive: a valid (strict) threshold
+    ("publish: {parallelism: 99999999999999999999}", "publish.parallelism"),
+    ("publish: {parallelism: -3}", "publish.parallelism"),
+]
+
+
+@pytest.mark.parametrize(("text", "key"), EXTREMES)
+def test_every_numeric_key_has_a_range_checked_at_load(tmp_path: Path, text: str, key: str | None) -> None:
+    from rls.config_validation import bound_of
+
+    if key is None:
+        load_yaml(tmp_path, text)
+        return
+    with pytest.raises(ConfigError) as e:
+        load_yaml(tmp_path, text)
+    message = str(e.value)
+    assert f"'{key}'" in message and bound_of(key).text() in message and "\n" not in message, message
+
+
+def test_every_numeric_key_has_bounds_and_the_readme_and_help_say_them() -> None:
+    """A numeric key added without a range fails here; so does a README row or --help text that does not say it."""
+    from rls.config import CollectConfig, PublishConfig, RlsConfig, field_help
+    from rls.config_validation import bound_of, numeric_values
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    helps = {"collect": field_help(CollectConfig), "publish": field_help(PublishConfig)}
+    keys = [k for k, _ in numeric_values(RlsConfig())]
+    assert "collect.rate_limits.scim_get" in keys and "collect.restore_backoff_s" in keys
+    for key in keys:
+        bound = bound_of(key)  # KeyError: a numeric key without a range
+        section, name = key.split(".")[:2]
+        row = next(line for line in readme.splitlines() if line.startswith(f"| `{section}.{name}` |"))
+        assert f"Range: {bound.text()}." in row, row
+        assert f"Range: {bound.text()}." in helps[section][name]
+        assert bound.holds(dict(numeric_values(RlsConfig()))[key]), f"the default of {key} is outside its range"
 
 
 def test_good_values_still_load(tmp_path: Path) -> None:

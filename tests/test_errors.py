@@ -35,3 +35,34 @@ def test_collector_that_is_not_account_admin_is_told_so(warehouse, tmp_path) -> 
     result = flow(warehouse, s, tmp_path, fresh_schema(), overrides={"collect.retry_timeout_s": 2.0})
     assert result.collect.exit_code == exitcodes.ERROR
     assert "not an account admin" in result.collect.errors[0]
+
+
+def test_an_account_that_times_out_during_oauth_says_which_host_and_what_to_do(silent_host) -> None:
+    """Was: `default auth: oauth-m2m: Invalid URL 'None'` (the SDK's discovery timed out, then it posted to None)."""
+    cfg = CollectConfig(account_host=silent_host, account_id="acc", retry_timeout_s=1, http_timeout_s=1)
+    with pytest.raises(Exception) as e:
+        Clients(cfg, credentials={"client_id": "id", "client_secret": "secret"})
+    line = explain(e.value)
+    assert line.startswith("authentication:") and silent_host in line and "collect.http_timeout_s" in line, line
+    assert "Invalid URL" not in line and "\n" not in line and "secret" not in line
+
+
+def test_an_account_call_that_times_out_says_so_and_what_to_do(silent_host) -> None:
+    cfg = CollectConfig(account_host=silent_host, account_id="acc", retry_timeout_s=1, http_timeout_s=1)
+    with pytest.raises(Exception) as e:
+        list(Clients(cfg, token="t", auth_type="pat").account.workspaces.list())
+    line = explain(e.value)
+    assert line.startswith("timed out:") and "collect.retry_timeout_s" in line and "\n" not in line, line
+
+
+def test_a_spark_timeout_names_the_sql_side_not_a_py4j_call(warehouse) -> None:
+    """A Py4J error says `An error occurred while calling o123.sql`: the line must carry the Java exception."""
+    from py4j.protocol import Py4JJavaError
+
+    jvm = warehouse.spark._jvm
+    try:  # a real Java exception, raised through Py4J by a JVM call that times out
+        jvm.java.util.concurrent.CompletableFuture().get(1, jvm.java.util.concurrent.TimeUnit.MILLISECONDS)
+    except Py4JJavaError as e:
+        line = explain(e)
+    assert line.startswith("timed out: the SQL side") and "TimeoutException" in line and "\n" not in line, line
+    assert "o" + "123" not in line and "calling" not in line

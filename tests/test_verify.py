@@ -219,7 +219,7 @@ def test_missing_collector_tables_fail_without_stopping_the_other_checks(warehou
     empty = dataclasses.replace(cfg, schema=fresh_schema("verify_empty"))
     report = run(warehouse, empty, ledger)
     assert {"collector_tables", "collection_fresh", "views_exist", "access_rows_valid"} <= failed(report)
-    assert len(report.checks) == 15  # every check reported, none raised
+    assert len(report.checks) == 19  # every check reported, none raised
     assert report.check("elevation_ledger").status == "pass"
 
 
@@ -287,3 +287,79 @@ def test_a_dashboard_reading_system_tables_fails_dashboard_datasets(warehouse, c
     assert report.check("dashboard_datasets").problems == (
         "bad.lvdash.json: dataset cost reads system.billing.list_prices",
     )
+
+
+def test_a_reader_granted_select_on_one_system_table_fails_system_table_grants(warehouse, cfg, ledger) -> None:
+    """The bypass at table level: the catalog and schema grants are clean, one table is not."""
+    table = quote_name(cfg.system_catalog, "access", "audit")
+    warehouse.run(f"GRANT SELECT ON TABLE {table} TO `analysts`")
+    try:
+        report = run(warehouse, cfg, ledger)
+        allowed = run(warehouse, cfg, ledger, allowed_system_readers=["analysts"])
+    finally:
+        warehouse.run(f"REVOKE SELECT ON TABLE {table} FROM `analysts`")
+    assert failed(report) == {"system_table_grants"}
+    assert report.check("system_table_grants").problems == (
+        f"analysts holds SELECT on {cfg.system_catalog}.access.audit (bypasses its view)",
+    )
+    assert "system_table_grants" not in failed(allowed)
+
+
+@pytest.mark.parametrize("depth", [2, 3])
+def test_a_view_reaching_a_system_table_through_other_views_fails_view_lineage(warehouse, cfg, ledger, depth) -> None:
+    """An unfiltered view over system.access.audit in another schema, reached through `depth - 1` more views."""
+    other = quote_name("main", f"{cfg.schema}_lineage_{depth}")
+    warehouse.run(f"CREATE SCHEMA IF NOT EXISTS {other}")
+    source = quote_name(cfg.system_catalog, "access", "audit")
+    chain = [f"{other}.`hop_{i}`" for i in range(depth - 1)]
+    entry = name(cfg, f"audit_everything_{depth}")
+    try:
+        for hop in chain:
+            warehouse.run(f"CREATE VIEW {hop} AS SELECT * FROM {source}")
+            source = hop
+        warehouse.run(f"CREATE VIEW {entry} AS SELECT a.* FROM {source} a")
+        report = run(warehouse, cfg, ledger)
+    finally:
+        warehouse.run(f"DROP VIEW IF EXISTS {entry}")
+        for hop in reversed(chain):
+            warehouse.run(f"DROP VIEW IF EXISTS {hop}")
+    assert failed(report) == {"view_lineage"}, report.lines()
+    (problem,) = report.check("view_lineage").problems
+    assert problem.startswith(f"audit_everything_{depth} reads {cfg.system_catalog}.access.audit through")
+    assert problem.count("->") == depth - 2
+
+
+@pytest.mark.parametrize(
+    ("securable", "privilege"),
+    [("TABLE", "SELECT"), ("TABLE", "MODIFY"), ("SCHEMA", "SELECT"), ("SCHEMA", "MODIFY")],
+)
+def test_a_reader_granted_the_collectors_tables_fails_collector_grants(
+    warehouse, cfg, ledger, securable, privilege
+) -> None:
+    target = name(cfg, tables.ACCESS_MAP) if securable == "TABLE" else quote_name(cfg.catalog, cfg.schema)
+    warehouse.run(f"GRANT {privilege} ON {securable} {target} TO `analysts`")
+    try:
+        report = run(warehouse, cfg, ledger)
+    finally:
+        warehouse.run(f"REVOKE {privilege} ON {securable} {target} FROM `analysts`")
+    assert failed(report) == {"collector_grants"}, report.lines()
+    (problem,) = report.check("collector_grants").problems
+    assert problem.startswith(f"analysts holds {privilege} on")
+
+
+def test_with_no_owner_configured_the_views_owner_is_still_checked(warehouse, cfg, ledger, republish) -> None:
+    """The shipped rls.yml configures no owner: the job's identity (the access map's owner) is expected."""
+    import dataclasses
+
+    bare = dataclasses.replace(
+        cfg,
+        publish=dataclasses.replace(cfg.publish, owner=None),
+        collect=dataclasses.replace(cfg.collect, collector_application_id=None),
+    )
+    assert run(warehouse, bare, ledger).check("views_owner").status == "pass"
+    warehouse.run(f"ALTER VIEW {name(cfg, VIEW)} OWNER TO `carol@example.com`")
+    report = run(warehouse, bare, ledger)
+    assert "views_owner" in failed(report)
+    problem = report.check("views_owner").problems[0]
+    assert f"owned by carol@example.com, not {cfg.collect.collector_application_id}" in problem
+    assert "publish.owner" in problem

@@ -88,6 +88,10 @@ def _globals(
     logging.basicConfig(level=logging.ERROR if quiet else level, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("py4j", "databricks.sdk", "urllib3"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, level))
+    if verbose == 0:
+        # The SDK warns about each failed step of its own config discovery (host metadata timed out, …) before the
+        # error that follows; that error is the one line an operator needs (rls.errors.explain), -v shows the rest.
+        logging.getLogger("databricks.sdk").setLevel(logging.ERROR)
 
 
 def _say(message: str) -> None:
@@ -128,19 +132,22 @@ for _name in (n for n in plugins.LOCAL_COMMANDS if n not in _registered):
     _missing(_name)
 
 
-def _config_for(config: Path | None, catalog: str | None, schema: str | None, workdir: Path | None) -> Any:
+def _config_for(
+    config: Path | None, catalog: str | None, schema: str | None, workdir: Path | None, metastore: str | None = None
+) -> Any:
     from rls.config import load_config
 
     if workdir is None:
         return load_config(config, {"catalog": catalog, "schema": schema})
-    return plugins.local_stack("--workdir").config_for(config, catalog, schema, workdir)
+    return plugins.local_stack("--workdir").config_for(config, catalog, schema, workdir, metastore)
 
 
-def _backend_for(cfg: Any, workdir: Path | None) -> Any:
-    """The Databricks Spark session, or the local warehouse in ``workdir`` (the local stack's)."""
+def _backend_for(cfg: Any, workdir: Path | None, metastore: str | None = None) -> Any:
+    """The Databricks Spark session, or the local warehouse in ``workdir`` (the local stack's; ``metastore``: the
+    deployment of that region)."""
     from rls.jobs import backend_for
 
-    return backend_for(cfg) if workdir is None else plugins.local_stack("--workdir").backend(workdir)
+    return backend_for(cfg) if workdir is None else plugins.local_stack("--workdir").backend(workdir, metastore)
 
 
 def _task(task: str, **kw: Any) -> None:

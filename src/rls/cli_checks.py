@@ -34,15 +34,24 @@ def verify(
     allow_system_reader: Annotated[
         list[str] | None, typer.Option(help="Principal allowed to read system.* directly (repeatable).")
     ] = None,
+    metastore: Annotated[
+        str | None,
+        typer.Option(help="With --workdir: the metastore (region) to check, by its scenario id (default: the first)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check an installation: views present, current, owned; no bypass of the views; fresh data; no open elevation."""
+    from rls.cli import _say
     from rls.jobs import ledger_path
     from rls.verify import verify as run_verify
 
-    cfg = _config_for(config, catalog, schema, workdir)
+    if metastore is not None and workdir is None:
+        # On Databricks a region is checked where it runs: its own workspace, with that region's config.
+        _say("error: --metastore needs --workdir; on Databricks, run verify in that region with its config")
+        raise typer.Exit(exitcodes.USAGE)
+    cfg = _config_for(config, catalog, schema, workdir, metastore)
     report = run_verify(
-        _backend_for(cfg, workdir),
+        _backend_for(cfg, workdir, metastore),
         cfg,
         ledger_path=ledger_path(cfg, workdir),
         max_age_hours=max_age_hours,

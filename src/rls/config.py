@@ -273,10 +273,17 @@ def field_help(klass: type = RlsConfig) -> dict[str, str]:
     import inspect
     import itertools
 
+    from rls.config_validation import BOUNDS
+
     out: dict[str, str] = {}
     tree = ast.parse(inspect.getsource(klass))
     body = tree.body[0].body  # type: ignore[attr-defined]
+    prefix = {CollectConfig: "collect.", PublishConfig: "publish."}.get(klass, "")
     for node, nxt in itertools.pairwise(body):
         if isinstance(node, ast.AnnAssign) and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant):
-            out[node.target.id] = str(nxt.value.value).strip()  # type: ignore[attr-defined]
+            name = node.target.id  # type: ignore[attr-defined]
+            out[name] = str(nxt.value.value).strip()
+            bound = BOUNDS.get(f"{prefix}{name}") or BOUNDS.get(f"{prefix}{name}.*")
+            if bound is not None:  # the range checked at load (rls.config_validation)
+                out[name] += f" Range: {bound.text()}."
     return out

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rls.errors import InputError
@@ -14,6 +17,59 @@ class ConfigError(InputError):
     """Configuration that cannot be used; the message names the key."""
 
 
+@dataclass(frozen=True)
+class Bound:
+    """The sane range of a numeric key: beyond it a value is a typo (1e308 s back-off overflows while elevated; a
+    1e-300 requests/s limit never sends a request), not a setting."""
+
+    low: float
+    high: float
+    unit: str
+    low_open: bool = False  # the low end itself is not allowed (a rate or a timeout of 0)
+
+    def text(self) -> str:
+        low = f"more than {self.low:g}" if self.low_open else f"{self.low:g}"
+        return f"{low} to {self.high:g} {self.unit}"
+
+    def holds(self, value: float) -> bool:
+        return (value > self.low if self.low_open else value >= self.low) and value <= self.high
+
+
+# Every numeric key, with its range (documented in the README's configuration table and in `--help`).
+BOUNDS: dict[str, Bound] = {
+    "collect.workspace_concurrency": Bound(1, 64, "workspaces"),
+    "collect.elevation_concurrency": Bound(1, 16, "workspaces"),
+    "collect.propagation_timeout_s": Bound(0, 3600, "seconds"),
+    "collect.http_timeout_s": Bound(1, 600, "seconds"),
+    "collect.retry_timeout_s": Bound(1, 3600, "seconds"),
+    "collect.rate_limits.*": Bound(0.01, 1000, "requests per second"),
+    "collect.max_admin_drop": Bound(0, 1, "(a fraction)", low_open=True),
+    "collect.restore_backoff_s": Bound(0, 60, "seconds"),
+    "publish.parallelism": Bound(1, 64, "views"),
+}
+
+
+def numeric_values(cfg: object, where: str = "") -> Iterator[tuple[str, float]]:
+    """``(key, value)`` of every number in a config (mappings of numbers too, as ``key.entry``)."""
+    for f in dataclasses.fields(cfg):  # type: ignore[arg-type]
+        value, key = getattr(cfg, f.name), f"{where}{f.name}"
+        if dataclasses.is_dataclass(value):
+            yield from numeric_values(value, f"{key}.")
+        elif isinstance(value, dict):
+            yield from ((f"{key}.{k}", v) for k, v in value.items() if _is_number(v))
+        elif _is_number(value):
+            yield key, value
+
+
+def bound_of(key: str) -> Bound:
+    head, _, _ = key.rpartition(".")
+    return BOUNDS.get(key) or BOUNDS[f"{head}.*"]
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def validate(cfg: RlsConfig) -> None:
     """Every value checked now, naming its key: a bad value must not fail late, mid-run (e.g. while elevated)."""
     from rls.collect.ratelimit import FAMILIES
@@ -21,31 +77,15 @@ def validate(cfg: RlsConfig) -> None:
     c, p = cfg.collect, cfg.publish
     _one_of("table_format", cfg.table_format, ("delta", "parquet"))
     _one_of("collect.cloud", c.cloud, ("aws", "azure", "gcp"))
-    for key, value in (
-        ("collect.workspace_concurrency", c.workspace_concurrency),
-        ("collect.elevation_concurrency", c.elevation_concurrency),
-        ("publish.parallelism", p.parallelism),
-    ):
-        if value < 1:
-            raise ConfigError(f"config key '{key}': must be at least 1, got {value}")
-    for key, value in (("collect.http_timeout_s", c.http_timeout_s), ("collect.retry_timeout_s", c.retry_timeout_s)):
-        if value <= 0:
-            raise ConfigError(f"config key '{key}': must be more than 0 seconds, got {value}")
-    for key, value in (
-        ("collect.restore_backoff_s", c.restore_backoff_s),
-        ("collect.propagation_timeout_s", c.propagation_timeout_s),
-    ):
-        if value < 0:
-            raise ConfigError(f"config key '{key}': must be 0 or more seconds, got {value}")
-    if not 0 < c.max_admin_drop <= 1:
-        raise ConfigError(f"config key 'collect.max_admin_drop': must be in (0, 1], got {c.max_admin_drop}")
-    for family, rate in c.rate_limits.items():
+    for family in c.rate_limits:
         if family not in FAMILIES:
             raise ConfigError(
                 f"config key 'collect.rate_limits.{family}': unknown family (known: {', '.join(FAMILIES)})"
             )
-        if rate <= 0:
-            raise ConfigError(f"config key 'collect.rate_limits.{family}': must be positive, got {rate}")
+    for key, value in numeric_values(cfg):
+        bound = bound_of(key)
+        if not bound.holds(value):
+            raise ConfigError(f"config key '{key}': must be {bound.text()}, got {value:g}")
     for key, url in (
         ("collect.account_host", c.account_host),
         ("collect.workspace_host_template", c.workspace_host_template),

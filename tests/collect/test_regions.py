@@ -131,6 +131,60 @@ def test_the_share_follows_the_home_table_and_is_read_only(warehouse, two_region
     assert shared == warehouse.fetch(count.format(quote_name(*result.cfg.table(tables.ACCESS_MAP))))
 
 
+@pytest.mark.parametrize(
+    "revoke",
+    [
+        "REVOKE SELECT ON SHARE {share} FROM RECIPIENT `{recipient}`",
+        "DROP SHARE {share}",
+        "ALTER SHARE {share} REMOVE TABLE {table}",
+    ],
+)
+def test_revoking_a_share_takes_effect_in_the_other_region(warehouse, two_regions, revoke):
+    """The attack it closes: after REVOKE … FROM RECIPIENT (or DROP SHARE) the other region still read the table."""
+    _, regions, result, _ = two_regions
+    west = next(d for d in regions if not d.home)
+    there = warehouse.in_metastore(west.scope)
+    schema, n = result.cfg.schema, next(_catalogs)
+    table = quote_name(result.cfg.catalog, schema, f"revoked_{n}")
+    share, catalog = f"revoked_share_{n}", f"revoked_{n}"
+    warehouse.execute(f"CREATE TABLE {table} (n INT) USING parquet")
+    warehouse.execute(f"INSERT INTO {table} VALUES (1)")
+    warehouse.execute(f"CREATE SHARE {share}")
+    warehouse.execute(f"ALTER SHARE {share} ADD TABLE {table}")
+    warehouse.execute(f"GRANT SELECT ON SHARE {share} TO RECIPIENT `{recipient_name(west.region)}`")
+    there.execute(f"CREATE CATALOG IF NOT EXISTS {catalog} USING SHARE `{regions[0].metastore_id}`.{share}")
+    mounted = f"SELECT count(*) AS n FROM {quote_name(catalog, schema, f'revoked_{n}')}"
+    assert there.fetch(mounted) == [{"n": 1}]
+    with warehouse.as_identity("bob@example.com"), pytest.raises(PrivilegeError, match="does not own"):
+        warehouse.execute(f"DROP SHARE {share}")  # only its owner (or a metastore admin) drops a share
+    assert there.fetch(mounted) == [{"n": 1}]
+    warehouse.execute(revoke.format(share=share, recipient=recipient_name(west.region), table=table))
+    with pytest.raises(PrivilegeError, match="no longer"):
+        there.fetch(mounted)
+
+
+def test_a_table_added_to_the_share_by_hand_fails_verify_and_publish_leaves_it_and_says_so(warehouse, two_regions):
+    """The share carries the access map to the other regions: anything else in it is exposed there too."""
+    _, _, result, workdir = two_regions
+    cfg = result.cfg
+    extra = quote_name(cfg.catalog, cfg.schema, "not_for_sharing")
+    share = cfg.sharing.share
+    warehouse.execute(f"CREATE TABLE {extra} (secret STRING) USING parquet")
+    warehouse.execute(f"ALTER SHARE {share} ADD TABLE {extra} AS leak.not_for_sharing")
+    try:
+        check = verify(warehouse, cfg, ledger_path=None, dashboards=[]).check("share_contents")
+        report = execute("publish", cfg, warehouse, clients=None, ledger=local_ledger(cfg, workdir))["publish"]
+        still = {r["name"] for r in warehouse.fetch(f"SHOW ALL IN SHARE {share}")}
+    finally:
+        warehouse.execute(f"ALTER SHARE {share} REMOVE TABLE leak.not_for_sharing")
+    assert check.status == "fail" and check.problems == (
+        f"share {share} holds leak.not_for_sharing, which rls did not put there",
+    )
+    assert "leak.not_for_sharing" in still  # publish removes only what it put there
+    assert "also holds leak.not_for_sharing" in (report.sharing or ""), report.sharing
+    assert verify(warehouse, cfg, ledger_path=None, dashboards=[]).check("share_contents").status == "pass"
+
+
 def test_a_share_that_cannot_be_updated_keeps_the_home_views_and_says_why(warehouse, two_regions):
     _, _, result, workdir = two_regions
     cfg = dataclasses.replace(result.cfg, sharing=dataclasses.replace(result.cfg.sharing, share="clash_share"))

@@ -33,15 +33,17 @@ class _Stack:
 
         return run_task(task, **kw)
 
-    def config_for(self, config: Path | None, catalog: str | None, schema: str | None, workdir: Path) -> Any:
+    def config_for(
+        self, config: Path | None, catalog: str | None, schema: str | None, workdir: Path, metastore: str | None = None
+    ) -> Any:
         from rls_local.jobs import config_for
 
-        return config_for(config, catalog, schema, workdir)
+        return config_for(config, catalog, schema, workdir, metastore)
 
-    def backend(self, workdir: Path) -> Any:
+    def backend(self, workdir: Path, metastore: str | None = None) -> Any:
         from rls_local.jobs import backend
 
-        return backend(workdir)
+        return backend(workdir, metastore)
 
     def doctor(self, config: Path | None, catalog: str | None, schema: str | None, workdir: Path, scenario: Any) -> Any:
         from rls_local.doctor import local_doctor
@@ -87,6 +89,10 @@ def sql_command(
     if metastore is not None and known is not None and metastore not in known:
         # a wrong option value is a usage error (exit 2), like any other bad option
         raise typer.BadParameter(f"{metastore} is not a metastore of this workdir (known: {', '.join(known)})")
+    if not as_identity.strip():
+        # Blank would run as the warehouse's own principal (metastore admin) and read `system` unfiltered.
+        _say("error: --as needs an identity (a user's e-mail or a service principal's application id), not blank")
+        raise typer.Exit(exitcodes.USAGE)
     rows = query_as(workdir, as_identity, query, metastore)
     if (warning := unknown_identity(workdir, as_identity)) is not None:
         _say(warning)  # stderr: the rows (none, usually) stay on stdout

@@ -231,16 +231,11 @@ def unknown_identity(workdir: Path, identity: str) -> str | None:
 def query_as(workdir: Path, identity: str, sql: str, metastore: str | None = None) -> list[dict[str, Any]]:
     """Run ``sql`` on the warehouse in ``workdir`` with current_user() = ``identity``, in the demo's namespace of
     ``metastore`` (any metastore id of the scenario: its region's deployment; default: the first)."""
-    from rls.errors import InputError
+    from rls_local.jobs import metastore_scope
     from rls_local.warehouse import open_warehouse
 
     settings = local.read_settings(workdir)
-    known: dict[str, str | None] = settings.get("metastores") or {}
-    if metastore is not None and metastore not in known:
-        raise InputError(
-            f"--metastore {metastore}: not a metastore of this workdir (known: {', '.join(known) or 'none'})"
-        )
-    backend = open_warehouse(workdir).in_metastore(known.get(metastore) if metastore else None)
+    backend = open_warehouse(workdir).in_metastore(metastore_scope(settings, metastore))
     backend.use(settings["catalog"], settings["schema"])
     with backend.as_identity(identity):
         return backend.fetch(sql)

@@ -78,19 +78,44 @@ def remembered_scenario(workdir: Path, task: str) -> Any:
     )
 
 
-def config_for(config: Path | None, catalog: str | None, schema: str | None, workdir: Path) -> RlsConfig:
-    """The config of a command reading ``workdir``: its namespace and remembered config, unless given explicitly."""
+def config_for(
+    config: Path | None, catalog: str | None, schema: str | None, workdir: Path, metastore: str | None = None
+) -> RlsConfig:
+    """The config of a command reading ``workdir``: its namespace and remembered config, unless given explicitly.
+    ``metastore``: the deployment of that region (another region reads the home region's share, as in `rls demo`)."""
+    from rls_local.regions import SOURCE_CATALOG
+    from rls_local.warehouse.sharing import first_metastore_id
+
     settings = local.read_settings(workdir)
-    overrides = {
+    overrides: dict[str, Any] = {
         "table_format": "parquet",
         "catalog": catalog or settings["catalog"],
         "schema": schema or settings["schema"],
     }
+    if metastore_scope(settings, metastore) is not None:
+        home = first_metastore_id(workdir)
+        overrides |= {"sharing.source_catalog": SOURCE_CATALOG, "sharing.provider": home, "sharing.recipients": {}}
     return load_config(local.workdir_config(workdir, config, remember=False), overrides)
 
 
-def backend(workdir: Path) -> SqlBackend:
-    """The local warehouse in ``workdir``."""
+def metastore_scope(settings: dict[str, Any], metastore: str | None) -> str | None:
+    """The local scope of ``metastore``'s deployment (None: the first region's)."""
+    from rls.errors import InputError
+
+    if metastore is None:
+        return None
+    known: dict[str, str | None] = settings.get("metastores") or {}
+    if metastore not in known:
+        raise InputError(
+            f"--metastore {metastore}: not a metastore of this workdir (known: {', '.join(known) or 'none'})"
+        )
+    return known[metastore]
+
+
+def backend(workdir: Path, metastore: str | None = None) -> SqlBackend:
+    """The local warehouse in ``workdir`` (``metastore``: as that region's deployment sees it)."""
     from rls_local.warehouse import open_warehouse
 
-    return open_warehouse(workdir)
+    scope = metastore_scope(local.read_settings(workdir), metastore)
+    warehouse = open_warehouse(workdir)
+    return warehouse if scope is None else warehouse.in_metastore(scope)

@@ -45,6 +45,16 @@ class ShareGrantRefused(RuntimeError):
     """Some recipients could not be granted the share; the message is one line naming the fix."""
 
 
+def shared_aliases(cfg: RlsConfig) -> set[str]:
+    """The names (``schema.table``) under which publish puts the collected tables in the share: nothing else."""
+    return {f"{cfg.schema}.{table}".lower() for table in SHARED_TABLES}
+
+
+def share_contents(backend: SqlBackend, cfg: RlsConfig) -> set[str]:
+    """What the share holds (``SHOW ALL IN SHARE``), by the name recipients see."""
+    return shared_now(backend, cfg)
+
+
 def shared_now(backend: SqlBackend, cfg: RlsConfig, *, strict: bool = True) -> set[str]:
     """The aliases (``schema.table``, lower case) the share holds now. Not ``strict`` (a dry run, which reads this
     before CREATE SHARE would run): a share that cannot be read holds nothing."""
@@ -74,7 +84,8 @@ def share_statements(cfg: RlsConfig, present: set[str]) -> list[str]:
 
 
 def share_collected_tables(backend: SqlBackend, cfg: RlsConfig, identity: str) -> list[str]:
-    """Home region: run :func:`share_statements`; returns what changed (the tables added to the share).
+    """Home region: run :func:`share_statements`; returns what changed (the tables added to the share) and what else
+    the share holds.
 
     ``GRANT SELECT ON SHARE … TO RECIPIENT`` needs a metastore admin, or (ownership of the share, or ``USE SHARE`` +
     ``SET SHARE PERMISSION``) and (ownership of the recipient, or ``USE RECIPIENT``) (docs, "Manage access to Delta
@@ -84,9 +95,15 @@ def share_collected_tables(backend: SqlBackend, cfg: RlsConfig, identity: str) -
     raise :class:`ShareGrantRefused` at the end, one line naming the statement that fixes it."""
     share = quote_identifier(cfg.sharing.share)
     backend.execute(share_statements(cfg, set())[0])  # the share exists before its contents are read
-    done: list[str] = []
+    present = shared_now(backend, cfg)
+    # Publish never removes from the share what it did not put there: it says so (`rls verify` fails on it).
+    done = [
+        f"{cfg.sharing.share} also holds {extra}, not put there by rls: left in place, remove it if it should not be"
+        " shared"
+        for extra in sorted(present - shared_aliases(cfg))
+    ]
     refused: list[str] = []
-    for sql in share_statements(cfg, shared_now(backend, cfg))[1:]:
+    for sql in share_statements(cfg, present)[1:]:
         if sql.startswith("GRANT SELECT ON SHARE"):
             try:
                 backend.execute(sql)

@@ -16,7 +16,7 @@ from pathlib import Path
 from rls.config import RlsConfig
 from rls.publish.report import first_line
 from rls.sql import SqlBackend
-from rls.verify import collector_checks, view_checks
+from rls.verify import collector_checks, grant_checks, view_checks
 from rls.verify.collector_checks import COLLECTOR_TABLES
 from rls.verify.deployment import Deployment
 from rls.verify.report import Check, Result, Status, VerifyReport
@@ -65,6 +65,10 @@ def verify(
         ("no_unfilterable_views", lambda: view_checks.no_unfilterable_views(dep)),
         ("system_privileges", lambda: view_checks.system_privileges(dep, allowed_system_readers)),
         ("view_readers", lambda: view_checks.view_readers(dep)),
+        ("system_table_grants", lambda: grant_checks.system_table_grants(dep, allowed_system_readers)),
+        ("collector_grants", lambda: grant_checks.collector_grants(dep)),
+        ("view_lineage", lambda: grant_checks.view_lineage(dep)),
+        ("share_contents", lambda: grant_checks.share_contents(dep)),
         ("dashboard_datasets", lambda: view_checks.dashboard_datasets(dep, boards)),
     ]
     report = VerifyReport(cfg.catalog, cfg.schema)

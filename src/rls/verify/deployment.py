@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from rls import tables
 from rls.config import RlsConfig
 from rls.publish import Discovery, ViewDefinition, discover
 from rls.publish.plan import Plan, plan, stored_form
@@ -102,5 +103,20 @@ class Deployment:
         return stored_form(self.backend, sql)
 
     @property
-    def view_owner(self) -> str | None:
+    def configured_owner(self) -> str | None:
+        """The owner the config names (``publish.owner``, else the collector's application id), if any."""
         return self.cfg.publish.owner or self.cfg.collect.collector_application_id
+
+    @cached_property
+    def view_owner(self) -> str:
+        """Who must own the views: ``publish.owner``, else the job's identity — ``collect.collector_application_id``,
+        else the owner of the collector's access map (the job wrote it), else the identity verify runs as. Never
+        unknown: with the shipped rls.yml (no owner configured) the check must still run, not be skipped."""
+        configured = self.configured_owner
+        if configured:
+            return configured
+        access_map = self.objects.get(tables.ACCESS_MAP.lower())
+        if access_map is not None and access_map.owner and not self.cfg.reads_shared:
+            return access_map.owner
+        rows = self.backend.fetch("SELECT current_user() AS identity")
+        return str(rows[0]["identity"])

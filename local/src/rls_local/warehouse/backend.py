@@ -22,9 +22,11 @@ from rls.sql.backend import SparkBackend
 from rls.sql.sqltext import Rewriter, not_applicable, parse_name, quote, significant, tokenize
 from rls_local.warehouse import emulated_statements as statements
 from rls_local.warehouse import sharing
+from rls_local.warehouse.authorize import authorize_write
 from rls_local.warehouse.enforce import Enforcer
 from rls_local.warehouse.names import SESSION_CATALOG, NameRegistry, TableRef, encode, normalize
 from rls_local.warehouse.session import WarehouseError
+from rls_local.warehouse.shared_catalogs import refuse_shared_write, refuse_write
 from rls_local.warehouse.versions import ReadGuard, write_version
 
 logger = logging.getLogger(__name__)
@@ -87,6 +89,9 @@ class LocalWarehouseBackend(SparkBackend):
 
         Spark folds ``current_user()`` into a literal while planning, so build and collect inside the block.
         """
+        if not identity or not identity.strip():
+            # A blank identity would fall back to the job's, or to the platform's own principal (metastore admin).
+            raise WarehouseError("an identity is needed (an e-mail or a service principal's application id), not blank")
         previous = self._current_user.get()
         previous_py = getattr(self._thread_identity, "value", None)
         self._current_user.set(identity)
@@ -168,6 +173,7 @@ class LocalWarehouseBackend(SparkBackend):
     # ---- running SQL without recording it (warehouse housekeeping, test helpers) -------------------------------
     def dataframe(self, sql: str) -> Any:
         """The DataFrame of a query, names mapped; not recorded in :attr:`statements` (for tests and tooling)."""
+        self.privileges.before(sql)
         df = self.spark.sql(self._prepare(sql))
         self.privileges.check_read(df)
         return df
@@ -195,7 +201,8 @@ class LocalWarehouseBackend(SparkBackend):
         DataFrame already checked against the table's schema (:meth:`SqlBackend.save_tables`)."""
         parts = parse_name(full_name)
         if len(parts) == 3:
-            sharing.refuse_write(self, parts[0])
+            refuse_write(self, parts[0])
+            authorize_write(self.privileges, full_name)
         name = self._table_name(full_name)
         df = staged
         with self._versions.writing, self._versions.statement():
@@ -210,7 +217,7 @@ class LocalWarehouseBackend(SparkBackend):
             if sharing.handles(sql):
                 sharing.execute(self, sql)
                 return True
-            self._refuse_shared_write(sql)
+            refuse_shared_write(self, sql)
             if self.privileges.run_privilege_statement(sql):
                 return True
             self.privileges.before(sql)
@@ -218,14 +225,6 @@ class LocalWarehouseBackend(SparkBackend):
             applied = self._execute_statement(sql)
             self.privileges.after(sql, existed)
             return applied
-
-    def _refuse_shared_write(self, sql: str) -> None:
-        sig = significant(tokenize(sql))
-        if not sig or sig[0].word not in ("CREATE", "ALTER", "DROP", "INSERT", "MERGE", "UPDATE", "DELETE", "COMMENT"):
-            return
-        target = self.privileges.target(sig)
-        if target and "." in target:
-            sharing.refuse_write(self, target.split(".")[0])
 
     def _after_save(self, full_name: str) -> None:
         self.privileges.after_save(full_name)
@@ -254,6 +253,7 @@ class LocalWarehouseBackend(SparkBackend):
     def _query_frame(self, sql: str) -> Any:
         # The caller must hold SELECT on what the query reads, as for any query (checked on the plan).
         with self._versions.statement(), self._statement_identity():
+            self.privileges.before(sql)
             df = self.spark.sql(self._prepare(sql))
             self.privileges.check_read(df)
             return df
@@ -268,6 +268,10 @@ class LocalWarehouseBackend(SparkBackend):
             return self.privileges.show_grants(sql)
         if sharing.handles(sql):
             return sharing.execute(self, sql) or []
+        refuse_shared_write(self, sql)
+        if self.privileges.run_privilege_statement(sql):  # GRANT / REVOKE / OWNER TO, as through execute
+            return []
+        self.privileges.before(sql)  # authorized before Spark sees it: a command runs as soon as it is parsed
         listing = w[:1] == ["SHOW"] and len(w) > 1 and w[1] in ("TABLES", "VIEWS", "TABLE")
         pattern = None
         if listing:

@@ -13,10 +13,11 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rls.sql.sqltext import IDENT, chains, parse_name, significant, tokenize
+from rls.sql.sqltext import chains, parse_name, significant, tokenize
+from rls_local.warehouse import shared_catalogs
+from rls_local.warehouse.authorize import Parsed, authorize
 from rls_local.warehouse.names import SESSION_CATALOG, normalize
 from rls_local.warehouse.privileges import (
-    _CREATE_IN_SCHEMA,
     PrivilegeError,
     PrivilegeStore,
     parse_grant,
@@ -24,11 +25,13 @@ from rls_local.warehouse.privileges import (
     reads,
 )
 from rls_local.warehouse.sharing_rules import METASTORE
+from rls_local.warehouse.statement_plan import parse
 
 if TYPE_CHECKING:
     from rls_local.warehouse.backend import LocalWarehouseBackend
 
-_DDL_WORDS = {"CREATE", "ALTER", "DROP", "OR", "REPLACE", "VIEW", "TABLE", "SCHEMA", "DATABASE", "IF", "NOT", "EXISTS"}
+_DDL_WORDS = {"CREATE", "ALTER", "DROP", "OR", "REPLACE", "VIEW", "TABLE", "SCHEMA", "DATABASE", "IF", "NOT", "EXISTS",
+              "FUNCTION"}  # fmt: skip
 _stores: dict[Path, PrivilegeStore] = {}
 _stores_lock = threading.Lock()
 
@@ -63,6 +66,10 @@ class Enforcer:
         with self._groups_lock:
             self._groups[key] = found
         return found
+
+    def forget_groups(self) -> None:
+        with self._groups_lock:
+            self._groups.clear()
 
     def _read_groups(self, identity: str) -> set[str]:
         from rls_local.warehouse.platform import MEMBERSHIP_TABLE, platform_table
@@ -118,50 +125,39 @@ class Enforcer:
         return True
 
     def before(self, sql: str) -> None:
-        """Refuse DDL the caller may not run (before Spark runs it)."""
+        """Refuse ``sql`` unless the caller may run it, before Spark parses it for real (:mod:`.authorize`)."""
+        prepared = self.b._prepare(sql)
+        parsed = authorize(self, sql, prepared)
         who, groups = self._caller()
-        sig = significant(tokenize(sql))
-        words = [t.word for t in sig[:4]]
-        if self.store.is_admin(who, groups):
+        if who is None or self.store.is_admin(who, groups):
+            # A metastore admin (the platform's own principal too) skips the ownership checks, not SELECT on a system
+            # catalog: "initially, users have no access to data" (docs, admin privileges; see .privileges). So the
+            # body of a view it creates or changes is checked for what it reads from `system`.
+            words = [t.word for t in significant(tokenize(sql))[:4]]
             if words[:1] in (["CREATE"], ["ALTER"]) and "VIEW" in words:
-                # A metastore admin skips the ownership checks, not SELECT on a system catalog (see .privileges)
-                self._check_view_body(sql, sig, who or self.store.platform)
-            return
-        assert who is not None
-        target = self.target(sig)
-        if words[:1] == ["ALTER"] and words[1:2] in (["VIEW"], ["TABLE"]) and target:
-            if not self.store.is_owner(who, groups, target):
-                # facts: only the owner can change a view's body (MANAGE is not enough)
-                raise PrivilegeError(self._not_owner(who, target))
-            if words[1] == "VIEW":
-                self._check_view_body(sql, sig, who)
-        elif words[:1] == ["DROP"] and words[1:2] in (["VIEW"], ["TABLE"]) and target:
-            schema = target.rsplit(".", 1)[0]
-            if not (self.store.is_owner(who, groups, target) or self.store.is_owner(who, groups, schema)):
-                raise PrivilegeError(self._not_owner(who, target))
-        elif words[:1] == ["CREATE"] and target and ("VIEW" in words or "TABLE" in words):
-            schema = target.rsplit(".", 1)[0]
-            if not (
-                self.store.is_owner(who, groups, schema) or self.store.holds(who, groups, schema, _CREATE_IN_SCHEMA)
-            ):
-                raise PrivilegeError(f"PERMISSION_DENIED: {who} lacks CREATE TABLE on schema {schema}")
-            if "VIEW" in words:
-                self._check_view_body(sql, sig, who)
-        elif words[:2] == ["CREATE", "SCHEMA"] and target:
-            catalog = target.split(".", 1)[0]
-            if not (
-                self.store.is_owner(who, groups, catalog)
-                or self.store.holds(who, groups, catalog, {"CREATE SCHEMA", "ALL PRIVILEGES"})
-            ):
-                raise PrivilegeError(f"PERMISSION_DENIED: {who} lacks CREATE SCHEMA on catalog {catalog}")
+                parsed = parsed or parse(self.b.spark, prepared)
+                if parsed is not None:
+                    self.check_statement_reads(parsed, who or self.store.platform, system_only=True)
+
+    def object_exists(self, obj: str) -> bool:
+        parts = obj.split(".")
+        return len(parts) == 3 and bool(self.b.spark.catalog.tableExists(self.b.names.table(*parts).spark_name))
+
+    def check_statement_reads(self, parsed: Parsed, who: str, *, system_only: bool = False) -> None:
+        """What a command reads (a view's body, the query of a CTAS or an INSERT, the source of a MERGE), checked
+        with ``who``'s rights on its plan analyzed without running (``CommandExecutionMode.SKIP``); ``system_only``:
+        only the reads of a system catalog (a metastore admin's)."""
+        jvm = self.b.spark._jvm
+        mode = jvm.org.apache.spark.sql.execution.CommandExecutionMode.SKIP()
+        analyzed = self.b.spark._jsparkSession.sessionState().executePlan(parsed.plan, mode).analyzed()
+        self._check_tree(str(analyzed.treeString()), None if system_only else who, system_reader=who)
 
     def after(self, sql: str, existed: bool) -> None:
         """Record the owner of what was created (unless it existed) and forget what was dropped."""
         sig = significant(tokenize(sql))
         words = [t.word for t in sig[:4]]
         if "FUNCTION" in words and "is_account_group_member" in sql:
-            with self._groups_lock:  # the platform was (re)installed: memberships may have changed
-                self._groups.clear()
+            self.forget_groups()  # the platform was (re)installed: memberships may have changed
             return
         target = self.target(sig)
         if not target:
@@ -224,14 +220,27 @@ class Enforcer:
     # ---- reads ------------------------------------------------------------------------------------------------------
     def check_read(self, df: Any, identity: str | None = None) -> None:
         """Refuse a query whose reader lacks SELECT on an object it reads (views: their owner on what they read)."""
-        # No identity: the warehouse's own principal, metastore admin, which reads a system catalog only as granted
-        who = identity or self.b.identity or self.store.platform
-        tree = df._jdf.queryExecution().analyzed().treeString()
+        who = identity or self.b.identity
+        self._check_tree(df._jdf.queryExecution().analyzed().treeString(), who)
+
+    def _check_tree(
+        self, tree: str, who: str | None, mounted: set[str] | None = None, system_reader: str | None = None
+    ) -> None:
+        """``who`` None: the platform (``system_reader``: or a metastore admin), which reads everything but a system
+        catalog it holds no grant on; a share's revocation binds it too."""
         groups: dict[str, set[str]] = {}
-        for r in reads(tree, who, self._decode, self.store.owner):
+        if mounted is None:
+            mounted = shared_catalogs.mounted_catalogs(self.b.workdir, self.b.metastore_id)
+        top = who or system_reader or self.store.platform
+        for r in reads(tree, top, self._decode, self.store.owner):
+            if r.obj.split(".", 1)[0] in mounted:
+                shared_catalogs.check_mounted_read(self.b, r.obj)
+            system = self.store.is_system(r.obj)
+            if who is None and not system:
+                continue
             g = groups.setdefault(r.reader, self.groups(r.reader))
-            whose = "" if r.reader == who else f" (the owner of a view {who} reads)"
-            if self.store.is_system(r.obj):
+            whose = "" if r.reader == top else f" (the owner of a view {top} reads)"
+            if system:
                 missing = self.store.missing_to_read(r.reader, g, r.obj)
                 if missing is not None:  # Databricks' wording (error class INSUFFICIENT_PERMISSIONS)
                     raise PrivilegeError(
@@ -240,16 +249,6 @@ class Enforcer:
                     )
             elif not self.store.can_read(r.reader, g, r.obj):
                 raise PrivilegeError(f"PERMISSION_DENIED: {r.reader}{whose} lacks SELECT on {r.obj}")
-
-    def _check_view_body(self, sql: str, sig: list[Any], creator: str) -> None:
-        """facts: the creator of a view must be able to SELECT what it reads (checked before it is stored)."""
-        depth = 0
-        for i, t in enumerate(sig):
-            depth += {"(": 1, ")": -1}.get(t.text, 0)
-            if depth == 0 and t.kind == IDENT and t.word == "AS" and i > 2:
-                query = sql[t.end :]
-                self.check_read(self.b.spark.sql(self.b._prepare(query)), creator)
-                return
 
     def _not_owner(self, who: str, obj: str) -> str:
         return f"PERMISSION_DENIED: {who} does not own {obj} (owner: {self.store.owner(obj)})"

@@ -79,20 +79,23 @@ def install_platform(backend: LocalWarehouseBackend, scenario: Scenario) -> list
     """
     spark = backend.spark
     memberships = account_group_memberships(scenario)
-    backend.run(f"CREATE DATABASE IF NOT EXISTS `spark_catalog`.{quote(PLATFORM_DB)}")
+    # The platform's own statements go to Spark directly: they are not the tool's SQL, and are never authorized as
+    # whatever identity the job runs as (a test may install another scenario's platform inside run_as).
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS `spark_catalog`.{quote(PLATFORM_DB)}").collect()
     df = spark.createDataFrame(
         [(m.group_name, m.member) for m in memberships], "group_name STRING NOT NULL, member STRING NOT NULL"
     )
     df.coalesce(1).write.format("parquet").mode("overwrite").saveAsTable(platform_table(MEMBERSHIP_TABLE))
     # The function reads the table at query time, so replacing memberships needs no new function; it is (re)created
     # anyway so that a workdir from an older build gets the current definition.
-    backend.run(
+    spark.sql(
         f"CREATE OR REPLACE FUNCTION {platform_table('is_account_group_member')}(g STRING) "
         "RETURNS BOOLEAN "
         "COMMENT 'Emulates the Databricks builtin from the scenario (rls local warehouse)' "
         f"RETURN EXISTS (SELECT 1 FROM {platform_table(MEMBERSHIP_TABLE)} m "
         "WHERE m.group_name = g AND m.member = lower(current_user()))"
-    )
+    ).collect()
+    backend.privileges.forget_groups()  # memberships may have changed
     logger.info("platform installed: %d account-group memberships", len(memberships))
     return memberships
 

@@ -98,7 +98,12 @@ def execute(backend: LocalWarehouseBackend, sql: str) -> list[dict[str, Any]] | 
         elif w[:2] == ["ALTER", "SHARE"]:
             _alter_share(backend, state, sig, names, who)
         elif w[:2] == ["DROP", "SHARE"]:
-            state.doc["shares"].get(me, {}).pop(_name_after(names, "SHARE"), None)
+            name = _name_after(names, "SHARE")
+            if name in state.doc["shares"].get(me, {}):
+                sharing_rules.require_owner(backend, state.doc["shares"][me][name], who, f"share {name}")
+                state.doc["shares"][me].pop(name)
+            elif "EXISTS" not in w:
+                raise SharingError(f"SHARE_DOES_NOT_EXIST: share {name} does not exist")
         elif w[:2] == ["CREATE", "RECIPIENT"]:
             name = _name_after(names, "RECIPIENT")
             ident = _string_after(sig, "ID")
@@ -126,14 +131,6 @@ def sharing_identifier(cloud: str, region: str, metastore_id: str) -> str:
     return f"{cloud}:{region}:{metastore_id}"
 
 
-def mounted_catalogs(workdir: Path, metastore_id: str) -> set[str]:
-    """Catalogs of ``metastore_id`` created from a share: read-only."""
-    state = _State(workdir)
-    with _lock:
-        state.load()
-    return set(state.doc["mounts"].get(metastore_id, {}))
-
-
 def set_cache_seconds(workdir: Path, seconds: float) -> None:
     """The platform's caching delay before recipients see grants and share changes (:mod:`.sharing_rules`)."""
     state = _State(workdir)
@@ -141,11 +138,6 @@ def set_cache_seconds(workdir: Path, seconds: float) -> None:
         state.load()
         state.doc["settings"]["cache_s"] = float(seconds)
         state.save()
-
-
-def refuse_write(backend: LocalWarehouseBackend, catalog: str) -> None:
-    if normalize(catalog) in mounted_catalogs(backend.workdir, backend.metastore_id):
-        raise PrivilegeError(f"PERMISSION_DENIED: catalog {catalog} is a shared catalog: it is read-only")
 
 
 # ---- statements ------------------------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ def require_grant_rights(backend: LocalWarehouseBackend, share: dict[str, Any], 
 
 
 def require_owner(backend: LocalWarehouseBackend, obj: dict[str, Any], who: str, what: str) -> None:
-    """Only the owner of a share (or a metastore admin) adds tables to it."""
+    """Only the owner of a share (or a metastore admin) changes or drops it."""
     groups = backend.privileges.groups(who)
     store = backend.privileges.store
     if not (store.is_admin(backend.identity, groups) or obj["owner"].lower() in {who.lower(), *groups}):
