@@ -106,7 +106,7 @@ class SharingConfig:
     (`SHOW PROVIDERS`); needed to mount source_catalog."""
     visibility_timeout_s: float = 120.0
     """Other regions: how long publish waits for the home region's share (a new grant, a table added) to become
-    visible; recipients see share changes after about a minute of caching. 0: one attempt; at most 1800."""
+    visible; recipients see share changes after about a minute of caching. 0: one attempt."""
 
 
 @dataclass
@@ -278,7 +278,7 @@ def field_help(klass: type = RlsConfig) -> dict[str, str]:
     out: dict[str, str] = {}
     tree = ast.parse(inspect.getsource(klass))
     body = tree.body[0].body  # type: ignore[attr-defined]
-    prefix = {CollectConfig: "collect.", PublishConfig: "publish."}.get(klass, "")
+    prefix = {CollectConfig: "collect.", PublishConfig: "publish.", SharingConfig: "sharing."}.get(klass, "")
     for node, nxt in itertools.pairwise(body):
         if isinstance(node, ast.AnnAssign) and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant):
             name = node.target.id  # type: ignore[attr-defined]

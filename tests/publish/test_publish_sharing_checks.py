@@ -116,6 +116,6 @@ def test_another_region_waits_for_the_caching_delay_within_the_bound(warehouse):
 
 @pytest.mark.parametrize("value", [-1, 1801])
 def test_the_visibility_timeout_is_bounded(value):
-    with pytest.raises(ConfigError, match=r"'sharing\.visibility_timeout_s': must be between 0 and 1800"):
+    with pytest.raises(ConfigError, match=r"'sharing\.visibility_timeout_s': must be 0 to 1800 seconds"):
         load_config(None, {"sharing.visibility_timeout_s": value})
     assert load_config(None).sharing.visibility_timeout_s == 120.0
