@@ -7,7 +7,7 @@ from typing import Any
 
 from databricks.sdk.service.iam import Group
 
-from rls.collect.local_groups import listed, split_admins
+from rls.collect.workspace_groups import listed, split_admins
 from rls.model.directory import GROUP, SERVICE_PRINCIPAL, USER, MemberRef
 
 

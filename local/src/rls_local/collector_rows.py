@@ -11,8 +11,8 @@ import datetime as dt
 from collections.abc import Iterable
 
 from rls import tables
-from rls.collect.local_groups import ListedGroup, split_admins
 from rls.collect.rows import group_edges
+from rls.collect.workspace_groups import ListedGroup, split_admins
 from rls.model.access import Grant, WorkspaceInfo, ways_in
 from rls.model.directory import GROUP, Directory, MemberRef, Principal
 from rls_local.scenario import WORKSPACE_GROUP, PrincipalRef, Scenario
@@ -68,7 +68,7 @@ def _ref(r: PrincipalRef) -> MemberRef:
 
 
 def _local_groups(s: Scenario, workspace_id: int) -> dict[str, ListedGroup]:
-    """The workspace's local groups as its SCIM list gives them (:func:`rls.collect.local_groups.split_admins`)."""
+    """The workspace's local groups as its SCIM list gives them (:func:`rls.collect.workspace_groups.split_admins`)."""
     return {
         f"local:{g.id}": ListedGroup(f"local:{g.id}", g.display_name, True, tuple(_ref(m) for m in g.members))
         for g in s.workspace_local_groups.get(workspace_id, ())

@@ -25,7 +25,7 @@ from rls.collect.answers import (
     scim_resources,
 )
 from rls.collect.clients import Clients
-from rls.collect.local_groups import LocalAdmins, listed, split_admins
+from rls.collect.workspace_groups import LocalAdmins, listed, split_admins
 from rls.model.access import ADMIN_PERMISSION, USER_PERMISSION, Grant, WorkspaceInfo
 from rls.model.directory import GROUP, SERVICE_PRINCIPAL, USER, MemberRef, Principal
 from rls.parallel import describe
@@ -166,7 +166,7 @@ class AccountApi:
     # ---- workspace-level reads ---------------------------------------------------------------------------------------
     def local_admins(self, ws: WorkspaceInfo) -> tuple[list[MemberRef], LocalAdmins]:
         """Members of the workspace's ``admins`` group, read as a workspace member where the platform allows it, and
-        what the workspace-local groups in it hold (:mod:`rls.collect.local_groups`).
+        what the workspace-local groups in it hold (:mod:`rls.collect.workspace_groups`).
 
         The SCIM ``List`` of groups carries members and is open to workspace members; ``GET /Groups/{id}`` needs
         workspace admin (terraform-provider-databricks PR #4995, facts file "Corrections, round 2"). The by-id read

@@ -28,9 +28,9 @@ from databricks.sdk.errors import PermissionDenied
 
 from rls.collect.account_api import AccountApi, MembersHidden
 from rls.collect.elevation import Elevation, Elevator, LedgerError, RestoreError
-from rls.collect.local_groups import LocalAdmins
 from rls.collect.refusals import classify
 from rls.collect.report import CollectReport
+from rls.collect.workspace_groups import LocalAdmins
 from rls.config import RlsConfig
 from rls.model.access import ADMIN_PERMISSION, USER_PERMISSION, Grant, WorkspaceInfo
 from rls.model.directory import MemberRef

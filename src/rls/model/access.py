@@ -43,7 +43,7 @@ class Grant:
 @dataclass(frozen=True)
 class LocalWay:
     """A user or service principal in the workspace's ``admins`` group through workspace-local groups: ``chain``
-    names them from the one in ``admins`` down to the one holding ``member`` (:mod:`rls.collect.local_groups`)."""
+    names them from the one in ``admins`` down to the one holding ``member`` (:mod:`rls.collect.workspace_groups`)."""
 
     member: MemberRef
     chain: tuple[str, ...]
