@@ -66,3 +66,27 @@ def test_a_spark_timeout_names_the_sql_side_not_a_py4j_call(warehouse) -> None:
         line = explain(e)
     assert line.startswith("timed out: the SQL side") and "TimeoutException" in line and "\n" not in line, line
     assert "o" + "123" not in line and "calling" not in line
+
+
+def test_an_account_that_never_answers_is_one_line_naming_the_host(silent_host, monkeypatch) -> None:
+    """Was: a Py4J stack and `Invalid URL 'None'` (the SDK's OAuth discovery timed out, then it posted to None).
+    The real SDK against a real TCP server that accepts and never answers."""
+    from rls.collect.account_api import AccountApi
+    from rls.collect.clients import Clients
+    from rls.config import load_config
+    from rls.errors import explain
+
+    monkeypatch.setenv("DATABRICKS_CLIENT_ID", "id")
+    monkeypatch.setenv("DATABRICKS_CLIENT_SECRET", "not-a-secret")
+    overrides = {
+        "collect.account_host": silent_host,
+        "collect.account_id": "acc",
+        "collect.http_timeout_s": 1,
+        "collect.retry_timeout_s": 2,
+    }
+    cfg = load_config(None, overrides)
+    with pytest.raises(Exception) as raised:
+        AccountApi(Clients(cfg.collect)).workspaces()
+    line = explain(raised.value)
+    assert "\n" not in line and "Invalid URL" not in line and "Traceback" not in line, line
+    assert silent_host in line and "collect.http_timeout_s" in line, line

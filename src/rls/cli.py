@@ -95,7 +95,8 @@ def _globals(
 
 
 def _say(message: str) -> None:
-    err.print(message, markup=False, highlight=False)  # paths and names are data, never rich markup
+    # paths and names are data, never rich markup; a message is never wrapped (one line, whatever the width)
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
 
 
 def _emit(data: Any) -> None:

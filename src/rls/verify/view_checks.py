@@ -131,9 +131,10 @@ def system_privileges(dep: Deployment, allowed: Sequence[str]) -> Result:
     """No reader holds SELECT on system.* (it bypasses the views); the views' owner does, on what they read."""
     schemas = sorted({d.source_name[1] for d in dep.planned})
     try:
-        # Whether the owner holds SELECT is checked for a configured owner only: an inferred one (the job's identity,
-        # see Deployment.view_owner) may be a metastore admin of the local warehouse, which reads without a grant.
-        problems = audit.privilege_problems(dep.backend, dep.cfg, schemas, dep.configured_owner, allowed)
+        # The views' owner (configured, else the job's identity: Deployment.view_owner) must hold SELECT on what
+        # they read, and is the one reader of system that is no bypass. A metastore admin holds nothing on system
+        # until granted (no implicit SELECT), so an inferred owner is checked like a configured one.
+        problems = audit.privilege_problems(dep.backend, dep.cfg, schemas, dep.view_owner, allowed)
     except Exception as e:
         if absent := _absent(e):
             return "skipped", f"not applicable on this platform: no grants ({absent})", []

@@ -8,6 +8,8 @@ processes cannot open the same workdir concurrently (the second gets a :class:`W
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
 import os
 import re
@@ -183,6 +185,27 @@ def _launch_jvm_quietly(builder: Any, workdir: Path) -> None:
     except Exception as e:
         raise RuntimeError(f"{e} (see {workdir / JVM_LOG})") from e
     SparkContext._ensure_initialized(gateway=gateway, conf=conf)
+    atexit.register(_wait_for_jvm, gateway)  # before pyspark's own SparkContext.stop hook, so it runs after it
+
+
+def _wait_for_jvm(gateway: Any) -> None:
+    """At exit, close the JVM's stdin (it exits when that closes: pyspark's launch_gateway) and wait for it.
+
+    Its output goes to a log file, not to this process's pipes, so whoever waits for this process (a shell, a test's
+    ``subprocess.run``) would otherwise go on while the JVM is still shutting down with the workdir's embedded
+    metastore locked, and the next command on that workdir would be refused as "in use"."""
+    proc = getattr(gateway, "proc", None)
+    if proc is None:
+        return
+    with contextlib.suppress(Exception):
+        from pyspark.accumulators import AccumulatorTCPServer
+
+        # The JVM closing its end of the accumulator connection as it exits is the end of the run, not an error:
+        # without this, socketserver prints an EOFError traceback to stderr.
+        AccumulatorTCPServer.handle_error = lambda *_: None  # type: ignore[method-assign]
+        if proc.stdin is not None:
+            proc.stdin.close()
+        proc.wait(timeout=60)
 
 
 def _derby_locked(db: Path) -> bool:
