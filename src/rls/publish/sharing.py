@@ -50,11 +50,6 @@ def shared_aliases(cfg: RlsConfig) -> set[str]:
     return {f"{cfg.schema}.{table}".lower() for table in SHARED_TABLES}
 
 
-def share_contents(backend: SqlBackend, cfg: RlsConfig) -> set[str]:
-    """What the share holds (``SHOW ALL IN SHARE``), by the name recipients see."""
-    return shared_now(backend, cfg)
-
-
 def shared_now(backend: SqlBackend, cfg: RlsConfig, *, strict: bool = True) -> set[str]:
     """The aliases (``schema.table``, lower case) the share holds now. Not ``strict`` (a dry run, which reads this
     before CREATE SHARE would run): a share that cannot be read holds nothing."""

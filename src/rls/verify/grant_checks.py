@@ -97,14 +97,13 @@ def view_lineage(dep: Deployment) -> Result:
 def share_contents(dep: Deployment) -> Result:
     """The home region's share holds the collected tables and nothing else: whatever else is in it, every other
     region's mounting identity reads (publish puts nothing else there and removes nothing it did not put)."""
-    from rls.publish.sharing import share_contents as contents
-    from rls.publish.sharing import shared_aliases
+    from rls.publish.sharing import shared_aliases, shared_now
 
     cfg = dep.cfg
     if cfg.reads_shared or not cfg.sharing.recipients:
         # Nothing to look at is not "cannot look": this deployment puts nothing in a share.
         return "pass", "this deployment shares nothing (one region, or a region reading the home region's share)", []
-    present, expected = contents(dep.backend, cfg), shared_aliases(cfg)
+    present, expected = shared_now(dep.backend, cfg), shared_aliases(cfg)
     problems = [f"share {cfg.sharing.share} holds {x}, which rls did not put there" for x in sorted(present - expected)]
     problems += [f"share {cfg.sharing.share} lacks {x}: publish again" for x in sorted(expected - present)]
     return result(problems, f"share {cfg.sharing.share}: the {len(expected)} collected tables and nothing else")
