@@ -139,6 +139,25 @@ def use_scenario(warehouse: LocalWarehouseBackend, example_scenario: Scenario) -
     install_platform(warehouse, example_scenario)
 
 
+@pytest.fixture(autouse=True)
+def _platform_kept(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that had the session warehouse leaves ``is_account_group_member`` answering as it was when the test
+    began, whatever the test installed (tests/flow.py installs its scenario's): the next test never inherits another
+    account's memberships. A module-scoped fixture that installs its own account (set up before this) keeps it for
+    the module's tests and puts the example back itself. Only for a test that has the session's Spark anyway, and
+    only when something else was installed (rewriting the membership table costs a Spark job)."""
+    if "warehouse" not in request.fixturenames:
+        yield
+        return
+    from rls_local.warehouse.platform import install_memberships, installed
+
+    warehouse = request.getfixturevalue("warehouse")
+    before = installed(warehouse)
+    yield
+    if before is not None and installed(warehouse) != before:
+        install_memberships(warehouse, before)
+
+
 @pytest.fixture
 def rls_in_process(capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
     """``rls ARGS`` through the console script's ``main`` in this process (see the module docstring)."""

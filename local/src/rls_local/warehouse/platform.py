@@ -20,7 +20,7 @@ statements are prepared: the function resolves from a view in any schema, whatev
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rls.sql.sqltext import quote
@@ -37,6 +37,10 @@ MEMBERSHIP_TABLE = "account_group_members"
 class Membership:
     group_name: str
     member: str  # lower-cased identity, as compared with lower(current_user())
+
+
+_installed: dict[str, tuple[Membership, ...]] = {}
+"""Per workdir: the memberships :func:`install_platform` wrote last (the table is shared by every backend of it)."""
 
 
 def account_group_memberships(scenario: Scenario) -> list[Membership]:
@@ -77,8 +81,13 @@ def install_platform(backend: LocalWarehouseBackend, scenario: Scenario) -> list
 
     Nothing here is recorded in ``backend.statements``: it is the platform, not the tool's SQL.
     """
+    return install_memberships(backend, account_group_memberships(scenario))
+
+
+def install_memberships(backend: LocalWarehouseBackend, memberships: Sequence[Membership]) -> list[Membership]:
+    """:func:`install_platform` from the memberships themselves (what :func:`installed` returned earlier)."""
     spark = backend.spark
-    memberships = account_group_memberships(scenario)
+    memberships = list(memberships)
     # The platform's own statements go to Spark directly: they are not the tool's SQL, and are never authorized as
     # whatever identity the job runs as (a test may install another scenario's platform inside run_as).
     spark.sql(f"CREATE DATABASE IF NOT EXISTS `spark_catalog`.{quote(PLATFORM_DB)}").collect()
@@ -96,8 +105,14 @@ def install_platform(backend: LocalWarehouseBackend, scenario: Scenario) -> list
         "WHERE m.group_name = g AND m.member = lower(current_user()))"
     ).collect()
     backend.privileges.forget_groups()  # memberships may have changed
+    _installed[str(backend.workdir)] = tuple(memberships)
     logger.info("platform installed: %d account-group memberships", len(memberships))
     return memberships
+
+
+def installed(backend: LocalWarehouseBackend) -> tuple[Membership, ...] | None:
+    """The memberships ``is_account_group_member`` on ``backend`` answers from (None: not installed by this process)."""
+    return _installed.get(str(backend.workdir))
 
 
 def grant_job_system_access(backend: LocalWarehouseBackend, scenario: Scenario, catalog: str = "system") -> list[str]:
