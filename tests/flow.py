@@ -51,7 +51,7 @@ def prepare(warehouse: Any, scenario: Scenario) -> str:
     """Make ``is_account_group_member`` answer for ``scenario`` and return a system catalog with its workspaces.
 
     System tables go to a catalog of their own (one per distinct account, built once per session), so the
-    ``system`` catalog other tests rely on is never touched; tests/conftest.py puts the example platform back after the test.
+    ``system`` catalog other tests rely on is never touched; tests/conftest.py puts the platform back after the test.
     """
     install_platform(warehouse, scenario)
     # Identity columns compare case-insensitively, so accounts differing only in e-mail case share a catalog.
