@@ -55,6 +55,10 @@ def load_yaml(tmp_path: Path, text: str):
         ("publish: {access_levels: {history: self}}", "publish.access_levels", "schema.table"),
         ("publish: {identity_columns: {query.history: []}}", "publish.identity_columns.query.history", "non-empty"),
         ("publish: {prune: maybe}", "publish.prune", "true or false"),
+        ("collect: {on_lease_held: block}", "collect.on_lease_held", "refuse or wait"),
+        ("collect: {lease_ttl_s: 60}", "collect.lease_ttl_s", "120 to 3600 seconds"),
+        ("collect: {lease_wait_s: -1}", "collect.lease_wait_s", "0 to 86400 seconds"),
+        ("collect: {lease_ttl_s: 600, restore_backoff_s: 60}", "collect.lease_ttl_s", "no time to undo an elevation"),
     ],
 )
 def test_a_bad_value_is_refused_at_load_naming_its_key(tmp_path: Path, text: str, key: str, words: str) -> None:

@@ -58,6 +58,14 @@ class CollectConfig:
     elevation_ledger: str | None = None
     """Elevation ledger directory, one file per event (default: /Volumes/<catalog>/<schema>/rls_state/elevation-ledger
     on Databricks, <workdir>/elevation-ledger locally)."""
+    lease_ttl_s: float = 600.0
+    """A run's lease on the elevation ledger (one collector per ledger) lasts this long past its last renewal; the
+    run renews it every third of this, so a killed run's lease ends by itself within this long."""
+    on_lease_held: str = "refuse"
+    """What a run does when another one holds the ledger's lease: ``refuse`` (exit 7 at once) or ``wait`` (up to
+    ``lease_wait_s``, then exit 7)."""
+    lease_wait_s: float = 3600.0
+    """With ``on_lease_held: wait``: how long to wait for the other run's lease to end."""
     workspace_host_template: str | None = None
     """Workspace URL template with {deployment_name} / {workspace_id} (default: the cloud's URL scheme)."""
 

@@ -45,6 +45,9 @@ BOUNDS: dict[str, Bound] = {
     "collect.rate_limits.*": Bound(0.01, 1000, "requests per second"),
     "collect.max_admin_drop": Bound(0, 1, "(a fraction)", low_open=True),
     "collect.restore_backoff_s": Bound(0, 60, "seconds"),
+    # renewed every third of it; under 2 minutes a slow volume write could let a live run's lease lapse
+    "collect.lease_ttl_s": Bound(120, 3600, "seconds"),
+    "collect.lease_wait_s": Bound(0, 86400, "seconds"),
     "publish.parallelism": Bound(1, 64, "views"),
     # a share not visible after 30 minutes is not the recipients' caching delay (about a minute, docs)
     "sharing.visibility_timeout_s": Bound(0, 1800, "seconds"),
@@ -79,6 +82,7 @@ def validate(cfg: RlsConfig) -> None:
     c, p = cfg.collect, cfg.publish
     _one_of("table_format", cfg.table_format, ("delta", "parquet"))
     _one_of("collect.cloud", c.cloud, ("aws", "azure", "gcp"))
+    _one_of("collect.on_lease_held", c.on_lease_held, ("refuse", "wait"))
     for family in c.rate_limits:
         if family not in FAMILIES:
             raise ConfigError(
@@ -88,6 +92,13 @@ def validate(cfg: RlsConfig) -> None:
         bound = bound_of(key)
         if not bound.holds(value):
             raise ConfigError(f"config key '{key}': must be {bound.text()}, got {value:g}")
+    restore_s = c.restore_backoff_s * 15  # the back-offs of an elevation's 4 restore attempts: 1 + 2 + 4 + 8
+    if c.lease_ttl_s * 2 / 3 <= restore_s + 60:
+        raise ConfigError(
+            f"config key 'collect.lease_ttl_s': {c.lease_ttl_s:g} s leaves no time to undo an elevation inside the "
+            f"lease (renewed every third of it; restores may take {restore_s:g} s + 60 s of margin): raise it above "
+            f"{(restore_s + 60) * 1.5:g} or lower collect.restore_backoff_s"
+        )
     for key, url in (
         ("collect.account_host", c.account_host),
         ("collect.workspace_host_template", c.workspace_host_template),

@@ -9,3 +9,4 @@ PARTIAL = 3
 REFUSED = 4  # circuit breaker: the admin count dropped too far; nothing published (use --force to override)
 UNRESTORED = 5  # an elevation could not be undone; the ledger keeps it and the next run repairs it
 CHECK_FAILED = 6  # `rls verify` found a failing check
+BUSY = 7  # another collector holds the elevation ledger's lease: this run did nothing (collect.on_lease_held)

@@ -81,11 +81,12 @@ def clients_for(cfg: RlsConfig, emu: Emulator) -> Clients:
     return Clients(cfg.collect, credentials, auth_type="oauth-m2m")
 
 
-def local_ledger(cfg: RlsConfig, workdir: Path) -> Ledger:
-    """The elevation ledger in a local directory with a volume's rules (no appends, no random writes)."""
+def local_ledger(cfg: RlsConfig, workdir: Path, capacity_bytes: int | None = None) -> Ledger:
+    """The elevation ledger in a local directory with a volume's rules (no appends, no random writes);
+    ``capacity_bytes``: the storage under it is full past this (None: unbounded)."""
     from rls_local.warehouse.volume import StrictVolumeFiles
 
-    return Ledger(StrictVolumeFiles(ledger_path(cfg, workdir)))
+    return Ledger(StrictVolumeFiles(ledger_path(cfg, workdir), capacity_bytes))
 
 
 def run_flow(
@@ -99,12 +100,14 @@ def run_flow(
     options: RunOptions = DEFAULTS,
     publish: bool = True,
     regions: bool = False,
+    ledger_capacity_bytes: int | None = None,
 ) -> FlowResult:
     """Collect from an emulated account, then publish the views: what the bundle job's two tasks do.
 
     ``regions``: as deployed to every region of the scenario (:mod:`rls_local.regions`): the home region collects,
     publishes and shares; every other region's metastore mounts the share and publishes its own views
-    (:attr:`FlowResult.regions`). ``overrides`` apply in every region."""
+    (:attr:`FlowResult.regions`). ``overrides`` apply in every region. ``ledger_capacity_bytes``: the ledger's
+    storage is full past this many bytes (a full disk, met for real: ENOSPC)."""
     from rls_local.regions import deployments
 
     seconds: dict[str, float] = {}
@@ -117,7 +120,7 @@ def run_flow(
         overrides = {**(overrides or {}), "sharing.recipients": recipients}
     with Emulator(scenario, emulator_options) as emu:
         cfg = local_config(scenario, emu, workdir, config_path, overrides)
-        ledger = local_ledger(cfg, workdir)
+        ledger = local_ledger(cfg, workdir, ledger_capacity_bytes)
         t = time.perf_counter()
         reports = execute(
             "collect",

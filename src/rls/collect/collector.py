@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,6 +26,7 @@ from rls import tables
 from rls.collect.account_api import AccountApi
 from rls.collect.catalogs import read_metastore
 from rls.collect.elevation import Elevator, Ledger, LedgerError
+from rls.collect.lease import Lease, LeaseHeld
 from rls.collect.report import CollectReport
 from rls.collect.rows import build_snapshot
 from rls.collect.snapshot import SnapshotStore
@@ -58,10 +61,13 @@ class Collector:
         self.progress = options.progress or (lambda phase, done, total: None)
         self.directory = Directory()
         self.failed_groups: dict[str, str] = {}  # group id -> why its members could not be read
-        self.ledger_error: str | None = None
         self.collector_app_id = ""
         run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
         self.report = CollectReport(run_id, dt.datetime.now(dt.UTC), dry_run=options.dry_run, forced=options.force)
+        who = cfg.collect.collector_application_id or "the collector"
+        holder = f"{who} on {socket.gethostname()} pid {os.getpid()}"
+        self.lease = Lease(ledger, run_id, holder, cfg.collect.lease_ttl_s)
+        self.unrepaired: set[int] = set()  # where an earlier run's elevation is still open after the repair
 
     @property
     def _backoff(self) -> float:
@@ -74,11 +80,16 @@ class Collector:
     def run(self) -> CollectReport:
         self._run_row_written = False
         try:
-            self._run()
+            if self._take_lease():
+                try:
+                    with self.lease.kept():
+                        self._run()
+                finally:
+                    self.lease.release()
         finally:
             self.report.ended_at = dt.datetime.now(dt.UTC)
             self.report.api_calls_by_family = dict(self.api.clients.limiter.stats.by_family)
-        if self.report.outcome == "failed" and not self.dry_run and not self._run_row_written:
+        if self.report.outcome in ("failed", "busy") and not self.dry_run and not self._run_row_written:
             self._record_failed_run()
         return self.report
 
@@ -90,13 +101,31 @@ class Collector:
         except Exception as e:  # the report already says why the run failed; this is secondary
             logger.warning("could not record the failed run in %s: %s", tables.RUNS, one_line_error(e))
 
+    def _take_lease(self) -> bool:
+        """One collector per ledger (:mod:`rls.collect.lease`); its claim is also the run's first ledger write, so a
+        ledger that cannot be written stops the run here, before any repair or elevation. A dry run writes nothing
+        and elevates nothing: it takes no lease."""
+        if self.dry_run:
+            return True
+        c = self.cfg.collect
+        try:
+            self.lease.acquire(wait_s=c.lease_wait_s if c.on_lease_held == "wait" else 0.0)
+            return True
+        except LeaseHeld as e:
+            self.report.busy = True
+            self.report.errors.append(str(e))
+        except LedgerError as e:
+            self.report.aborted = True
+            self.report.errors.append(f"{e}: the run stops before any elevation (nothing was read or written)")
+        return False
+
     def _run(self) -> None:
         try:
             self._repair()
-        except LedgerError as e:
-            # A storage failure never aborts the run; without a readable ledger nothing may be elevated this time.
-            self.ledger_error = f"{e}: no elevation in this run"
-            self.report.errors.append(self.ledger_error)
+        except LedgerError as e:  # the lease was written, then the ledger could not be listed or written
+            self.report.aborted = True
+            self.report.errors.append(f"{e}: the run stops before any elevation (nothing was written)")
+            return
         # Account-wide reads first: a failure there stops the run before anything is written. Only the workspace
         # list and the collector's own identity gate the per-workspace work; the (long, paged) user and group
         # listings go on in the background, since only the rows computed at the end need them.
@@ -108,6 +137,7 @@ class Collector:
             directory = background.submit(self._read_users_and_groups)
             running = [WorkspaceState(w) for w in workspaces if w.status == "RUNNING"]
             self._read_workspaces(running, collector)
+            self._never_collect_leftovers(running, collector)
             directory.result()
             if self.cfg.collect.collect_catalogs:
                 self._read_catalogs(running, collector)
@@ -137,10 +167,8 @@ class Collector:
         """Every workspace's reads, and the members of the groups assigned anywhere."""
         # Endpoint families have separate limits, so the phases overlap: elevations (write-bound) start as soon as a
         # workspace turns out to need one, while other workspaces are still read and groups are being fetched.
-        elevator = Elevator(self.api, self.ledger, collector, self.run_id, self._backoff)
-        reads = WorkspaceReads(
-            self.api, self.cfg, self.report, collector, self.collector_app_id, elevator, self.ledger_error
-        )
+        elevator = Elevator(self.api, self.ledger, collector, self.run_id, self._backoff, self.lease)
+        reads = WorkspaceReads(self.api, self.cfg, self.report, collector, self.collector_app_id, elevator)
         with ThreadPoolExecutor(self.cfg.collect.elevation_concurrency, thread_name_prefix="rls-elevate") as pool:
             pending: dict[int, Future[None]] = {}
 
@@ -168,6 +196,24 @@ class Collector:
         for r in elevator.repair():
             line = f"workspace {r.workspace_id}: {r.outcome}" + (f" ({r.detail})" if r.detail else "")
             (self.report.unrestored if r.outcome == "failed" else self.report.repaired).append(line)
+            if r.outcome == "failed":
+                self.unrepaired.add(r.workspace_id)
+
+    def _never_collect_leftovers(self, running: list[WorkspaceState], collector: MemberRef) -> None:
+        """An elevation an earlier run left behind and this run could not repair is not access: the collector's
+        assignment (and its membership of ``admins``) there is left out of the tables, with a note. Its real
+        assignment, if it had one, comes back with the first run that repairs the leftover."""
+        for w in running:
+            wid = w.info.workspace_id
+            if wid not in self.unrepaired:
+                continue
+            w.grants = [g for g in w.grants if g.principal != collector]
+            if w.local_admins is not None:
+                w.local_admins = [m for m in w.local_admins if m != collector]
+            self.report.notes.append(
+                f"workspace {wid}: the collector's assignment there is an elevation an earlier run left behind and "
+                "the repair failed: not collected as access"
+            )
 
     def _read_catalogs(self, running: list[WorkspaceState], collector: MemberRef) -> None:
         """Each metastore's catalogs once, through a workspace where the collector already is a member."""

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from databricks.sdk.errors import NotFound
 
 from rls.collect.account_api import AccountApi
+from rls.collect.lease import Lease
 from rls.collect.ledger import Ledger, LedgerEntry, LedgerError, now_iso
 from rls.model.access import Grant
 from rls.model.directory import MemberRef
@@ -62,18 +63,30 @@ class Elevation:
 
 class Elevator:
     def __init__(
-        self, api: AccountApi, ledger: Ledger, collector: MemberRef, run_id: str, backoff_s: float = 1.0
+        self,
+        api: AccountApi,
+        ledger: Ledger,
+        collector: MemberRef,
+        run_id: str,
+        backoff_s: float = 1.0,
+        lease: Lease | None = None,
     ) -> None:
         self.api = api
         self.backoff_s = backoff_s
         self.ledger = ledger
         self.collector = collector
         self.run_id = run_id
+        self.lease = lease  # held by this run: no elevation may outlive it
 
     @contextmanager
     def elevated(self, workspace_id: int, previous: Grant | None, level: str, reason: str) -> Iterator[Elevation]:
         """The collector holds ``level`` (USER or ADMIN) inside the block; outside it has exactly its previous
         assignment. ``reason`` (why the elevation is needed) goes to the ledger."""
+        if self.lease is not None and not self.lease.valid_for(self._restore_budget_s()):
+            raise LedgerError(
+                f"elevation ledger {self.ledger.location}: this run's lease expires before an elevation could be "
+                "undone (collect.lease_ttl_s): no further elevation"
+            )
         perms = list(previous.permissions) if previous else None
         entry = LedgerEntry(
             self.run_id, workspace_id, self.collector.id, perms, now_iso(), set_to=(level,), reason=reason
@@ -86,6 +99,11 @@ class Elevator:
         finally:
             # Also after a failed PUT: the write may have landed before the connection broke.
             self._restore(entry)
+
+    def _restore_budget_s(self) -> float:
+        """How long undoing an elevation may take at most: every attempt's back-off (the calls' own time is covered
+        by the lease's expiry margin)."""
+        return sum(max(self.backoff_s, 0.0) * 2**a for a in range(_RESTORE_ATTEMPTS))
 
     def _restore(self, entry: LedgerEntry) -> None:
         last: BaseException | None = None

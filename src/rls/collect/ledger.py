@@ -18,6 +18,7 @@ repaired (its content is then unknown, but the PUT it announced never happened: 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -70,10 +71,19 @@ class VolumeFiles:
     def write_new(self, name: str, data: bytes) -> None:
         """Create ``name`` (it must not exist) and write ``data`` sequentially; durable when this returns."""
         self.root.mkdir(parents=True, exist_ok=True)
-        with self._open(self.root / name, "xb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        path = self.root / name
+        f = self._open(path, "xb")
+        try:
+            with f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError:
+            # Created but not written whole (a full disk): remove it, as a volume's whole-file upload leaves nothing.
+            # The write it announced never happens, so nothing is lost; a file left anyway reads as cut short.
+            with contextlib.suppress(OSError):
+                path.unlink()
+            raise
 
     def read(self, name: str) -> bytes:
         with self._open(self.root / name, "rb") as f:

@@ -24,6 +24,7 @@ class CollectReport:
     unrestored: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what could not be read but fails nothing (e.g. catalogs)
     refused: bool = False
+    busy: bool = False  # another collector holds the ledger's lease: nothing was done
     aborted: bool = False  # stopped before the snapshot was written: nothing changed
     admin_rows: int = 0  # admin ways in (ADMIN rows of the access map the views read): what the breaker compares
     previous_admin_rows: int | None = None
@@ -40,6 +41,8 @@ class CollectReport:
             return "unrestored"
         if self.refused:
             return "refused"
+        if self.busy:
+            return "busy"
         if self.dry_run:
             return "dry-run"
         if self.aborted or (self.errors and not self.workspaces):
@@ -51,6 +54,7 @@ class CollectReport:
         return {
             "unrestored": exitcodes.UNRESTORED,
             "refused": exitcodes.REFUSED,
+            "busy": exitcodes.BUSY,
             "failed": exitcodes.ERROR,
             "partial": exitcodes.PARTIAL,
         }.get(self.outcome, exitcodes.OK)

@@ -76,7 +76,6 @@ class WorkspaceReads:
         collector: MemberRef,
         collector_app_id: str,
         elevator: Elevator,
-        ledger_error: str | None = None,
     ) -> None:
         self.api = api
         self.cfg = cfg
@@ -84,7 +83,7 @@ class WorkspaceReads:
         self.collector = collector
         self.collector_app_id = collector_app_id
         self.elevator = elevator
-        self.ledger_error = ledger_error
+        self.ledger_error: str | None = None  # set when the ledger failed mid-run: no further elevation
 
     def read(self, w: WorkspaceState, pool: ThreadPoolExecutor, pending: dict[int, Future[None]]) -> None:
         """Assignments (None: not identity-federated), metastore, then the `admins` group: as the collector where it
