@@ -97,6 +97,6 @@ def test_doctor_names_the_system_grants_the_job_identity_lacks(warehouse, tmp_pa
         _, report, _, statements = _doctor(warehouse, tmp_path)
     system = [c for c in report.checks if c.name.startswith("system")]
     assert system and all(c.status == "fail" for c in system), system
-    assert all("GRANT USE CATALOG ON CATALOG system TO `sp-without-grants`" in c.fix for c in system)
+    assert all("GRANT USE CATALOG ON CATALOG `system` TO `sp-without-grants`" in c.fix for c in system)
     assert report.exit_code == exitcodes.CHECK_FAILED
     assert [s.sql for s in statements if s.kind != "query"] == []

@@ -50,7 +50,7 @@ def doctor(cfg: RlsConfig, ctx: DoctorContext, where: str, report: DoctorReport 
     if ctx.backend is not None:
         identity = job_identity(ctx.backend)
         check_unity(report, ctx.backend, cfg, identity)
-    check_ledger(report, ctx.ledger)
+    check_ledger(report, ctx.ledger, cfg.collect.lease_ttl_s)
     check_warehouse(report, ctx.warehouse, ctx.warehouse_client)
     check_readers(report, cfg, groups)
     if ctx.backend is not None:

@@ -13,50 +13,39 @@ from rls.doctor.report import DoctorReport
 from rls.publish.discovery import discover
 from rls.publish.report import first_line
 from rls.publish.state import read_existing
+from rls.publish.system_access import MissingGrant, grant_statements, probe_schemas, undiscovered
 from rls.sql import SqlBackend, quote_name
 
 
-def system_schema_access(backend: SqlBackend, cfg: RlsConfig) -> dict[str, str | None]:
-    """Per wrapped system schema: None when the job identity can read it, else the refusal. A metastore admin holds
-    no implicit SELECT (docs/platform-facts.md, "Metastore admins get no implicit SELECT"), so each schema is
-    probed with ``SELECT * … LIMIT 0`` on one of its tables, which needs exactly USE CATALOG, USE SCHEMA, SELECT."""
+def system_schema_access(backend: SqlBackend, cfg: RlsConfig, identity: str) -> dict[str, MissingGrant | str | None]:
+    """Per system schema publish would wrap: what publish's own probe answers (:func:`probe_schemas`: a metastore
+    admin holds no implicit SELECT, docs/platform-facts.md), including the schemas ``information_schema`` hides from
+    an identity that may not read them."""
     found = discover(backend, cfg)
-    first: dict[str, Any] = {}
-    for t in found.tables:
-        if t.has_workspace_id:
-            first.setdefault(t.schema, t)
-    out: dict[str, str | None] = {}
-    for schema, t in sorted(first.items()):
-        try:
-            backend.fetch(f"SELECT * FROM {quote_name(cfg.system_catalog, t.schema, t.table)} LIMIT 0")
-            out[schema] = None
-        except Exception as e:
-            out[schema] = first_line(e)
-    return out
+    sources = [t for t in found.tables if t.has_workspace_id] + undiscovered(found.tables, cfg)
+    return probe_schemas(backend, cfg.system_catalog, identity, sources)
 
 
 def check_unity(report: DoctorReport, backend: SqlBackend, cfg: RlsConfig, identity: str) -> None:
     cat = cfg.system_catalog
     try:
-        access = system_schema_access(backend, cfg)
+        access = system_schema_access(backend, cfg, identity)
     except Exception as e:
         access = {}
-        report.add("system_schemas", "fail", f"cannot list {cat}'s tables: {first_line(e)}", _grant(identity, cat, "*"))
-    for schema, refused in access.items():
-        if refused is None:
+        fix = grant_statements(cat, "<schema>", identity, catalog_missing=True)
+        report.add("system_schemas", "fail", f"cannot list {cat}'s tables: {first_line(e)}",
+                   f"a metastore admin runs: {fix}")  # fmt: skip
+    for schema, probe in access.items():
+        if probe is None:
             report.add(f"system.{schema}", "ok", f"{identity} reads {cat}.{schema}")
+        elif isinstance(probe, MissingGrant):
+            report.add(f"system.{schema}", "fail", f"{identity} cannot read {cat}.{schema}: {probe.reason}",
+                       f"a metastore admin runs: {probe.grant}")  # fmt: skip
         else:
-            report.add(f"system.{schema}", "fail", f"{identity} cannot read {cat}.{schema}: {refused}",
-                       _grant(identity, cat, schema))  # fmt: skip
+            report.add(f"system.{schema}", "warn", f"cannot tell whether {identity} reads {cat}.{schema}: {probe}",
+                       "check that the schema is enabled (`databricks system-schemas list`) and rerun")  # fmt: skip
     _abac(report, backend, cat)
     _target(report, backend, cfg, identity)
-
-
-def _grant(identity: str, cat: str, schema: str) -> str:
-    return (
-        f"a metastore admin runs: GRANT USE CATALOG ON CATALOG {cat} TO `{identity}`; GRANT USE SCHEMA, SELECT ON"
-        f" SCHEMA {cat}.{schema} TO `{identity}`"
-    )
 
 
 def _abac(report: DoctorReport, backend: SqlBackend, cat: str) -> None:
@@ -93,14 +82,21 @@ def _target(report: DoctorReport, backend: SqlBackend, cfg: RlsConfig, identity:
                    " it to that identity")  # fmt: skip
 
 
-def check_ledger(report: DoctorReport, ledger: Any) -> None:
-    """The elevation ledger: readable, and no elevation left open by an interrupted run."""
+def check_ledger(report: DoctorReport, ledger: Any, lease_ttl_s: float) -> None:
+    """The elevation ledger: readable, not held by a run now, and no elevation left open by an interrupted run."""
+    from rls.collect.lease import live_claim
+
     try:
         open_entries = ledger.open_entries()
+        holder = live_claim(ledger, lease_ttl_s)
     except Exception as e:
         report.add("ledger", "warn", f"cannot read the elevation ledger at {ledger.location}: {first_line(e)}",
                    "run doctor where the volume is mounted (a job task) or create the volume rls_state")  # fmt: skip
         return
+    if holder is not None:
+        report.add("ledger_lease", "warn", f"the elevation ledger is held by {holder.describe()}",
+                   "a collector is running now: the next run waits for it or refuses (exit 7); if that run was "
+                   "killed, its lease ends at the time shown")  # fmt: skip
     if open_entries:
         ids = ", ".join(str(e.workspace_id) for e in open_entries)
         report.add("ledger", "warn", f"{len(open_entries)} elevation(s) left open (workspaces {ids})",

@@ -21,6 +21,7 @@ import fnmatch
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from rls.config import RlsConfig
 from rls.publish.discovery import SystemTable
@@ -42,27 +43,60 @@ def grant_statements(catalog: str, schema: str, identity: str, *, catalog_missin
     return "; ".join(out)
 
 
+@dataclass(frozen=True)
+class MissingGrant:
+    """The platform refused ``identity`` a read of ``catalog.schema``; ``grant`` is what a metastore admin runs."""
+
+    catalog: str
+    schema: str
+    identity: str
+    reason: str
+    grant: str
+
+    def line(self) -> str:
+        return (
+            f"{self.catalog}.{self.schema}: the job's identity {self.identity} may not read it ({self.reason}); "
+            f"run: {self.grant}"
+        )
+
+
+def probe_schemas(
+    backend: SqlBackend, catalog: str, identity: str, sources: Iterable[SystemTable]
+) -> dict[str, MissingGrant | str | None]:
+    """Schema (lower case) -> None when ``identity`` reads it, a :class:`MissingGrant` when the platform refuses it,
+    or the first line of any other error (a missing table, a network failure: not a missing grant). One probe per
+    schema of ``sources``; the one check shared by ``publish`` and ``rls doctor``."""
+    by_schema: dict[str, SystemTable] = {}
+    for t in sources:
+        by_schema.setdefault(t.schema.lower(), t)
+    out: dict[str, MissingGrant | str | None] = {}
+    for key, t in sorted(by_schema.items()):
+        try:
+            backend.fetch(f"SELECT * FROM {quote_name(catalog, t.schema, t.table)} LIMIT 0")
+            out[key] = None
+        except Exception as e:
+            reason = first_line(e)
+            if not _REFUSED.search(str(e)):
+                out[key] = reason
+                continue
+            run = grant_statements(catalog, t.schema, identity, catalog_missing="USE CATALOG" in str(e).upper())
+            out[key] = MissingGrant(catalog, t.schema, identity, reason, run)
+    return out
+
+
 def unreadable_schemas(
     backend: SqlBackend, catalog: str, identity: str, sources: Iterable[SystemTable]
 ) -> dict[str, str]:
     """Schema (lower case) -> one line saying that ``identity`` cannot read it and which GRANT to run, for every
-    schema of ``sources`` the platform refuses to the job. Any other error (a missing table, a network failure) is
-    not a missing grant: that view's own statements will report it."""
-    by_schema: dict[str, SystemTable] = {}
-    for t in sources:
-        by_schema.setdefault(t.schema.lower(), t)
+    schema of ``sources`` the platform refuses to the job. Any other error is not a missing grant: that view's own
+    statements will report it."""
     out: dict[str, str] = {}
-    for key, t in sorted(by_schema.items()):
-        try:
-            backend.fetch(f"SELECT * FROM {quote_name(catalog, t.schema, t.table)} LIMIT 0")
-        except Exception as e:
-            reason = first_line(e)
-            if not _REFUSED.search(str(e)):
-                logger.info("checking that %s.%s is readable: %s (not a missing grant)", catalog, t.schema, reason)
-                continue
-            run = grant_statements(catalog, t.schema, identity, catalog_missing="USE CATALOG" in str(e).upper())
-            out[key] = f"{catalog}.{t.schema}: the job's identity {identity} may not read it ({reason}); run: {run}"
+    for key, probe in probe_schemas(backend, catalog, identity, sources).items():
+        if isinstance(probe, MissingGrant):
+            out[key] = probe.line()
             logger.error("missing grant: %s", out[key])
+        elif probe is not None:
+            logger.info("checking that %s.%s is readable: %s (not a missing grant)", catalog, key, probe)
     return out
 
 
