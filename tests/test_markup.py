@@ -52,6 +52,20 @@ def test_collect_summary_prints_names_and_errors_as_written() -> None:
     assert f"repaired earlier elevation: workspace {STYLED}" in text
 
 
+def test_collect_summary_prints_each_message_once_on_one_line_at_80_columns() -> None:
+    """A piped `rls collect` prints at 80 columns: an error or a note that long stays one line (a log search finds
+    it whole), each note once, and a run that read no workspace prints no empty table."""
+    error = "elevation ledger /Volumes/main/rls/rls_state/elevation-ledger is held by run 20261207T105312Z-x " * 2
+    note = "workspace 2003: the collector's assignment there is an elevation an earlier run left behind " * 2
+    report = CollectReport("r1", dt.datetime.now(dt.UTC), errors=[error.strip()], notes=[note.strip()])
+    console = Console(record=True, width=80, file=io.StringIO())
+    collect_summary(console, report)
+    lines = console.export_text().splitlines()
+    assert lines.count(f"error: {error.strip()}") == 1 and lines.count(f"note: {note.strip()}") == 1
+    assert lines[0] == "collect r1: failed"  # the run's outcome, and no table without rows
+    assert not any(line.startswith(("+", "|", "┏", "│")) for line in lines)
+
+
 def test_publish_summary_prints_names_as_written() -> None:
     report = PublishReport(catalog=CLOSE, schema=STYLED, discovery="static")
     report.results.append(ViewResult("access.audit", f"{CLOSE}.v", "failed", reason=f"column {STYLED} missing"))

@@ -89,17 +89,19 @@ def collect_summary(console: Console, r: CollectReport) -> None:
             ),
             style=style,
         )
-    console.print(t)
+    if r.workspaces:
+        console.print(t)
+    else:  # the run stopped before reading any workspace (the error below says why): no empty table
+        console.print(plain(f"collect {r.run_id}: {r.outcome}"))
+    # Each message is one line, never wrapped (a log collector or grep sees it whole); the table folds instead.
     for line in r.repaired:
-        console.print(labelled("repaired earlier elevation", "yellow", line))
+        console.print(labelled("repaired earlier elevation", "yellow", line), soft_wrap=True)
     if r.dry_run and r.elevations:
         console.print(plain(f"dry run: would elevate on workspaces {', '.join(map(str, r.elevations))}"))
-    for line in r.notes:
-        console.print(labelled("note", "yellow", line))
     for line in r.errors + r.unrestored:
-        console.print(labelled("error", "red", line))
+        console.print(labelled("error", "red", line), soft_wrap=True)
     for line in r.notes:  # what could not be read but fails nothing (catalogs, local groups)
-        console.print(labelled("note", "yellow", line))
+        console.print(labelled("note", "yellow", line), soft_wrap=True)
     console.print(plain(f"{r.admin_rows} admin assignments, {r.api_calls} API calls {dict(r.api_calls_by_family)}"))
 
 
@@ -118,8 +120,8 @@ def publish_summary(console: Console, report: Any, where: str | None = None) -> 
         t.add_row(plain(v.source), plain(v.region), plain(view), plain(v.status), plain(v.reason), style=style)
     console.print(t)
     if report.error:
-        console.print(labelled("error", "red", report.error))
+        console.print(labelled("error", "red", report.error), soft_wrap=True)
     if report.sharing_error:
-        console.print(labelled("error", "red", report.sharing_error))
+        console.print(labelled("error", "red", report.sharing_error), soft_wrap=True)
     for line in report.missing_grants:
-        console.print(labelled("missing grant", "red", line))
+        console.print(labelled("missing grant", "red", line), soft_wrap=True)
