@@ -16,7 +16,7 @@ from rls.publish import publish
 from rls.sql import quote_name
 from rls.tables import ACCESS_MAP, USER, AccessMapRow
 from rls.verify import DEFAULT_DASHBOARDS
-from rls_local.warehouse.privileges import PrivilegeError
+from rls_local.warehouse.refusals import PrivilegeError
 
 ROOT = Path(__file__).resolve().parents[1]
 BOARDS = sorted((ROOT / "src" / "dashboards").glob("*.lvdash.json"))

@@ -19,7 +19,7 @@ from rls.verify import verify
 from rls_local.local import local_ledger, recipient_name, run_flow
 from rls_local.regions import SOURCE_CATALOG, deployments
 from rls_local.warehouse import build_system_tables, install_platform
-from rls_local.warehouse.privileges import PrivilegeError
+from rls_local.warehouse.refusals import NotVisibleError, PrivilegeError
 
 VIEWS = {  # view -> the table's scope in the facts sheet (the oracle's own copy, not the registry's)
     "vw_system_access_audit": "regional",  # regional for workspace-level rows
@@ -159,7 +159,7 @@ def test_revoking_a_share_takes_effect_in_the_other_region(warehouse, two_region
         warehouse.execute(f"DROP SHARE {share}")  # only its owner (or a metastore admin) drops a share
     assert there.fetch(mounted) == [{"n": 1}]
     warehouse.execute(revoke.format(share=share, recipient=recipient_name(west.region), table=table))
-    with pytest.raises(PrivilegeError, match="no longer"):
+    with pytest.raises((PrivilegeError, NotVisibleError), match="no longer"):  # revoked, or gone from the share
         there.fetch(mounted)
 
 

@@ -8,7 +8,7 @@ from publish_helpers import admin_row, config, ddl, write_admins
 
 from rls.exitcodes import OK, PARTIAL
 from rls.publish import publish
-from rls_local.warehouse.privileges import PrivilegeError
+from rls_local.warehouse.refusals import PrivilegeError
 
 SP = "11111111-aaaa-bbbb-cccc-000000000000"  # the example scenario's collector service principal
 DEPLOYER = "carol@example.com"  # a workspace user deploying the `dev` target; not metastore admin

@@ -19,7 +19,7 @@ from rls.publish.sharing import (
     share_collected_tables,
 )
 from rls.sql import quote_name
-from rls_local.warehouse.privileges import PrivilegeError
+from rls_local.warehouse.refusals import PrivilegeError
 from rls_local.warehouse.sharing import set_cache_seconds
 
 _n = itertools.count()

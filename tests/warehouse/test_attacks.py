@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from rls_local.warehouse.privileges import PrivilegeError
+from rls_local.warehouse.refusals import PrivilegeError
 
 ANALYST = "bob@example.com"  # member of `analysts`, owns nothing, holds SELECT on the view only
 ADMIN_SP = "22222222-aaaa-bbbb-cccc-000000000000"  # made metastore admin below: builtins and paths bind it too

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from rls_local.warehouse.privileges import PrivilegeError
+from rls_local.warehouse.refusals import PrivilegeError
 
 _n = itertools.count()
 DEV = "carol@example.com"  # a user who deploys, not metastore admin

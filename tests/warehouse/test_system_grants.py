@@ -9,7 +9,8 @@ import pytest
 
 from rls_local.scenario import parse_scenario
 from rls_local.warehouse.platform import grant_job_system_access
-from rls_local.warehouse.privileges import SYSTEM_OWNER, PrivilegeError
+from rls_local.warehouse.privileges import SYSTEM_OWNER
+from rls_local.warehouse.refusals import PrivilegeError
 from rls_local.warehouse.system_schemas import SCHEMAS
 
 _n = itertools.count()

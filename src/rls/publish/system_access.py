@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import fnmatch
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -27,12 +26,11 @@ from rls.config import RlsConfig
 from rls.publish.discovery import SystemTable
 from rls.publish.report import first_line
 from rls.sql.backend import SqlBackend
+from rls.sql.errors import SqlPermissionDenied
 from rls.sql.quoting import quote_identifier, quote_name
 from rls.sql.system_tables import REFERENCE_TABLES, WORKSPACE_TABLES
 
 logger = logging.getLogger(__name__)
-
-_REFUSED = re.compile(r"INSUFFICIENT_PERMISSIONS|PERMISSION_DENIED|SQLSTATE:\s*42501", re.IGNORECASE)
 
 
 def grant_statements(catalog: str, schema: str, identity: str, *, catalog_missing: bool) -> str:
@@ -76,10 +74,10 @@ def probe_schemas(
             out[key] = None
         except Exception as e:
             reason = first_line(e)
-            if not _REFUSED.search(str(e)):
+            if not isinstance(e, SqlPermissionDenied):
                 out[key] = reason
                 continue
-            run = grant_statements(catalog, t.schema, identity, catalog_missing="USE CATALOG" in str(e).upper())
+            run = grant_statements(catalog, t.schema, identity, catalog_missing=e.missing_privilege == "USE CATALOG")
             out[key] = MissingGrant(catalog, t.schema, identity, reason, run)
     return out
 

@@ -13,10 +13,12 @@ import re
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from rls.sql.errors import SqlError, typed
 from rls.sql.structs import row_converter, schema_ddl
 
 logger = logging.getLogger(__name__)
@@ -53,13 +55,15 @@ class SqlBackend(ABC):
     def execute(self, sql: str) -> Statement:
         """Run a statement for its effect (DDL, DML); the returned statement says whether it applied here."""
         start = time.perf_counter()
-        applicable = self._execute(sql)
+        with named_errors():
+            applicable = self._execute(sql)
         return self._record(sql, ("ddl" if _DDL.match(sql) else "query") if applicable else "not_applicable", start)
 
     def fetch(self, sql: str) -> list[dict[str, Any]]:
         """Run a query and return its rows as dicts (nested structs as dicts)."""
         start = time.perf_counter()
-        rows = self._fetch(sql)
+        with named_errors():
+            rows = self._fetch(sql)
         self._record(sql, "query", start)
         return rows
 
@@ -69,7 +73,9 @@ class SqlBackend(ABC):
         """Write dataclass rows to a table whose schema is derived from ``klass`` (atomic overwrite on Delta)."""
         start = time.perf_counter()
         convert = row_converter(klass)
-        self._save(full_name, [convert(r) for r in rows], schema_ddl(klass), mode)
+        converted = [convert(r) for r in rows]
+        with named_errors():
+            self._save(full_name, converted, schema_ddl(klass), mode)
         self._after_save(full_name)
         self._record(f"-- save_table {full_name} ({len(rows)} rows, {mode})", "write", start)
 
@@ -90,7 +96,8 @@ class SqlBackend(ABC):
     def write_staged(self, staged: Sequence[tuple[str, Any, int]]) -> None:
         for full_name, frame, n in staged:
             start = time.perf_counter()
-            self._write(full_name, frame, "overwrite")
+            with named_errors():
+                self._write(full_name, frame, "overwrite")
             self._after_save(full_name)
             self._record(f"-- save_table {full_name} ({n} rows, overwrite)", "write", start)
 
@@ -98,12 +105,14 @@ class SqlBackend(ABC):
         """Overwrite a table with the result of a query, computed where the data is (atomic overwrite on Delta):
         what grows with the account is expanded by the SQL engine, never held by the driver."""
         start = time.perf_counter()
-        self._write(full_name, self._query_frame(sql), "overwrite")
+        with named_errors():
+            self._write(full_name, self._query_frame(sql), "overwrite")
         self._after_save(full_name)
         self._record(f"-- save_query {full_name}\n{sql}", "write", start)
 
     def table_exists(self, full_name: str) -> bool:
-        return self._table_exists(full_name)
+        with named_errors():
+            return self._table_exists(full_name)
 
     def register_table_function(self, name: str, handler: type, returns: str) -> None:
         """Make ``handler`` (a class whose ``eval`` yields rows of ``returns``, a DDL column list) callable from this
@@ -148,6 +157,20 @@ class SqlBackend(ABC):
             self.statements.append(st)
         logger.debug("%s (%.3fs): %s", kind, st.seconds, sql[:200])
         return st
+
+
+@contextmanager
+def named_errors() -> Iterator[None]:
+    """Every failure the seam can name leaves it typed (:mod:`rls.sql.errors`), its message unchanged."""
+    try:
+        yield
+    except SqlError:
+        raise
+    except Exception as e:
+        named = typed(e)
+        if named is None:
+            raise
+        raise named from e
 
 
 class SparkBackend(SqlBackend):

@@ -10,13 +10,13 @@ from pathlib import Path
 from rls.publish import audit, view_name
 from rls.publish.plan import body_matches
 from rls.sql import system_tables
+from rls.sql.errors import SqlNotFound
 from rls.verify.deployment import Deployment
 from rls.verify.report import Result, result
 
 # The bundle's dashboards, next to the package in a checkout (src/dashboards); absent from an installed wheel.
 DEFAULT_DASHBOARDS = tuple(sorted((Path(__file__).resolve().parents[2] / "dashboards").glob("*.lvdash.json")))
 # Errors meaning "this platform has no such metadata" (Spark and Databricks error classes): the check is skipped.
-_ABSENT = ("TABLE_OR_VIEW_NOT_FOUND", "SCHEMA_NOT_FOUND", "NO_SUCH_CATALOG", "CATALOG_NOT_FOUND", "UNRESOLVED_COLUMN")
 
 
 def views_exist(dep: Deployment) -> Result:
@@ -185,8 +185,7 @@ def dashboard_datasets(dep: Deployment, dashboards: Sequence[Path]) -> Result:
 
 def _absent(e: BaseException) -> str | None:
     """The error class when ``e`` says the metadata does not exist on this platform (then a check is skipped)."""
-    text = str(e)
-    return next((marker for marker in _ABSENT if marker in text), None)
+    return (e.error_class or type(e).__name__) if isinstance(e, SqlNotFound) else None
 
 
 def _unquote(sql: str) -> str:

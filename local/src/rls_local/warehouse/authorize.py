@@ -25,7 +25,7 @@ The statement is parsed by Spark's own parser (nothing runs), and its parsed pla
   cannot be created, replaced or dropped by anyone but the platform itself, nor can anything in the platform's own
   database (:data:`~.backend.PLATFORM_DB`): Databricks resolves builtins before any schema's functions.
 
-A refused statement raises :class:`~.privileges.PrivilegeError` (one line) before anything is changed.
+A refused statement raises :class:`~.refusals.PrivilegeError` (one line) before anything is changed.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 from rls.sql.sqltext import not_applicable, parse_name, quote, significant, tokenize
 from rls_local.warehouse.names import SESSION_CATALOG, normalize
-from rls_local.warehouse.privileges import _CREATE_IN_SCHEMA, PrivilegeError
+from rls_local.warehouse.privileges import _CREATE_IN_SCHEMA
+from rls_local.warehouse.refusals import PrivilegeError
 from rls_local.warehouse.statement_plan import (
     FILE_FORMATS,
     PATH_COMMANDS,

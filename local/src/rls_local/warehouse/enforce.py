@@ -17,13 +17,8 @@ from rls.sql.sqltext import chains, parse_name, significant, tokenize
 from rls_local.warehouse import shared_catalogs
 from rls_local.warehouse.authorize import Parsed, authorize
 from rls_local.warehouse.names import SESSION_CATALOG, normalize
-from rls_local.warehouse.privileges import (
-    PrivilegeError,
-    PrivilegeStore,
-    parse_grant,
-    parse_owner_change,
-    reads,
-)
+from rls_local.warehouse.privileges import PrivilegeStore, parse_grant, parse_owner_change, reads
+from rls_local.warehouse.refusals import NotVisibleError, PrivilegeError
 from rls_local.warehouse.sharing_rules import METASTORE
 from rls_local.warehouse.statement_plan import parse
 
@@ -283,4 +278,4 @@ class Enforcer:
         parts = obj.split(".")
         spark_name = self.b.names.table(*parts).spark_name if len(parts) == 3 else None
         if object_type in ("VIEW", "TABLE") and spark_name and not self.b.spark.catalog.tableExists(spark_name):
-            raise PrivilegeError(f"TABLE_OR_VIEW_NOT_FOUND: {obj}")
+            raise NotVisibleError(f"TABLE_OR_VIEW_NOT_FOUND: {obj}")

@@ -49,10 +49,6 @@ _CREATE_IN_SCHEMA = {"CREATE TABLE", "CREATE VIEW", "ALL PRIVILEGES"}
 _NODE = re.compile(r"^(?P<prefix>[ :+\-]*)(?P<text>.*)$")
 
 
-class PrivilegeError(PermissionError):
-    """Refused by the privilege model; the message is one line in Unity Catalog's words."""
-
-
 @dataclass(frozen=True)
 class Read:
     """An object a query reads and whose rights it is read with (the reader, or the owner of the enclosing view)."""

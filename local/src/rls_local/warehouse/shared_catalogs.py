@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from rls.sql.sqltext import significant, tokenize
 from rls_local.warehouse.names import normalize
-from rls_local.warehouse.privileges import PrivilegeError
+from rls_local.warehouse.refusals import NotVisibleError, PrivilegeError
 from rls_local.warehouse.sharing import _lock, _State
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def check_mounted_read(backend: LocalWarehouseBackend, obj: str) -> None:
             f" metastore ({backend.metastore_id})"
         )
     if alias not in share["tables"]:
-        raise PrivilegeError(f"TABLE_OR_VIEW_NOT_FOUND: {obj}: no longer in share {provider}.{name}")
+        raise NotVisibleError(f"TABLE_OR_VIEW_NOT_FOUND: {obj}: no longer in share {provider}.{name}")
 
 
 def refuse_write(backend: LocalWarehouseBackend, catalog: str) -> None:

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from rls.sql.sqltext import QIDENT, STRING, chains, significant, tokenize
 from rls_local.warehouse import sharing_rules
 from rls_local.warehouse.names import MARKER, normalize
-from rls_local.warehouse.privileges import PrivilegeError
+from rls_local.warehouse.refusals import PrivilegeError
 
 if TYPE_CHECKING:
     from rls_local.warehouse.backend import LocalWarehouseBackend
