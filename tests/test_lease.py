@@ -48,13 +48,19 @@ def test_a_second_run_is_refused_naming_the_holder_until_the_first_releases(tmp_
     ]
 
 
+def _old_claim(ledger: Ledger, ago: dt.timedelta, suffix: str) -> str:
+    """A claim as a run that started ``ago`` wrote it then (claimed at its start, for one ttl); returns its run id."""
+    started = dt.datetime.now(dt.UTC) - ago
+    run = f"{started:%Y%m%dT%H%M%SZ}-{suffix}"
+    record = {"run_id": run, "holder": "x", "acquired_at": started.isoformat(),
+              "expires_at": (started + dt.timedelta(seconds=TTL)).isoformat()}  # fmt: skip
+    ledger.files.write_new(f"lease__{run}.json", json.dumps(record).encode())
+    return run
+
+
 def test_a_killed_run_s_claim_ends_by_itself(tmp_path):
     ledger = Ledger(StrictVolumeFiles(tmp_path))
-    started = dt.datetime.now(dt.UTC) - dt.timedelta(hours=5)
-    dead = f"{started:%Y%m%dT%H%M%SZ}-dead0001"
-    record = {"run_id": dead, "holder": "x", "acquired_at": started.isoformat(),
-              "expires_at": (started + dt.timedelta(seconds=TTL)).isoformat()}  # fmt: skip
-    ledger.files.write_new(f"lease__{dead}.json", json.dumps(record).encode())  # as the killed run wrote it
+    _old_claim(ledger, dt.timedelta(hours=5), "dead0001")  # as the killed run wrote it, never renewed since
     assert _lease(ledger, _run_id()).acquire()
 
 
@@ -71,14 +77,10 @@ def test_a_claim_cut_short_lives_a_ttl_from_its_run_s_start(tmp_path):
 
 def test_a_renewed_claim_lives_a_ttl_past_its_last_renewal(tmp_path):
     ledger = Ledger(StrictVolumeFiles(tmp_path))
-    started = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    run = f"{started:%Y%m%dT%H%M%SZ}-long0001"
-    claim = {"run_id": run, "holder": "a", "acquired_at": started.isoformat(),
-             "expires_at": (started + dt.timedelta(seconds=TTL)).isoformat()}  # fmt: skip
-    ledger.files.write_new(f"lease__{run}.json", json.dumps(claim).encode())
+    _old_claim(ledger, dt.timedelta(hours=1), "long0001")
     assert _lease(ledger, _run_id()).acquire()  # expired: its first ttl is long over
     other = Ledger(StrictVolumeFiles(tmp_path / "renewed"))
-    other.files.write_new(f"lease__{run}.json", json.dumps(claim).encode())
+    run = _old_claim(other, dt.timedelta(hours=1), "long0001")
     later = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=300)).isoformat()
     other.files.write_new(f"lease__{run}__renewed-7.json", json.dumps({"expires_at": later}).encode())
     other.files.write_new(f"lease__{run}__renewed-8.json", b'{"expi')  # cut short by a kill: never happened

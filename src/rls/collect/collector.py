@@ -1,6 +1,7 @@
 """Step 1: read every workspace's admins and users and write them as one snapshot.
 
-Order of work: repair earlier elevations; account-wide reads (workspaces, the collector's own identity) — a failure
+Order of work: take the elevation ledger's lease and repair earlier elevations (:mod:`rls.collect.leftovers`);
+account-wide reads (workspaces, the collector's own identity) — a failure
 there stops the run before anything is written; per-workspace reads in parallel (assignments, federation,
 workspace-level data where the collector already is a member), with the user and group listings in the background;
 elevations (``USER``, ``ADMIN`` only where USER is proven not enough; at most ``elevation_concurrency`` open, 4 by
@@ -23,10 +24,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from databricks.sdk.errors import PermissionDenied
 
 from rls import tables
+from rls.collect import leftovers
 from rls.collect.account_api import AccountApi
 from rls.collect.catalogs import read_metastore
 from rls.collect.elevation import Elevator, Ledger, LedgerError
-from rls.collect.lease import Lease, LeaseHeld
+from rls.collect.lease import Lease
 from rls.collect.report import CollectReport
 from rls.collect.rows import build_snapshot
 from rls.collect.snapshot import SnapshotStore
@@ -80,7 +82,7 @@ class Collector:
     def run(self) -> CollectReport:
         self._run_row_written = False
         try:
-            if self._take_lease():
+            if self.dry_run or leftovers.take_lease(self.lease, self.cfg.collect, self.report):
                 try:
                     with self.lease.kept():
                         self._run()
@@ -101,27 +103,10 @@ class Collector:
         except Exception as e:  # the report already says why the run failed; this is secondary
             logger.warning("could not record the failed run in %s: %s", tables.RUNS, one_line_error(e))
 
-    def _take_lease(self) -> bool:
-        """One collector per ledger (:mod:`rls.collect.lease`); its claim is also the run's first ledger write, so a
-        ledger that cannot be written stops the run here, before any repair or elevation. A dry run writes nothing
-        and elevates nothing: it takes no lease."""
-        if self.dry_run:
-            return True
-        c = self.cfg.collect
-        try:
-            self.lease.acquire(wait_s=c.lease_wait_s if c.on_lease_held == "wait" else 0.0)
-            return True
-        except LeaseHeld as e:
-            self.report.busy = True
-            self.report.errors.append(str(e))
-        except LedgerError as e:
-            self.report.aborted = True
-            self.report.errors.append(f"{e}: the run stops before any elevation (nothing was read or written)")
-        return False
-
     def _run(self) -> None:
+        repairer = Elevator(self.api, self.ledger, MemberRef(SERVICE_PRINCIPAL, ""), self.run_id, self._backoff)
         try:
-            self._repair()
+            self.unrepaired = leftovers.repair(repairer, self.ledger, self.report, self.dry_run)
         except LedgerError as e:  # the lease was written, then the ledger could not be listed or written
             self.report.aborted = True
             self.report.errors.append(f"{e}: the run stops before any elevation (nothing was written)")
@@ -137,7 +122,7 @@ class Collector:
             directory = background.submit(self._read_users_and_groups)
             running = [WorkspaceState(w) for w in workspaces if w.status == "RUNNING"]
             self._read_workspaces(running, collector)
-            self._never_collect_leftovers(running, collector)
+            leftovers.never_collect(running, collector, self.unrepaired, self.report)
             directory.result()
             if self.cfg.collect.collect_catalogs:
                 self._read_catalogs(running, collector)
@@ -188,33 +173,6 @@ class Collector:
                 self.progress("elevated reads", i + 1, len(pending))
 
     # ---- phases ---------------------------------------------------------------------------------------------------
-    def _repair(self) -> None:
-        if self.dry_run:
-            self.report.repaired = [f"would repair workspace {e.workspace_id}" for e in self.ledger.open_entries()]
-            return
-        elevator = Elevator(self.api, self.ledger, MemberRef(SERVICE_PRINCIPAL, ""), self.run_id, self._backoff)
-        for r in elevator.repair():
-            line = f"workspace {r.workspace_id}: {r.outcome}" + (f" ({r.detail})" if r.detail else "")
-            (self.report.unrestored if r.outcome == "failed" else self.report.repaired).append(line)
-            if r.outcome == "failed":
-                self.unrepaired.add(r.workspace_id)
-
-    def _never_collect_leftovers(self, running: list[WorkspaceState], collector: MemberRef) -> None:
-        """An elevation an earlier run left behind and this run could not repair is not access: the collector's
-        assignment (and its membership of ``admins``) there is left out of the tables, with a note. Its real
-        assignment, if it had one, comes back with the first run that repairs the leftover."""
-        for w in running:
-            wid = w.info.workspace_id
-            if wid not in self.unrepaired:
-                continue
-            w.grants = [g for g in w.grants if g.principal != collector]
-            if w.local_admins is not None:
-                w.local_admins = [m for m in w.local_admins if m != collector]
-            self.report.notes.append(
-                f"workspace {wid}: the collector's assignment there is an elevation an earlier run left behind and "
-                "the repair failed: not collected as access"
-            )
-
     def _read_catalogs(self, running: list[WorkspaceState], collector: MemberRef) -> None:
         """Each metastore's catalogs once, through a workspace where the collector already is a member."""
         by_metastore: dict[str, list[WorkspaceState]] = {}
