@@ -515,7 +515,7 @@ def test_collect_stands_down_in_another_region_without_touching_anything(monkeyp
     def refuse(*_a, **_k):
         raise AssertionError("another region's collect task touched a secret or the account")
 
-    monkeypatch.setattr(task, "collector_credentials", refuse)
+    monkeypatch.setattr("rls.jobs.collector_credentials", refuse)
     monkeypatch.setattr("rls.jobs.run_task", refuse)
     assert task.run("collect", {"source_catalog": "rls_home", "sharing_provider": "home"}) == {}
 

@@ -9,18 +9,18 @@ from typing import Annotated
 import typer
 
 from rls import exitcodes, plugins
-from rls.cli import (
+from rls.cli_app import (
     CatalogOpt,
     ConfigOpt,
     JsonOpt,
     ScenarioOpt,
     SchemaOpt,
     WorkdirOpt,
-    _backend_for,
-    _config_for,
-    _report,
     app,
+    backend_of,
+    config_for,
     out,
+    print_report,
 )
 
 
@@ -41,23 +41,23 @@ def verify(
     as_json: JsonOpt = False,
 ) -> None:
     """Check an installation: views present, current, owned; no bypass of the views; fresh data; no open elevation."""
-    from rls.cli import _say
+    from rls.cli_app import say
     from rls.jobs import ledger_path
     from rls.verify import verify as run_verify
 
     if metastore is not None and workdir is None:
         # On Databricks a region is checked where it runs: its own workspace, with that region's config.
-        _say("error: --metastore needs --workdir; on Databricks, run verify in that region with its config")
+        say("error: --metastore needs --workdir; on Databricks, run verify in that region with its config")
         raise typer.Exit(exitcodes.USAGE)
-    cfg = _config_for(config, catalog, schema, workdir, metastore)
+    cfg = config_for(config, catalog, schema, workdir, metastore)
     report = run_verify(
-        _backend_for(cfg, workdir, metastore),
+        backend_of(cfg, workdir, metastore),
         cfg,
         ledger_path=ledger_path(cfg, workdir),
         max_age_hours=max_age_hours,
         allowed_system_readers=allow_system_reader or [],
     )
-    _report(report, as_json)
+    print_report(report, as_json)
 
 
 @app.command()
@@ -72,8 +72,8 @@ def explain(
     """Which workspaces an identity sees through the views and why (assignment, group chain, local admins)."""
     from rls.explain import explain as run_explain
 
-    cfg = _config_for(config, catalog, schema, workdir)
-    _report(run_explain(_backend_for(cfg, workdir), cfg, user), as_json)
+    cfg = config_for(config, catalog, schema, workdir)
+    print_report(run_explain(backend_of(cfg, workdir), cfg, user), as_json)
 
 
 @app.command()
@@ -102,7 +102,7 @@ def doctor(
         cfg = load_config(config, {"catalog": catalog, "schema": schema})
         bundle = (config.parent if config else Path.cwd()) / "databricks.yml"
         report = databricks_doctor(cfg, warehouse_id=warehouse_id, bundle_file=bundle)
-    _report(report, as_json)
+    print_report(report, as_json)
 
 
 @app.command("config")

@@ -5,12 +5,21 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from rls.errors import InputError
 
-if TYPE_CHECKING:
-    from rls.config import RlsConfig
+
+class ValidatedConfig(Protocol):
+    """What is validated: an :class:`rls.config.RlsConfig` (named by shape here: rls.config imports this module)."""
+
+    table_format: str
+    catalog: str
+    schema: str
+    system_catalog: str
+    collect: Any
+    publish: Any
+    sharing: Any
 
 
 class ConfigError(InputError):
@@ -75,7 +84,7 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def validate(cfg: RlsConfig) -> None:
+def validate(cfg: ValidatedConfig) -> None:
     """Every value checked now, naming its key: a bad value must not fail late, mid-run (e.g. while elevated)."""
     from rls.collect.ratelimit import FAMILIES
 
@@ -129,7 +138,7 @@ def validate(cfg: RlsConfig) -> None:
     _validate_sharing(cfg)
 
 
-def _validate_sharing(cfg: RlsConfig) -> None:
+def _validate_sharing(cfg: ValidatedConfig) -> None:
     s = cfg.sharing
     if s.source_catalog and s.recipients:
         raise ConfigError(

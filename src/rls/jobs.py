@@ -199,3 +199,13 @@ def _workspace_files() -> Any:
     from databricks.sdk import WorkspaceClient
 
     return WorkspaceClient().files
+
+
+def collector_credentials(scope: str) -> dict[str, str]:
+    """The collector service principal's OAuth client id and secret from the secret scope, never printed (the
+    platform also redacts secret values in the task's output). ``WorkspaceClient().dbutils`` is the runtime's
+    dbutils inside a Databricks job (databricks-sdk ``dbutils.py``)."""
+    from databricks.sdk import WorkspaceClient
+
+    secrets = WorkspaceClient().dbutils.secrets
+    return {"client_id": secrets.get(scope, "client-id"), "client_secret": secrets.get(scope, "client-secret")}

@@ -47,16 +47,6 @@ def parse(argv: list[str]) -> tuple[str, dict[str, str]]:
     return argv[0], params
 
 
-def collector_credentials(scope: str) -> dict[str, str]:
-    """The collector service principal's OAuth client id and secret from the secret scope, never printed (the
-    platform also redacts secret values in the task's output). ``WorkspaceClient().dbutils`` is the runtime's
-    dbutils inside a Databricks job (databricks-sdk ``dbutils.py``)."""
-    from databricks.sdk import WorkspaceClient
-
-    secrets = WorkspaceClient().dbutils.secrets
-    return {"client_id": secrets.get(scope, "client-id"), "client_secret": secrets.get(scope, "client-secret")}
-
-
 def run(task: str, params: dict[str, str]) -> Any:
     """One task of the bundle job, on Databricks."""
     from rls import jobs
@@ -73,7 +63,7 @@ def run(task: str, params: dict[str, str]) -> Any:
         # and succeeds, and publish (run_if ALL_DONE) fails the run when it publishes no view.
         logger.warning("collect: this region reads the home region's collection (source_catalog set): nothing to do")
         return {}
-    credentials = collector_credentials(params.get("secret_scope") or "rls") if task == "collect" else None
+    credentials = jobs.collector_credentials(params.get("secret_scope") or "rls") if task == "collect" else None
     return jobs.run_task(task, params, credentials=credentials)
 
 

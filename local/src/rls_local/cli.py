@@ -59,14 +59,14 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     """Run the whole job locally: emulated account, synthetic system tables, collect, publish, who sees what."""
-    from rls.cli import G, _emit, _say, err, out
+    from rls.cli_app import G, emit, err, out, say
     from rls.render import progress_bars
     from rls_local.demo import print_summary, run_demo
 
     with progress_bars(err, not (G.quiet or as_json)) as progress:
-        result = run_demo(scenario, workdir, progress=progress, log=None if G.quiet or as_json else _say)
+        result = run_demo(scenario, workdir, progress=progress, log=None if G.quiet or as_json else say)
     if as_json:
-        _emit(result.as_dict())
+        emit(result.as_dict())
     else:
         print_summary(out, result)
     raise typer.Exit(result.exit_code)
@@ -82,7 +82,7 @@ def sql_command(
     ] = None,
 ) -> None:
     """Query the local warehouse as an identity (the contract in docs/scenario.md)."""
-    from rls.cli import _say, out
+    from rls.cli_app import out, say
     from rls_local.demo import known_metastores, query_as, unknown_identity
 
     known = known_metastores(workdir)
@@ -91,11 +91,11 @@ def sql_command(
         raise typer.BadParameter(f"{metastore} is not a metastore of this workdir (known: {', '.join(known)})")
     if not as_identity.strip():
         # Blank would run as the warehouse's own principal (metastore admin) and read `system` unfiltered.
-        _say("error: --as needs an identity (a user's e-mail or a service principal's application id), not blank")
+        say("error: --as needs an identity (a user's e-mail or a service principal's application id), not blank")
         raise typer.Exit(exitcodes.USAGE)
     rows = query_as(workdir, as_identity, query, metastore)
     if (warning := unknown_identity(workdir, as_identity)) is not None:
-        _say(warning)  # stderr: the rows (none, usually) stay on stdout
+        say(warning)  # stderr: the rows (none, usually) stay on stdout
     if as_json:
         print(json.dumps(rows, default=str))
     else:

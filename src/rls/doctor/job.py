@@ -58,8 +58,7 @@ def databricks_doctor(
 
 def run_doctor_task(params: dict[str, str]) -> DoctorReport:
     """The `rls_doctor` job's task: the report in the task's output; the task fails when a check failed."""
-    from rls.jobs import TaskFailed, config_overrides
-    from rls.task import collector_credentials
+    from rls.jobs import TaskFailed, collector_credentials, config_overrides
 
     cfg = load_config(params.get("config") or None, config_overrides(params))
     config = Path(params["config"]) if params.get("config") else None

@@ -9,12 +9,16 @@ import logging
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from rls_local.emulator.protocol import Response
 
-if TYPE_CHECKING:
-    from rls_local.emulator.server import Emulator
+
+class Emulator(Protocol):
+    """What the server hands requests to (:class:`rls_local.emulator.server.Emulator`, which imports this module)."""
+
+    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Response: ...
+
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from rls_local.emulator import scim
 from rls_local.emulator.ids import local_group_id, workspace_group_id
-from rls_local.emulator.routes import Context
 from rls_local.emulator.routes.account_scim import member_ref
+from rls_local.emulator.routes.router import Context
 from rls_local.scenario import WORKSPACE_GROUP, LocalGroup, PrincipalRef
 
 ADMINS = "admins"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rls_local.emulator.protocol import ApiError, Request, Response
-from rls_local.emulator.routes import Context, Router
+from rls_local.emulator.routes.router import Context, Router
 from rls_local.scenario import PERMISSIONS, Metastore, PrincipalRef, Workspace
 
 _ACC = "/api/2.0/accounts/{acc}"

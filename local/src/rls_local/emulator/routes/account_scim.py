@@ -9,7 +9,7 @@ from typing import Any
 
 from rls_local.emulator import scim
 from rls_local.emulator.protocol import Request, Response, ScimError
-from rls_local.emulator.routes import Context, Router
+from rls_local.emulator.routes.router import Context, Router
 from rls_local.scenario import Group, PrincipalRef, ServicePrincipal, User
 
 _SCIM = "/api/2.0/accounts/{acc}/scim/v2"

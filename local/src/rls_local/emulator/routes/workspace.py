@@ -30,9 +30,9 @@ from typing import Any
 
 from rls_local.emulator import scim
 from rls_local.emulator.protocol import ApiError, Request, Response, ScimError
-from rls_local.emulator.routes import Context, Router
 from rls_local.emulator.routes.account import metastore_assignment_json, no_metastore
 from rls_local.emulator.routes.account_scim import service_principal_resource, user_resource
+from rls_local.emulator.routes.router import Context, Router
 from rls_local.emulator.workspace_groups import workspace_groups
 from rls_local.scenario import Catalog, Metastore, Workspace
 
