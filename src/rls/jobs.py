@@ -20,12 +20,12 @@ from rls.collect.volume_files import FilesApiVolume
 from rls.config import ConfigError, RlsConfig, load_config
 from rls.errors import RlsError
 from rls.runoptions import DEFAULTS, RunOptions
-from rls.sql import SqlBackend, quote_name
+from rls.sql import SqlBackend
+from rls.target import Target
 
 logger = logging.getLogger(__name__)
 
 TASKS = ("collect", "publish", "run")
-VOLUME = "rls_state"
 LEDGER_DIR = "elevation-ledger"  # a directory: one immutable file per event (volumes refuse appends)
 
 
@@ -169,7 +169,7 @@ def ledger_path(cfg: RlsConfig, workdir: Path | None) -> Path:
         return Path(cfg.collect.elevation_ledger)
     if workdir is not None:
         return workdir / LEDGER_DIR
-    return Path("/Volumes") / cfg.catalog / cfg.schema / VOLUME / LEDGER_DIR
+    return Target.of(cfg).volume_path / LEDGER_DIR
 
 
 def backend_for(cfg: RlsConfig) -> SqlBackend:
@@ -190,8 +190,7 @@ def _databricks_ledger(cfg: RlsConfig, backend: SqlBackend, task: str) -> Ledger
     collects = task in ("collect", "run") and not cfg.reads_shared
     if collects and not cfg.collect.elevation_ledger:
         # A Unity Catalog volume is durable and readable by the next run on any compute.
-        backend.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema)}")
-        backend.execute(f"CREATE VOLUME IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema, VOLUME)}")
+        Target.of(cfg).ensure_volume(backend)
     return Ledger(FilesApiVolume(_workspace_files, str(path)))
 
 

@@ -17,6 +17,7 @@ from rls.config import RlsConfig
 from rls.model.directory import Directory
 from rls.sql import SqlBackend, quote_name
 from rls.sql.structs import from_row
+from rls.target import Target
 
 logger = logging.getLogger(__name__)
 # Rows of a snapshot from before the access map that are ways in (not members reached through a group's row).
@@ -35,7 +36,7 @@ class SnapshotStore:
         return self.backend.table_exists(self.name(table))
 
     def ensure_schema(self) -> None:
-        self.backend.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(self.cfg.catalog, self.cfg.schema)}")
+        Target.of(self.cfg).ensure_schema(self.backend)
 
     def admin_ways(self) -> int | None:
         """Admin ways in of the last published snapshot (None before the first run)."""

@@ -20,7 +20,7 @@ from rls.publish.report import first_line
 from rls.publish.sharing import mount_statement, share_statements, shared_now
 from rls.publish.state import read_existing
 from rls.sql.backend import SqlBackend
-from rls.sql.quoting import quote_name
+from rls.target import Target
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def plan_publish(backend: SqlBackend, cfg: RlsConfig, *, prune: bool | None = No
         out.error = f"cannot read schema {cfg.catalog}.{cfg.schema}: {first_line(e)}"
         return out
     if not existing.schema_exists:
-        sql = f"CREATE SCHEMA IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema)}"
+        sql = Target.of(cfg).create_schema_sql()
         out.changes.append(Change("schema", f"{cfg.catalog}.{cfg.schema}", "does not exist", (sql,)))
     if cfg.reads_shared:
         out.changes.append(Change("mount", cfg.sharing.source_catalog or "", "if missing", (mount_statement(cfg),)))

@@ -40,6 +40,7 @@ from rls.publish.viewsql import (
 from rls.sql.backend import SqlBackend
 from rls.sql.quoting import quote_name
 from rls.tables import ACCESS_MAP
+from rls.target import Target
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ def publish(
         existing = read_existing(backend, cfg.catalog, cfg.schema)
         report.existing_read = existing.method
         if not existing.schema_exists:
-            backend.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(cfg.catalog, cfg.schema)}")
+            Target.of(cfg).ensure_schema(backend)
     except Exception as e:
         report.error = f"cannot read or create schema {cfg.catalog}.{cfg.schema}: {first_line(e)}"
     access_map = cfg.collected_table(ACCESS_MAP)
