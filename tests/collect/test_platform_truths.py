@@ -168,11 +168,12 @@ def test_a_workspace_still_denying_after_elevation_fails_alone_and_is_restored(w
     assert assignments_key(result.emulator_state["assignments"]) == initial_assignments(s)
 
 
-def _collect(warehouse, s, workdir, schema, *, options=None, secret=None, progress=None):
+def _collect(warehouse, s, workdir, schema, *, options=None, secret=None, progress=None, overrides=None):
     """The job's collect task against an emulated account, with the credentials given (default: the right ones)."""
     system_catalog = prepare(warehouse, s)
     with Emulator(s, options) as emu:
-        cfg = local_config(s, emu, workdir, overrides={"schema": schema, "system_catalog": system_catalog, **QUICK})
+        overrides = {"schema": schema, "system_catalog": system_catalog, **QUICK, **(overrides or {})}
+        cfg = local_config(s, emu, workdir, overrides=overrides)
         credentials = {"client_id": emu.client_id, "client_secret": secret or emu.client_secret}
         reports = execute(
             "collect",
@@ -198,6 +199,8 @@ def test_wrong_client_secret_is_a_one_line_reason_and_writes_nothing(warehouse, 
 def test_an_expired_token_that_cannot_be_refreshed_fails_what_it_reaches(warehouse, tmp_path, example_scenario):
     # Tokens live 1 s; the secret is rotated as soon as workspaces are being read, and the elevated reads wait for
     # the new assignment to propagate (1.5 s): by then the token has expired and the old secret gets no new one.
+    # A workspace's token endpoint refusing the old secret reads as "not a member yet" (rls.collect.refusals), so
+    # the elevated read retries it until the propagation timeout: 5 s outlasts the 1.5 s propagation, not 120 s.
     s = with_changes(example_scenario, assignment_propagation_s=1.5)
     rotated = []
     # The account's group listing runs in the background. Rotating before its last page would fail it, an
@@ -213,7 +216,15 @@ def test_an_expired_token_that_cannot_be_refreshed_fails_what_it_reaches(warehou
             rotated.append(emu.rotate_secret())
 
     schema = fresh_schema()
-    cfg, report, _ = _collect(warehouse, s, tmp_path, schema, options=EmulatorOptions(token_ttl_s=1), progress=rotate)
+    cfg, report, _ = _collect(
+        warehouse,
+        s,
+        tmp_path,
+        schema,
+        options=EmulatorOptions(token_ttl_s=1),
+        progress=rotate,
+        overrides={"collect.propagation_timeout_s": 5.0},
+    )
     assert rotated and report.exit_code != exitcodes.OK
     reasons = report.errors + report.unrestored + [w.error for w in report.workspaces if w.outcome == "failed"]
     assert reasons and all("authentication failed" in r and "\n" not in r for r in reasons), reasons
