@@ -10,6 +10,7 @@ from flow import (
     QUICK,
     assignments_key,
     check_admin_views,
+    collected_once,
     flow,
     fresh_schema,
     initial_assignments,
@@ -46,11 +47,12 @@ def _outcomes(result) -> dict[int, str]:
 _check_views = check_admin_views
 
 
+# The first three tests read the same default run of the example account (flow.collected_once: once per session).
 def test_example_account_is_collected_without_writing_to_non_federated_workspaces(
-    warehouse, tmp_path, example_scenario
+    warehouse, tmp_path_factory, example_scenario
 ):
     s = example_scenario  # v2: two metastores, collector onboarded on 1002, a local admin on federated 1003
-    result = flow(warehouse, s, tmp_path, fresh_schema())
+    _, result = collected_once(warehouse, tmp_path_factory, s)
     assert result.collect.exit_code == exitcodes.OK, result.collect.as_dict()
     non_federated = {str(w.workspace_id) for w in s.workspaces if not w.identity_federated}
     assert non_federated and not [w for _, w in _writes(result) if w in non_federated]
@@ -59,7 +61,7 @@ def test_example_account_is_collected_without_writing_to_non_federated_workspace
     _check_views(warehouse, s, result.cfg)
 
 
-def test_a_local_admin_of_a_federated_workspace_is_its_admin(warehouse, tmp_path, example_scenario):
+def test_a_local_admin_of_a_federated_workspace_is_its_admin(warehouse, tmp_path_factory, example_scenario):
     s = example_scenario
     local = {
         (wid, ref)
@@ -68,14 +70,14 @@ def test_a_local_admin_of_a_federated_workspace_is_its_admin(warehouse, tmp_path
         if s.workspace(wid).identity_federated and ref.type == "user"
     }
     assert local, "the example scenario has a user in a federated workspace's local admins group"
-    result = flow(warehouse, s, tmp_path, fresh_schema())
+    _, result = collected_once(warehouse, tmp_path_factory, s)
     for wid, ref in local:
         assert str(wid) in visible(warehouse, result.cfg, VIEW, s.user(ref.id).user_name)
 
 
-def test_catalogs_are_read_once_per_metastore_without_elevation(warehouse, tmp_path, example_scenario):
+def test_catalogs_are_read_once_per_metastore_without_elevation(warehouse, tmp_path_factory, example_scenario):
     s = example_scenario
-    result = flow(warehouse, s, tmp_path, fresh_schema())
+    _, result = collected_once(warehouse, tmp_path_factory, s)
     requests = result.emulator_state["requests"]
     lists = [r for r in requests if r["path"].split("?")[0].endswith("/unity-catalog/catalogs") and r["status"] == 200]
     assert len(lists) == len(s.metastores)
