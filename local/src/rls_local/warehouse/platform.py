@@ -117,6 +117,16 @@ def install_memberships(backend: LocalWarehouseBackend, memberships: Sequence[Me
     return memberships
 
 
+def written_in_this_session(backend: LocalWarehouseBackend) -> tuple[Membership, ...] | None:
+    """What the membership table of ``backend``'s workdir holds, when the running Spark application wrote it (only
+    :func:`install_memberships` writes it, and no other process can while this session has the workdir); else None:
+    read the table."""
+    key = str(backend.workdir)
+    if key in _written_by and _written_by[key] == backend.spark.sparkContext.applicationId:
+        return _installed[key]
+    return None
+
+
 def installed(backend: LocalWarehouseBackend) -> tuple[Membership, ...] | None:
     """The memberships ``is_account_group_member`` on ``backend`` answers from (None: not installed by this process)."""
     return _installed.get(str(backend.workdir))
