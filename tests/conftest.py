@@ -24,8 +24,9 @@ New tests are tiered by the same rules, nobody marks them by hand.
 
 ``rls_in_process``: ``rls_in_process("run", "--workdir", W, ...)`` runs the console script's ``main`` in this process
 and returns its exit code, stdout and stderr (as ``subprocess.run`` would), without a JVM start per command
-(tests/inprocess.py). It stops the shared ``warehouse``'s Spark for another workdir, so the collection hook runs the
-modules that use it last. Keep a real process only where the process boundary is what is tested.
+(tests/inprocess.py; ``run_main_redirected`` for a module-scoped fixture). It stops the shared ``warehouse``'s Spark
+for another workdir, so the collection hook runs the modules that use either last, and tiers their tests as slow.
+Keep a real process only where the process boundary is what is tested.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ EXAMPLE_SCENARIO = TESTS.parent / "local" / "src" / "rls_local" / "data" / "exam
 SMOKE = "collect/test_collector_e2e.py::test_views_show_each_identity_exactly_its_admin_workspaces[example]"
 SPARK_FIXTURES = {"warehouse", "rls_in_process"}
 PROCESS_NAMES = {"subprocess", "Popen"}  # a name any code that starts a process uses
+IN_PROCESS_NAMES = {"run_main_redirected"}  # `rls` in this process from a fixture that cannot have rls_in_process
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -61,12 +63,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    fast, slow = [], []
+    fast, slow, last = [], [], set()
     for item in items:
+        reached = _names_reached(item)
+        in_process = "rls_in_process" in getattr(item, "fixturenames", ()) or bool(IN_PROCESS_NAMES & reached)
+        if in_process:
+            last.add(getattr(item, "module", None))
         if item.nodeid.removeprefix("tests/") == SMOKE:
             item.add_marker(pytest.mark.smoke)
             fast.append(item)
-        elif SPARK_FIXTURES & set(getattr(item, "fixturenames", ())) or _starts_a_process(item):
+        elif SPARK_FIXTURES & set(getattr(item, "fixturenames", ())) or in_process or PROCESS_NAMES & reached:
             item.add_marker(pytest.mark.slow)
             slow.append(item)
         else:
@@ -75,13 +81,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=slow)
         items[:] = fast
     # Whole modules, so that their module-scoped fixtures are set up once.
-    last = {item.module for item in items if "rls_in_process" in getattr(item, "fixturenames", ())}
     items.sort(key=lambda item: getattr(item, "module", None) in last)
 
 
-def _starts_a_process(item: pytest.Item) -> bool:
-    """Whether the test function, a fixture it asks for (autouse ones are left out: they serve a whole directory
-    and start nothing for a test that does not ask for them) or a helper of the tests' own they call names a process."""
+def _names_reached(item: pytest.Item) -> set[str]:
+    """Which of PROCESS_NAMES and IN_PROCESS_NAMES the test function, a fixture it asks for (autouse ones are left
+    out: they serve a whole directory and start nothing for a test that does not ask for them) or a helper of the
+    tests' own they call names."""
+    wanted, found = PROCESS_NAMES | IN_PROCESS_NAMES, set()
     functions: list[object] = [getattr(item, "function", None)]
     info = getattr(item, "_fixtureinfo", None)
     names, asked = list(info.argnames) if info else [], set()
@@ -105,11 +112,10 @@ def _starts_a_process(item: pytest.Item) -> bool:
             if code in seen:
                 continue
             seen.add(code)
-            if PROCESS_NAMES & set(code.co_names):
-                return True
+            found |= wanted & set(code.co_names)
             codes += [c for c in code.co_consts if isinstance(c, CodeType)]
             functions += [f.__globals__.get(n) for n in code.co_names]
-    return False
+    return found
 
 
 @pytest.fixture(scope="session")

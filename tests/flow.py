@@ -71,6 +71,20 @@ def flow(warehouse: Any, scenario: Scenario, workdir: Path, schema: str, **kw: A
     return run_flow(warehouse, scenario, workdir, overrides=overrides, **kw)
 
 
+_collected: dict[str, tuple[Scenario, FlowResult]] = {}
+
+
+def collected_once(warehouse: Any, tmp_path_factory: Any, scenario: Scenario) -> tuple[Scenario, FlowResult]:
+    """``flow`` of ``scenario`` with the default settings, run once per session for each distinct account (tests that
+    only read what that run left share it: its own workdir and schema, never written again), then
+    ``is_account_group_member`` answering for that account (tests/conftest.py puts the example back after the test)."""
+    key = json.dumps(scenario.to_json(), sort_keys=True)
+    if key not in _collected:
+        _collected[key] = scenario, flow(warehouse, scenario, tmp_path_factory.mktemp("collected"), fresh_schema())
+    prepare(warehouse, _collected[key][0])
+    return _collected[key]
+
+
 def visible(warehouse: Any, cfg: Any, view: str, identity: str) -> set[str | None]:
     name = quote_name(cfg.catalog, cfg.schema, view)
     with warehouse.as_identity(identity):

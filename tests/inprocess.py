@@ -8,8 +8,11 @@ a command on another workdir than the open session's stops that session first, a
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,10 +29,31 @@ class Ran:
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> Ran:
+    return _run(capsys.readouterr, *args)
+
+
+def run_main_redirected(*args: str) -> Ran:
+    """As :func:`run_main`, where ``capsys`` cannot be had (a module-scoped fixture): ``sys.stdout`` and
+    ``sys.stderr`` go to buffers of their own for the call, as ``capsys`` puts them."""
+    out, err = io.StringIO(), io.StringIO()
+
+    def take() -> tuple[str, str]:
+        taken = out.getvalue(), err.getvalue()
+        for buffer in (out, err):
+            buffer.seek(0)
+            buffer.truncate()
+        return taken
+
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        return _run(take, *args)
+
+
+def _run(take: Callable[[], tuple[str, str]], *args: str) -> Ran:
+    """``main(args)``; ``take`` returns what was printed since it was last called, and forgets it."""
     from rls.cli import main
 
     _leave_other_workdir(args)
-    capsys.readouterr()
+    take()
     # What `rls` prints to stderr through logging.basicConfig in its own process (here pytest owns the root logger).
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.WARNING)
@@ -40,7 +64,7 @@ def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> Ran:
             main(list(args))
     finally:
         logging.getLogger().removeHandler(handler)
-    out, err = capsys.readouterr()
+    out, err = take()
     code = exited.value.code
     return Ran(code if isinstance(code, int) else 0 if code is None else 1, out, err)
 

@@ -1,8 +1,8 @@
 """The command line as operators and other teams use it: real processes, real Spark, real HTTP.
 
 `rls demo` + `rls sql --as` is the contract in docs/scenario.md; expectations come from tests/oracle.py.
-The demo is a real process; `rls sql` reads what that process left in its workdir through the same console entry
-(`main`) in this process (``rls_in_process``: one Spark session for both identities instead of a JVM each).
+The demo and `rls sql` are the console entry (`main`) in this process (tests/inprocess.py: one Spark session for the
+demo and both identities instead of a JVM each); the commands that fail before Spark are real processes.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import pytest
 
 import oracle
 from flow import assignments_key, initial_assignments, load
-from inprocess import Ran
+from inprocess import Ran, run_main_redirected
 from rls import exitcodes
 
-pytestmark = pytest.mark.timeout(1200)  # the demo's process: minutes on a loaded machine
+pytestmark = pytest.mark.timeout(1200)  # the whole demo: minutes on a loaded machine
 EXAMPLE = Path(__file__).parent / "data" / "scenarios" / "example.json"
 
 
@@ -36,7 +36,7 @@ def rls(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory) -> tuple[Path, dict]:
     workdir = tmp_path_factory.mktemp("demo")
-    proc = rls("demo", "--scenario", str(EXAMPLE), "--workdir", str(workdir), "--json")
+    proc = run_main_redirected("demo", "--scenario", str(EXAMPLE), "--workdir", str(workdir), "--json")
     assert proc.returncode == exitcodes.OK, proc.stderr[-3000:]
     summary = json.loads(proc.stdout)
     assert summary["collect"]["outcome"] == "ok"

@@ -1,9 +1,14 @@
 """The README's local path as a first-time operator takes it, with a real account's variables in the environment.
 
-Every command runs as a real process with DATABRICKS_HOST pointing at a local listener that counts connections: a
-`--workdir` command uses the workdir's own emulated account, or refuses in one line, and never connects out
-(issue 29). After `collect` then `publish` on a fresh workdir, a workspace admin can read the views (the default
-readers group), and `verify` says when nobody can.
+Every command runs with DATABRICKS_HOST pointing at a local listener that counts connections: a `--workdir` command
+uses the workdir's own emulated account, or refuses in one line, and never connects out (issue 29). After `collect`
+then `publish` on a fresh workdir, a workspace admin can read the views (the default readers group), and `verify`
+says when nobody can.
+
+What the process boundary decides is run as real processes (``rls``): the refusal of a fresh workdir (nothing
+printed before it), a whole `run` and a refused `sql` (Spark's JVM notices stay in the workdir's log, off the
+terminal). The other commands call the console script's `main` in this process with the same environment (``here``:
+one Spark session for the module's workdir instead of a JVM per command).
 """
 
 from __future__ import annotations
@@ -14,19 +19,19 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 import oracle
 from flow import load
+from inprocess import Ran, run_main_redirected
 from rls import exitcodes
 
 EXAMPLE = Path(__file__).parent / "data" / "scenarios" / "example.json"
-# Each command is a fresh process with its own JVM: on a loaded 2-core machine the fixture's collect + publish alone
-# can pass the suite's 600 s default.
-pytestmark = pytest.mark.timeout(2400)
+# A process has a JVM of its own: on a loaded 2-core machine a few of them can pass the suite's 600 s default.
+pytestmark = pytest.mark.timeout(1200)
 
 
 class Listener:
@@ -72,16 +77,27 @@ def test_the_listener_counts_a_connection() -> None:
     assert sink.connections == 1
 
 
-def rls(listener: Listener, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(sys.path),
-        # what an operator's shell holds after working on a real account
+def real_account(listener: Listener) -> dict[str, str]:
+    """What an operator's shell holds after working on a real account (its host: the listener)."""
+    return {
         "DATABRICKS_HOST": f"http://127.0.0.1:{listener.port}",
         "DATABRICKS_ACCOUNT_ID": "00000000-0000-0000-0000-000000000001",
         "DATABRICKS_TOKEN": "dapi-not-a-real-token",
     }
+
+
+def rls(listener: Listener, *args: str) -> subprocess.CompletedProcess[str]:
+    """`rls ARGS` as a real process, with the real account's variables in its environment."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), **real_account(listener)}
     return subprocess.run([sys.executable, "-m", "rls", *args], capture_output=True, text=True, timeout=600, env=env)
+
+
+@pytest.fixture
+def here(listener: Listener, rls_in_process: Callable[..., Ran], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Ran]:
+    """`rls ARGS` in this process (tests/inprocess.py), with the same variables in this process's environment."""
+    for name, value in real_account(listener).items():
+        monkeypatch.setenv(name, value)
+    return rls_in_process
 
 
 def _admin() -> tuple[str, set[int]]:
@@ -103,30 +119,37 @@ def test_a_fresh_workdir_without_scenario_refuses_in_one_line(tmp_path: Path, li
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory, listener: Listener) -> Path:
-    """The README's path: collect from the example account, then publish, on a fresh workdir."""
+    """The README's path: collect from the example account, then publish, on a fresh workdir (in this process)."""
     w = tmp_path_factory.mktemp("operator") / "w"
-    proc = rls(listener, "collect", "--workdir", str(w), "--scenario", str(EXAMPLE), "--json")
-    assert proc.returncode == exitcodes.OK, proc.stderr[-3000:]
-    proc = rls(listener, "publish", "--workdir", str(w), "--json")
-    assert proc.returncode == exitcodes.OK, proc.stderr[-3000:]
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in real_account(listener).items():
+            env.setenv(name, value)
+        proc = run_main_redirected("collect", "--workdir", str(w), "--scenario", str(EXAMPLE), "--json")
+        assert proc.returncode == exitcodes.OK, proc.stderr[-3000:]
+        proc = run_main_redirected("publish", "--workdir", str(w), "--json")
+        assert proc.returncode == exitcodes.OK, proc.stderr[-3000:]
     return w
 
 
-def test_a_workspace_admin_reads_the_views_after_collect_then_publish(workdir: Path, listener: Listener) -> None:
+def test_a_workspace_admin_reads_the_views_after_collect_then_publish(
+    workdir: Path, listener: Listener, here: Callable[..., Ran]
+) -> None:
     admin, workspaces = _admin()
     sql = "SELECT DISTINCT workspace_id FROM vw_system_access_audit"
-    proc = rls(listener, "sql", "--workdir", str(workdir), "--as", admin, "--json", sql)
+    proc = here("sql", "--workdir", str(workdir), "--as", admin, "--json", sql)
     assert proc.returncode == 0, proc.stderr[-2000:]
     seen = {int(r["workspace_id"]) for r in json.loads(proc.stdout)}
-    assert proc.stderr == "", proc.stderr  # Spark's JVM notices stay in the workdir's log (unless --verbose)
+    assert proc.stderr == "", proc.stderr  # nothing but the rows (the JVM's notices: a real process, further down)
     # the example's home metastore holds part of the admin's workspaces: what it shows is theirs, and not nothing
     assert seen and seen <= workspaces
     assert listener.connections == 0
 
 
-def test_doctor_on_the_workdir_reports_every_check_as_json(workdir: Path, listener: Listener) -> None:
+def test_doctor_on_the_workdir_reports_every_check_as_json(
+    workdir: Path, listener: Listener, here: Callable[..., Ran]
+) -> None:
     before = (workdir / "privileges.json").read_text()
-    proc = rls(listener, "doctor", "--workdir", str(workdir), "--json")
+    proc = here("doctor", "--workdir", str(workdir), "--json")
     assert proc.returncode in (exitcodes.OK, exitcodes.PARTIAL), proc.stderr[-2000:]
     report = json.loads(proc.stdout)
     assert report["exit_code"] == proc.returncode
@@ -137,27 +160,31 @@ def test_doctor_on_the_workdir_reports_every_check_as_json(workdir: Path, listen
     assert listener.connections == 0
 
 
-def test_sql_names_an_unknown_identity_and_refuses_an_unknown_metastore(workdir: Path, listener: Listener) -> None:
-    proc = rls(listener, "sql", "--workdir", str(workdir), "--as", "nobody@nowhere.example", "--json", "SELECT 1 AS x")
+def test_sql_names_an_unknown_identity_and_refuses_an_unknown_metastore(
+    workdir: Path, listener: Listener, here: Callable[..., Ran]
+) -> None:
+    proc = here("sql", "--workdir", str(workdir), "--as", "nobody@nowhere.example", "--json", "SELECT 1 AS x")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "nobody@nowhere.example" in proc.stderr and "no rows" in proc.stderr
     admin, _ = _admin()
-    proc = rls(listener, "sql", "--workdir", str(workdir), "--as", admin, "--metastore", "ms-nope", "SELECT 1")
+    proc = here("sql", "--workdir", str(workdir), "--as", admin, "--metastore", "ms-nope", "SELECT 1")
     assert proc.returncode == exitcodes.USAGE, proc.stderr
     assert "ms-nope" in proc.stderr
     assert listener.connections == 0
 
 
-def test_later_commands_use_the_workdir_s_own_account(workdir: Path, listener: Listener) -> None:
-    proc = rls(listener, "run", "--workdir", str(workdir), "--json")  # no --scenario: the workdir's account
+def test_later_commands_use_the_workdir_s_own_account(
+    workdir: Path, listener: Listener, here: Callable[..., Ran]
+) -> None:
+    proc = here("run", "--workdir", str(workdir), "--json")  # no --scenario: the workdir's account
     assert proc.returncode == exitcodes.OK, proc.stderr[-3000:]
     assert json.loads(proc.stdout)["collect"]["outcome"] == "ok"
     report = json.loads((workdir / "emulator-state.json").read_text())
     assert report["requests"], "the run read the workdir's emulated account"
     admin, _ = _admin()
-    proc = rls(listener, "explain", "--workdir", str(workdir), "--user", admin, "--json")
+    proc = here("explain", "--workdir", str(workdir), "--user", admin, "--json")
     assert proc.returncode == exitcodes.OK, proc.stderr[-2000:]
-    proc = rls(listener, "verify", "--workdir", str(workdir), "--json")
+    proc = here("verify", "--workdir", str(workdir), "--json")
     checks = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
     assert checks["view_readers"]["status"] == "pass", checks["view_readers"]
     assert "owner None" not in proc.stdout
@@ -165,7 +192,7 @@ def test_later_commands_use_the_workdir_s_own_account(workdir: Path, listener: L
     config = workdir.parent / "more-readers.yml"
     config.write_text("publish:\n  grant_select_to: [account users, auditors]\n", encoding="utf-8")
     before = (workdir / "privileges.json").read_text()
-    proc = rls(listener, "publish", "--workdir", str(workdir), "--config", str(config), "--dry-run")
+    proc = here("publish", "--workdir", str(workdir), "--config", str(config), "--dry-run")
     assert proc.returncode == exitcodes.OK, proc.stderr[-2000:]
     assert "dry run: nothing was changed" in proc.stdout and "auditors" in proc.stdout
     assert all(len(line) <= 80 for line in proc.stdout.splitlines())  # piped: 80 columns
@@ -173,20 +200,24 @@ def test_later_commands_use_the_workdir_s_own_account(workdir: Path, listener: L
     assert listener.connections == 0
 
 
-def test_views_nobody_can_read_are_warned_and_the_refusal_names_the_grant(tmp_path: Path, listener: Listener) -> None:
+def test_views_nobody_can_read_are_warned_and_the_refusal_names_the_grant(
+    tmp_path: Path, listener: Listener, here: Callable[..., Ran]
+) -> None:
     config = tmp_path / "no-readers.yml"
     config.write_text("publish:\n  grant_select_to: []\n", encoding="utf-8")
     w = tmp_path / "w"
+    # Real processes: the whole path on a fresh workdir, and a command's stderr as the terminal gets it (the JVM's
+    # notices stay in the workdir's log). Both before this process opens the workdir: its metastore admits one JVM.
     proc = rls(listener, "run", "--workdir", str(w), "--scenario", str(EXAMPLE), "--config", str(config), "--json")
     assert proc.returncode == exitcodes.OK, proc.stderr[-3000:]
-    proc = rls(listener, "verify", "--workdir", str(w), "--json")
+    admin, _ = _admin()
+    proc = rls(listener, "sql", "--workdir", str(w), "--as", admin, "SELECT count(*) FROM vw_system_access_audit")
+    assert proc.returncode == exitcodes.ERROR
+    (line,) = proc.stderr.strip().splitlines()  # the refusal alone: no JVM notice (unless --verbose)
+    assert "GRANT SELECT ON VIEW" in line and "vw_system_access_audit" in line and admin in line, line
+    proc = here("verify", "--workdir", str(w), "--json")
     checks = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
     assert checks["view_readers"]["status"] == "warn", checks["view_readers"]
     assert "publish.grant_select_to" in checks["view_readers"]["detail"]
     assert "vw_system_access_audit" in " ".join(checks["view_readers"]["problems"])
-    admin, _ = _admin()
-    proc = rls(listener, "sql", "--workdir", str(w), "--as", admin, "SELECT count(*) FROM vw_system_access_audit")
-    assert proc.returncode == exitcodes.ERROR
-    (line,) = proc.stderr.strip().splitlines()
-    assert "GRANT SELECT ON VIEW" in line and "vw_system_access_audit" in line and admin in line, line
     assert listener.connections == 0

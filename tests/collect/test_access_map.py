@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 import oracle
-from flow import flow, fresh_schema, load
+from flow import collected_once, load
 from rls import exitcodes, tables
 from rls.sql import quote_name
 from rls_local.scenario import Scenario, parse_scenario
@@ -54,9 +54,9 @@ def expected_ways_in(s: Scenario) -> set[tuple]:
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
-def test_the_access_map_holds_each_way_in_once_and_no_flattened_member(warehouse, tmp_path, name) -> None:
-    s = SCENARIOS[name]()
-    result = flow(warehouse, s, tmp_path, fresh_schema())
+def test_the_access_map_holds_each_way_in_once_and_no_flattened_member(warehouse, tmp_path_factory, name) -> None:
+    # the run tests/collect/test_collector_e2e.py checks the views of (the same accounts, the same settings)
+    s, result = collected_once(warehouse, tmp_path_factory, SCENARIOS[name]())
     assert result.collect.exit_code == exitcodes.OK, result.collect.as_dict()
     rows = warehouse.fetch(
         "SELECT workspace_id, permission, user_name, group_name, principal_type, source, group_id "

@@ -13,11 +13,11 @@ import oracle
 from flow import (
     admins_by_user_name,
     assignments_key,
+    collected_once,
     flow,
     fresh_schema,
     initial_assignments,
     load,
-    prepare,
     visible,
 )
 from rls import exitcodes, tables
@@ -53,18 +53,9 @@ SCENARIOS = {
 
 @pytest.fixture(scope="module")
 def collected(warehouse, tmp_path_factory):
-    """``collected(name)`` -> (scenario, flow result): each account collected and published once for the module."""
-    done = {}
-
-    def get(name: str):
-        if name not in done:
-            s = SCENARIOS[name]()
-            done[name] = s, flow(warehouse, s, tmp_path_factory.mktemp(name), fresh_schema())
-        # is_account_group_member answers for this account again (the example's is restored after each test)
-        prepare(warehouse, done[name][0])
-        return done[name]
-
-    return get
+    """``collected(name)`` -> (scenario, flow result): each account collected and published once for the session
+    (tests/collect/test_access_map.py reads the same runs), is_account_group_member answering for it."""
+    return lambda name: collected_once(warehouse, tmp_path_factory, SCENARIOS[name]())
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))

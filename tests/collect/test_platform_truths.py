@@ -10,6 +10,7 @@ from flow import (
     QUICK,
     assignments_key,
     check_admin_views,
+    collected_once,
     flow,
     fresh_schema,
     initial_assignments,
@@ -46,11 +47,12 @@ def _outcomes(result) -> dict[int, str]:
 _check_views = check_admin_views
 
 
+# The first three tests read the same default run of the example account (flow.collected_once: once per session).
 def test_example_account_is_collected_without_writing_to_non_federated_workspaces(
-    warehouse, tmp_path, example_scenario
+    warehouse, tmp_path_factory, example_scenario
 ):
     s = example_scenario  # v2: two metastores, collector onboarded on 1002, a local admin on federated 1003
-    result = flow(warehouse, s, tmp_path, fresh_schema())
+    _, result = collected_once(warehouse, tmp_path_factory, s)
     assert result.collect.exit_code == exitcodes.OK, result.collect.as_dict()
     non_federated = {str(w.workspace_id) for w in s.workspaces if not w.identity_federated}
     assert non_federated and not [w for _, w in _writes(result) if w in non_federated]
@@ -59,7 +61,7 @@ def test_example_account_is_collected_without_writing_to_non_federated_workspace
     _check_views(warehouse, s, result.cfg)
 
 
-def test_a_local_admin_of_a_federated_workspace_is_its_admin(warehouse, tmp_path, example_scenario):
+def test_a_local_admin_of_a_federated_workspace_is_its_admin(warehouse, tmp_path_factory, example_scenario):
     s = example_scenario
     local = {
         (wid, ref)
@@ -68,14 +70,14 @@ def test_a_local_admin_of_a_federated_workspace_is_its_admin(warehouse, tmp_path
         if s.workspace(wid).identity_federated and ref.type == "user"
     }
     assert local, "the example scenario has a user in a federated workspace's local admins group"
-    result = flow(warehouse, s, tmp_path, fresh_schema())
+    _, result = collected_once(warehouse, tmp_path_factory, s)
     for wid, ref in local:
         assert str(wid) in visible(warehouse, result.cfg, VIEW, s.user(ref.id).user_name)
 
 
-def test_catalogs_are_read_once_per_metastore_without_elevation(warehouse, tmp_path, example_scenario):
+def test_catalogs_are_read_once_per_metastore_without_elevation(warehouse, tmp_path_factory, example_scenario):
     s = example_scenario
-    result = flow(warehouse, s, tmp_path, fresh_schema())
+    _, result = collected_once(warehouse, tmp_path_factory, s)
     requests = result.emulator_state["requests"]
     lists = [r for r in requests if r["path"].split("?")[0].endswith("/unity-catalog/catalogs") and r["status"] == 200]
     assert len(lists) == len(s.metastores)
@@ -168,11 +170,12 @@ def test_a_workspace_still_denying_after_elevation_fails_alone_and_is_restored(w
     assert assignments_key(result.emulator_state["assignments"]) == initial_assignments(s)
 
 
-def _collect(warehouse, s, workdir, schema, *, options=None, secret=None, progress=None):
+def _collect(warehouse, s, workdir, schema, *, options=None, secret=None, progress=None, overrides=None):
     """The job's collect task against an emulated account, with the credentials given (default: the right ones)."""
     system_catalog = prepare(warehouse, s)
     with Emulator(s, options) as emu:
-        cfg = local_config(s, emu, workdir, overrides={"schema": schema, "system_catalog": system_catalog, **QUICK})
+        overrides = {"schema": schema, "system_catalog": system_catalog, **QUICK, **(overrides or {})}
+        cfg = local_config(s, emu, workdir, overrides=overrides)
         credentials = {"client_id": emu.client_id, "client_secret": secret or emu.client_secret}
         reports = execute(
             "collect",
@@ -198,6 +201,8 @@ def test_wrong_client_secret_is_a_one_line_reason_and_writes_nothing(warehouse, 
 def test_an_expired_token_that_cannot_be_refreshed_fails_what_it_reaches(warehouse, tmp_path, example_scenario):
     # Tokens live 1 s; the secret is rotated as soon as workspaces are being read, and the elevated reads wait for
     # the new assignment to propagate (1.5 s): by then the token has expired and the old secret gets no new one.
+    # A workspace's token endpoint refusing the old secret reads as "not a member yet" (rls.collect.refusals), so
+    # the elevated read retries it until the propagation timeout: 5 s outlasts the 1.5 s propagation, not 120 s.
     s = with_changes(example_scenario, assignment_propagation_s=1.5)
     rotated = []
     # The account's group listing runs in the background. Rotating before its last page would fail it, an
@@ -213,7 +218,15 @@ def test_an_expired_token_that_cannot_be_refreshed_fails_what_it_reaches(warehou
             rotated.append(emu.rotate_secret())
 
     schema = fresh_schema()
-    cfg, report, _ = _collect(warehouse, s, tmp_path, schema, options=EmulatorOptions(token_ttl_s=1), progress=rotate)
+    cfg, report, _ = _collect(
+        warehouse,
+        s,
+        tmp_path,
+        schema,
+        options=EmulatorOptions(token_ttl_s=1),
+        progress=rotate,
+        overrides={"collect.propagation_timeout_s": 5.0},
+    )
     assert rotated and report.exit_code != exitcodes.OK
     reasons = report.errors + report.unrestored + [w.error for w in report.workspaces if w.outcome == "failed"]
     assert reasons and all("authentication failed" in r and "\n" not in r for r in reasons), reasons

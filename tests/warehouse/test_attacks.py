@@ -38,22 +38,30 @@ def deployed(warehouse) -> str:
 
 
 def snapshot(warehouse) -> dict[str, Any]:
-    """Everything a statement could change, read as the platform (no identity)."""
+    """Everything a statement could change, read as the platform (no identity).
+
+    Straight from the session's catalog (one metastore call per schema for its tables' whole descriptions): the
+    Catalog API reads each table on its own and SHOW CREATE TABLE each view, minutes once the session's warehouse
+    holds a few hundred schemas. A table's description (``CatalogTable``) holds a view's text and both's
+    properties, comment, owner, schema and location."""
     spark = warehouse.spark
-    dbs = sorted(d.name for d in spark.catalog.listDatabases())
+    session = spark._jsparkSession.sessionState().catalog()
+    metastore = session.externalCatalog()
+    dbs = sorted(_strings(metastore.listDatabases()))
     objects, functions = {}, {}
     for db in dbs:
+        # temporary views are listed in every schema (isTemporary in the Catalog API), as the Catalog API lists them
+        for ident in _items(session.listTables(db, "*", True)):
+            if ident.database().isEmpty():
+                objects[f"{db}.{ident.table()}"] = ("TEMPORARY", None)
         if db.startswith("system__"):
             continue  # the synthetic system tables: hundreds of columns, never a target below (checked by name)
-        for t in spark.catalog.listTables(db):
-            text = None
-            if t.tableType == "VIEW":
-                text = spark.sql(f"SHOW CREATE TABLE `{db}`.`{t.name}`").collect()[0][0]
-            objects[f"{db}.{t.name}"] = (t.tableType, text)
+        for table in _items(metastore.getTablesByName(db, metastore.listTables(db))):
+            objects[f"{db}.{table.identifier().table()}"] = (table.tableType().name(), table.toString())
         for f in spark.sql(f"SHOW USER FUNCTIONS IN `{db}`").collect():
             body = spark.sql(f"DESCRIBE FUNCTION EXTENDED {f[0]}").collect()
             functions[f[0]] = [r[0] for r in body]
-    system = sorted(t.name for d in dbs if d.startswith("system__") for t in spark.catalog.listTables(d))
+    system = sorted(t for d in dbs if d.startswith("system__") for t in _strings(metastore.listTables(d)))
     store = warehouse.privileges.store
     return {
         "catalogs": warehouse.catalogs(),
@@ -63,6 +71,18 @@ def snapshot(warehouse) -> dict[str, Any]:
         "functions": functions,
         "privileges": json.dumps([store.owners, store.grants, store.metastore_admins], sort_keys=True),
     }
+
+
+def _items(seq: Any) -> list[Any]:
+    """A Scala ``Seq`` from Py4J, as a list."""
+    it, out = seq.iterator(), []
+    while it.hasNext():
+        out.append(it.next())
+    return out
+
+
+def _strings(seq: Any) -> list[str]:
+    return [str(x) for x in _items(seq)]
 
 
 def refused_and_unchanged(warehouse, identity: str, attacks: list[tuple[str, str]]) -> None:

@@ -253,7 +253,16 @@ def _at_a_path(plan: Any) -> bool:
 
 
 def _has(obj: Any, method: str) -> bool:
-    return any(str(m.getName()) == method for m in obj.getClass().getMethods())
+    cls = obj.getClass()
+    name = str(cls.getName())
+    if name not in _methods:
+        _methods[name] = frozenset(str(m.getName()) for m in cls.getMethods())
+    return method in _methods[name]
+
+
+_methods: dict[str, frozenset[str]] = {}
+"""Per JVM class name: its public methods' names. Listing them costs a Py4J call per method (hundreds for a plan
+node): read once per class, not for every statement."""
 
 
 def _keys(scala_map: Any) -> list[str]:

@@ -41,6 +41,8 @@ class Membership:
 
 _installed: dict[str, tuple[Membership, ...]] = {}
 """Per workdir: the memberships :func:`install_platform` wrote last (the table is shared by every backend of it)."""
+_written_by: dict[str, str] = {}
+"""Per workdir: the Spark application that wrote :data:`_installed` (see :func:`install_memberships`)."""
 
 
 def account_group_memberships(scenario: Scenario) -> list[Membership]:
@@ -88,6 +90,11 @@ def install_memberships(backend: LocalWarehouseBackend, memberships: Sequence[Me
     """:func:`install_platform` from the memberships themselves (what :func:`installed` returned earlier)."""
     spark = backend.spark
     memberships = list(memberships)
+    key, app = str(backend.workdir), spark.sparkContext.applicationId
+    if _installed.get(key) == tuple(memberships) and _written_by.get(key) == app:
+        # This very Spark session wrote these memberships and the current function, and nothing else writes them:
+        # no other process can have changed them meanwhile (the workdir's metastore admits one session at a time).
+        return memberships
     # The platform's own statements go to Spark directly: they are not the tool's SQL, and are never authorized as
     # whatever identity the job runs as (a test may install another scenario's platform inside run_as).
     spark.sql(f"CREATE DATABASE IF NOT EXISTS `spark_catalog`.{quote(PLATFORM_DB)}").collect()
@@ -105,9 +112,19 @@ def install_memberships(backend: LocalWarehouseBackend, memberships: Sequence[Me
         "WHERE m.group_name = g AND m.member = lower(current_user()))"
     ).collect()
     backend.privileges.forget_groups()  # memberships may have changed
-    _installed[str(backend.workdir)] = tuple(memberships)
+    _installed[key], _written_by[key] = tuple(memberships), app
     logger.info("platform installed: %d account-group memberships", len(memberships))
     return memberships
+
+
+def written_in_this_session(backend: LocalWarehouseBackend) -> tuple[Membership, ...] | None:
+    """What the membership table of ``backend``'s workdir holds, when the running Spark application wrote it (only
+    :func:`install_memberships` writes it, and no other process can while this session has the workdir); else None:
+    read the table."""
+    key = str(backend.workdir)
+    if key in _written_by and _written_by[key] == backend.spark.sparkContext.applicationId:
+        return _installed[key]
+    return None
 
 
 def installed(backend: LocalWarehouseBackend) -> tuple[Membership, ...] | None:
