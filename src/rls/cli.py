@@ -25,6 +25,7 @@ from rls.cli_app import (
     out,
     print_report,
 )
+from rls.errors import UsageError
 from rls.errors import explain as one_line_error
 
 
@@ -169,4 +170,4 @@ def main(argv: list[str] | None = None) -> None:
 
         # The message quotes names (workspaces, files, keys): literal text, never rich markup.
         err.print(Text.assemble(("error", "red"), ": ", one_line_error(e)), highlight=False, soft_wrap=True)
-        sys.exit(exitcodes.ERROR)
+        sys.exit(exitcodes.USAGE if isinstance(e, UsageError) else exitcodes.ERROR)

@@ -18,6 +18,11 @@ class InputError(RlsError, ValueError):
     """Input that cannot be used (a config, a scenario file, a command's arguments); the message names the key."""
 
 
+class UsageError(InputError):
+    """A command-line option whose value cannot be used (found after parsing, e.g. a metastore the workdir does not
+    have): exit 2, like any other usage error."""
+
+
 # A refused read, as the local warehouse words it ("X lacks SELECT on c.s.v") and as Databricks does ("User does not
 # have SELECT on Table 'c.s.v'" in an INSUFFICIENT_PERMISSIONS / PERMISSION_DENIED error).
 _LACKS_SELECT = re.compile(

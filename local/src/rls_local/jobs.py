@@ -100,13 +100,13 @@ def config_for(
 
 def metastore_scope(settings: dict[str, Any], metastore: str | None) -> str | None:
     """The local scope of ``metastore``'s deployment (None: the first region's)."""
-    from rls.errors import InputError
+    from rls.errors import UsageError
 
     if metastore is None:
         return None
     known: dict[str, str | None] = settings.get("metastores") or {}
     if metastore not in known:
-        raise InputError(
+        raise UsageError(
             f"--metastore {metastore}: not a metastore of this workdir (known: {', '.join(known) or 'none'})"
         )
     return known[metastore]
