@@ -12,6 +12,12 @@ the collector started) and the Spark JVM's peak (``jvm_peak_rss_mb``, VmHWM). Th
 calls the way the original tool makes them: sequentially, building a new client (``GET /.well-known/databricks-config``)
 for every call.
 
+``--before COMMIT`` first runs that commit's collector on a fresh emulator of the same scenario: a ``git worktree`` of
+it under /tmp (removed after), imported by a child process (``_collect_child.py``, its own ``PYTHONPATH``) that
+collects from the emulator this process serves; its elevations are counted in the emulator's request log (each
+workspace's assignment writes pair up: elevate, then restore; the level is the elevating PUT's body), the same way
+as this commit's.
+
 The rate-limit floor is the least time the calls the run needed can take under the server's limits:
 ``max over families of calls / limit`` (families are limited independently).
 """

@@ -564,6 +564,9 @@ def groups_of(backend: Any, identities: dict[str, str]) -> dict[str, list[str]]:
     return out
 
 
+_CHECK_QUERIES = ("group_by", "one_day")  # the group-by's answer holds the count's
+
+
 def peer_correctness(backend: Any, views: dict[str, str], identities: dict[str, str]) -> dict[str, Any]:
     """Each peer shape's answers to every query beside ours, as each reader (:data:`PEER_CHECKS`). ``ok``: equal
     wherever the peer's model can express the reader's ways in, different where it cannot (:data:`NOT_EXPRESSIBLE`)."""
@@ -575,10 +578,11 @@ def peer_correctness(backend: Any, views: dict[str, str], identities: dict[str, 
         for s in sorted({x for pair in PEER_CHECKS for x in pair}):
             with backend.as_identity(identity):
                 answers[s] = {
-                    q: sorted(tuple(r) for r in backend.dataframe(tmpl.format(v=views[s], day=day)).collect())
-                    for q, tmpl in QUERIES.items()
+                    q: sorted(tuple(r) for r in backend.dataframe(QUERIES[q].format(v=views[s], day=day)).collect())
+                    for q in _CHECK_QUERIES
                 }
-        per: dict[str, Any] = {"identity": identity, "rows": {s: a["count"][0][0] for s, a in answers.items()}}
+        rows = {s: sum(r[-1] for r in a["group_by"]) for s, a in answers.items()}
+        per: dict[str, Any] = {"identity": identity, "rows": rows}
         for ours, peer in PEER_CHECKS:
             same = answers[ours] == answers[peer]
             expressible = peer not in NOT_EXPRESSIBLE.get(who, ())
