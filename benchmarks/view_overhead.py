@@ -7,6 +7,12 @@ sorted by ``workspace_id`` inside each day, as Databricks clusters it), an admin
 ``--admin-workspaces`` workspaces through a nested account group, then times each view shape on three queries
 (full count, one-day count, group-by) interleaved, and reports medians and ratios to the floor. ``--sweep`` adds the
 growth curves (admin workspaces 1 → 2,000; admins/membership table size) and a PNG.
+
+The two public peers' shapes run beside ours on the same data in the same run (unless ``--no-peers``): the dynamic-ACL
+shape (``WHERE EXISTS`` over hand-kept mapping tables, a ``row_number()`` join for workspace names) and the ABAC
+accelerator's row-filter predicate over a copy of the table, plus the raw table; the script reports their ratios to
+ours and to the raw table, what they cost besides queries (the copy, the mapping, the predicate) and whether they
+answer like ours as three readers (``peer_correctness``). ``--shapes`` times a subset.
 """
 
 from __future__ import annotations
@@ -550,7 +556,7 @@ PEER_CHECKS = (
     ("generated_builtin", "dynamic_acl_builtin"),
     ("generated_builtin", "abac_row_filter_builtin"),
 )
-# The ABAC predicate names consumer groups only: a reader with a direct assignment sees nothing through it.
+# The ABAC predicate names consumer groups only: a reader's direct assignments give it nothing through it.
 NOT_EXPRESSIBLE = {"direct_user": ("abac_row_filter_builtin",)}
 
 
@@ -857,8 +863,11 @@ def install_builtin_model(backend: Any, groups_of: dict[str, list[str]] | None =
     terms = " OR ".join(
         f"(lower(current_user()) = '{who.lower()}' AND g IN ({', '.join(repr(x) for x in gs)}))"
         for who, gs in groups_of.items()
+        if gs
     )
-    backend.spark.sql(f"CREATE OR REPLACE FUNCTION {BUILTIN}(g STRING) RETURNS BOOLEAN RETURN {terms}").collect()
+    backend.spark.sql(
+        f"CREATE OR REPLACE FUNCTION {BUILTIN}(g STRING) RETURNS BOOLEAN RETURN {terms or 'false'}"
+    ).collect()
 
 
 def install_bench_platform(backend: Any) -> None:
