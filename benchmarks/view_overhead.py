@@ -573,7 +573,9 @@ def groups_of(backend: Any, identities: dict[str, str]) -> dict[str, list[str]]:
 _CHECK_QUERIES = ("group_by", "one_day")  # the group-by's answer holds the count's
 
 
-def peer_correctness(backend: Any, views: dict[str, str], identities: dict[str, str]) -> dict[str, Any]:
+def peer_correctness(
+    backend: Any, views: dict[str, str], identities: dict[str, str], queries: tuple[str, ...] = _CHECK_QUERIES
+) -> dict[str, Any]:
     """Each peer shape's answers to every query beside ours, as each reader (:data:`PEER_CHECKS`). ``ok``: equal
     wherever the peer's model can express the reader's ways in, different where it cannot (:data:`NOT_EXPRESSIBLE`)."""
     day = (_today() - dt.timedelta(days=3)).isoformat()
@@ -585,7 +587,7 @@ def peer_correctness(backend: Any, views: dict[str, str], identities: dict[str, 
             with backend.as_identity(identity):
                 answers[s] = {
                     q: sorted(tuple(r) for r in backend.dataframe(QUERIES[q].format(v=views[s], day=day)).collect())
-                    for q in _CHECK_QUERIES
+                    for q in queries
                 }
         rows = {s: sum(r[-1] for r in a["group_by"]) for s, a in answers.items()}
         per: dict[str, Any] = {"identity": identity, "rows": rows}
@@ -713,10 +715,14 @@ def run(
     peers: bool = True,
     short_repeats: int = SHORT_QUERY_REPEATS,
     keep: tuple[str, ...] | None = None,
+    queries: dict[str, str] | None = None,
+    check_queries: tuple[str, ...] = _CHECK_QUERIES,
 ) -> dict[str, Any]:
     """``peers``: also the two public peers' shapes (dynamic-ACL, ABAC accelerator) and the raw table, same data,
     same run, with what they cost besides queries and a check of their answers as several readers. ``keep``: time
-    only these shapes (default all; the generated view, its builtin twin and the floor are always needed)."""
+    only these shapes (default all; the generated view, its builtin twin and the floor are always needed).
+    ``queries``: time only these (default :data:`QUERIES`; ``one_day`` is always needed); ``check_queries``: the
+    queries the peers' answers are compared on (``group_by`` is always needed: it counts each reader's rows)."""
     cfg = load_config(None, {"catalog": "bench", "schema": "rls", "system_catalog": catalog})
     build_sec, source = timed(lambda: build_audit(backend, catalog, rows, workspaces, layout=layout))
     admin_ws = admin_workspace_ids(admin_workspaces, workspaces)
@@ -730,7 +736,7 @@ def run(
     if keep:
         bodies = {k: v for k, v in bodies.items() if k in keep}
     views = create_views(backend, cfg, bodies)
-    med = measure(backend, views, repeats, reference={"raw_table": None}, short_repeats=short_repeats)
+    med = measure(backend, views, repeats, queries, reference={"raw_table": None}, short_repeats=short_repeats)
     day = (_today() - dt.timedelta(days=3)).isoformat()
     plans = {s: plan(backend, QUERIES["one_day"].format(v=views[s], day=day)) for s in _KEY_SHAPES if s in views}
     plans["generated_count"] = plan(backend, QUERIES["count"].format(v=views["generated"]))
@@ -770,7 +776,7 @@ def run(
             "abac_predicate_chars": len(bodies["abac_row_filter_builtin"]),
             "dynamic_acl_sql": bodies["dynamic_acl"],
         }
-        out["peer_correctness"] = peer_correctness(backend, views, identities)
+        out["peer_correctness"] = peer_correctness(backend, views, identities, check_queries)
         out["peer_plans"] = {
             s: plan(backend, QUERIES["one_day"].format(v=views[s], day=day))
             for s in ("dynamic_acl", "dynamic_acl_builtin", "abac_row_filter_builtin")
