@@ -29,6 +29,7 @@ import collections
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -253,6 +254,7 @@ def run_before(
     finally:
         subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(wt)], capture_output=True)
         subprocess.run(["git", "-C", str(repo), "worktree", "prune"], capture_output=True)
+        shutil.rmtree(wt.parent, ignore_errors=True)  # the temporary directory that held it
     if not out["rls_module"].startswith(str(wt)):
         raise RuntimeError(f"the child ran {out['rls_module']}, not the worktree of {commit}")
     floor, _ = floor_seconds(_needed(log), SERVER_LIMITS)
