@@ -12,6 +12,12 @@ the collector started) and the Spark JVM's peak (``jvm_peak_rss_mb``, VmHWM). Th
 calls the way the original tool makes them: sequentially, building a new client (``GET /.well-known/databricks-config``)
 for every call.
 
+``--before COMMIT`` first runs that commit's collector on a fresh emulator of the same scenario: a ``git worktree`` of
+it under /tmp (removed after), imported by a child process (``_collect_child.py``, its own ``PYTHONPATH``) that
+collects from the emulator this process serves; its elevations are counted in the emulator's request log (each
+workspace's assignment writes pair up: elevate, then restore; the level is the elevating PUT's body), the same way
+as this commit's.
+
 The rate-limit floor is the least time the calls the run needed can take under the server's limits:
 ``max over families of calls / limit`` (families are limited independently).
 """
@@ -20,7 +26,11 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
+import os
 import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -178,6 +188,86 @@ def run_rls(
     }
 
 
+def elevations_in_log(log: list[dict[str, Any]]) -> dict[str, Any]:
+    """Elevations as the account saw them: the answered writes to each workspace's permission assignment, in order,
+    alternate elevate (a PUT) and restore (a PUT of what was there, or a DELETE); the level is the PUT's body."""
+    writes = sorted(
+        (r for r in _needed(log) if r["method"] in ("PUT", "DELETE") and r["status"] < 400), key=lambda r: r["start"]
+    )
+    seen: collections.Counter[str] = collections.Counter()
+    levels: collections.Counter[str] = collections.Counter()
+    for r in writes:
+        seen[r["path"]] += 1
+        if seen[r["path"]] % 2 == 1:  # the first of each pair: the elevation
+            perms = (json.loads(r["body"]) if r.get("body") else {}).get("permissions") or ["?"]
+            levels["ADMIN" if "ADMIN" in perms else "+".join(perms)] += 1
+    return {"elevations": sum(levels.values()), "by_level": dict(levels), "account_writes": len(writes)}
+
+
+def run_before(
+    doc: dict[str, Any], opts: EmulatorOptions, commit: str, elevation_concurrency: int, tmp: Path
+) -> dict[str, Any]:
+    """The collector of ``commit`` (a git worktree of it under /tmp, removed after), run in a child process with its
+    own ``PYTHONPATH`` (``_collect_child.py``) against a fresh emulator of the same scenario, served from this
+    process: the elevations it made are counted in the emulator's request log, as :func:`run_rls`'s are."""
+    repo = Path(__file__).resolve().parents[1]
+    wt = Path(tempfile.mkdtemp(prefix="rls-before-")) / "tree"
+    subprocess.run(
+        ["git", "-C", str(repo), "worktree", "add", "--detach", str(wt), commit], check=True, capture_output=True
+    )
+    try:
+        rev = subprocess.run(["git", "-C", str(wt), "log", "-1", "--format=%H %s"], capture_output=True, text=True)
+        scenario = parse_scenario(doc)
+        with Emulator(scenario, opts) as emu:
+            job = {
+                "tmp": str(tmp / "before"),
+                "settings": {
+                    "table_format": "parquet",
+                    "collect.cloud": scenario.cloud,
+                    "collect.account_host": emu.url,
+                    "collect.account_id": scenario.account_id,
+                    "collect.collector_application_id": scenario.collector_identity,
+                    "collect.workspace_host_template": emu.workspace_host(0).rsplit("/", 1)[0] + "/{workspace_id}",
+                    "collect.retry_timeout_s": 120.0,
+                },
+                "overrides": {
+                    "collect.elevation_concurrency": elevation_concurrency,
+                    "collect.restore_backoff_s": 0.2,
+                    "collect.read_local_admins": True,
+                },
+                "credentials": {"client_id": emu.client_id, "client_secret": emu.client_secret},
+            }
+            Path(job["tmp"]).mkdir(parents=True, exist_ok=True)
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(wt / "src"), str(wt / "local" / "src")])}
+            child = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve().parent / "_collect_child.py")],
+                input=json.dumps(job),
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=7200,
+            )
+            log = emu.state()["requests"]
+        if child.returncode != 0:
+            raise RuntimeError(f"the collector of {commit} failed:\n{child.stderr[-3000:]}")
+        out = json.loads(child.stdout.strip().splitlines()[-1])
+    finally:
+        subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(wt)], capture_output=True)
+        subprocess.run(["git", "-C", str(repo), "worktree", "prune"], capture_output=True)
+        shutil.rmtree(wt.parent, ignore_errors=True)  # the temporary directory that held it
+    if not out["rls_module"].startswith(str(wt)):
+        raise RuntimeError(f"the child ran {out['rls_module']}, not the worktree of {commit}")
+    floor, _ = floor_seconds(_needed(log), SERVER_LIMITS)
+    return {
+        "commit": rev.stdout.strip(),
+        "elevation_concurrency": elevation_concurrency,
+        **{k: v for k, v in out.items() if k != "rls_module"},
+        "from_request_log": elevations_in_log(log),
+        "requests_429": sum(1 for r in log if r["status"] == 429),
+        "rate_limit_floor_seconds": floor,
+    }
+
+
 def run_baseline(doc: dict[str, Any], opts: EmulatorOptions, calls: list[dict[str, Any]]) -> dict[str, Any]:
     """Sequential, a new client per call: the configuration probe, then the call; 429s wait for Retry-After."""
     scenario = parse_scenario(doc)
@@ -225,6 +315,7 @@ def run(
     read_local_admins: list[bool] | None = None,
     sql: str = "spark",
     mix: str = "generated",
+    before: str | None = None,
 ) -> dict[str, Any]:
     t = time.perf_counter()
     doc = scenario_gen.generate(
@@ -246,10 +337,13 @@ def run(
         "rls": [],
     }
     with tempfile.TemporaryDirectory() as tmp:
+        if before:  # the older commit's collector first, then this one's, on fresh emulators of the same scenario
+            out["before"] = run_before(doc, opts, before, (elevation_concurrency or [4])[0], Path(tmp))
         for rla in read_local_admins or [True]:
             for ec in elevation_concurrency or [1, 4]:
                 r = run_rls(doc, opts, ec, Path(tmp), rla, sql)
                 r["api_calls_per_workspace"] = r["requests_needed"] / workspaces
+                r["from_request_log"] = elevations_in_log(r["_needed"])
                 out["rls"].append(r)
     needed = out["rls"][0].pop("_needed")
     for r in out["rls"][1:]:
@@ -280,6 +374,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-baseline", action="store_true")
     p.add_argument("--mix", choices=("generated", "realistic"), default="generated", help="see _elevation_mix.py")
     p.add_argument("--sql", choices=("spark", "memory"), default="spark", help="where the tables go (see above)")
+    p.add_argument(
+        "--before",
+        default=None,
+        metavar="COMMIT",
+        help="also run that commit's collector first (a git worktree, a child process; API side only)",
+    )
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--name", default="collector_scale")
     a = p.parse_args(argv)
@@ -295,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         read_local_admins=[x.strip().lower() == "true" for x in a.read_local_admins.split(",")],
         sql=a.sql,
         mix=a.mix,
+        before=a.before,
     )
     doc["command"] = command_line(__file__, argv)
     path = save(a.name, doc, a.out)
@@ -307,6 +408,12 @@ def main(argv: list[str] | None = None) -> int:
             f"SQL {r['sql_seconds']:.1f}s (expansion {r['expansion_seconds']:.1f}s), "
             f"peak RSS {r['peak_rss_mb']:.0f} MB (before the collector {r['rss_before_collect_mb'] or 0:.0f} MB), "
             f"JVM peak {r['jvm_peak_rss_mb'] or 0:.0f} MB"
+        )
+    if "before" in doc:
+        b = doc["before"]
+        print(
+            f"before ({b['commit'][:60]}): {b['outcome']}, {b['wall_seconds']:.1f}s, elevations {b['elevations']} "
+            f"(request log: {b['from_request_log']}), workspaces {b['workspaces_by_outcome']}"
         )
     print(f"mix {doc['mix']}; elevations before (main's rule): {doc['elevations_before']}, after: ", end="")
     print(", ".join(f"{r['elevations']} {r['elevations_by_level']}" for r in doc["rls"]))

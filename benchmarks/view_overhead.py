@@ -7,6 +7,12 @@ sorted by ``workspace_id`` inside each day, as Databricks clusters it), an admin
 ``--admin-workspaces`` workspaces through a nested account group, then times each view shape on three queries
 (full count, one-day count, group-by) interleaved, and reports medians and ratios to the floor. ``--sweep`` adds the
 growth curves (admin workspaces 1 → 2,000; admins/membership table size) and a PNG.
+
+The two public peers' shapes run beside ours on the same data in the same run (unless ``--no-peers``): the dynamic-ACL
+shape (``WHERE EXISTS`` over hand-kept mapping tables, a ``row_number()`` join for workspace names) and the ABAC
+accelerator's row-filter predicate over a copy of the table, plus the raw table; the script reports their ratios to
+ours and to the raw table, what they cost besides queries (the copy, the mapping, the predicate) and whether they
+answer like ours as three readers (``peer_correctness``). ``--shapes`` times a subset.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -386,9 +393,223 @@ def decomposition_shapes(cfg: Any, source: SystemTable, admin_ws: list[int]) -> 
     }
 
 
+# ---- the two public peers' shapes, over the same data ----------------------------------------------------------------
+# dynamic-ACL: hand-kept mapping tables (one for groups, one for users: name -> workspace), read at query time through
+# ``WHERE EXISTS`` over their ``UNION ALL`` with ``is_account_group_member(name) OR name = current_user()``, plus a
+# ``row_number()`` join that adds each row's workspace name from a workspaces table holding several snapshots.
+# ABAC accelerator: a row filter on a *copy* of the system table (row filters cannot be attached to ``system.*``), whose
+# predicate names each consumer group and writes its workspace ids as literals:
+# ``(is_account_group_member('g1') AND workspace_id IN ('1', …)) OR (is_account_group_member('g2') AND …)``.
+# Spark has no row filters: the copy is read through a view holding the predicate, which is what a row filter is (the
+# predicate added to every scan of the table).
+PEER_ACL_GROUPS = "peer_acl_group_workspaces"
+PEER_ACL_USERS = "peer_acl_user_workspaces"
+PEER_WS_NAMES = "peer_workspaces"
+PEER_ABAC_COPY = "peer_abac_audit_copy"
+INLINE_SHAPES = ("abac_row_filter_builtin", "abac_row_filter_folded")
+PEER_SHAPES = (
+    "dynamic_acl",
+    "dynamic_acl_builtin",
+    "dynamic_acl_no_names",
+    "abac_row_filter_builtin",
+    "abac_row_filter_folded",
+    "raw_table",
+)
+
+
+def build_peers(backend: Any, cfg: Any, source: SystemTable, layout: str) -> dict[str, Any]:
+    """The peers' own tables, from the same data: the dynamic-ACL mapping tables (the access map's ``ADMIN`` ways in,
+    as someone would keep them by hand), a workspaces table with two snapshots per workspace (for its ``row_number()``
+    join), and the ABAC accelerator's copy of the audit table (same layout). Returns what they cost besides queries,
+    and the consumer groups' workspace ids the ABAC predicate writes."""
+    spark = backend.spark
+    amap = backend.names.table(*cfg.table(ACCESS_MAP)).spark_name
+    admin = spark.table(amap).where("permission = 'ADMIN' AND workspace_id IS NOT NULL AND workspace_id <> 0")
+    groups = admin.where("principal_type = 'GROUP'").selectExpr("group_name AS name", "workspace_id")
+    users = admin.where("principal_type <> 'GROUP'").selectExpr("user_name AS name", "workspace_id")
+    for name, df in ((PEER_ACL_GROUPS, groups), (PEER_ACL_USERS, users)):
+        ref = backend.names.table(cfg.catalog, cfg.schema, name)
+        df.distinct().coalesce(1).write.format("parquet").mode("overwrite").saveAsTable(ref.spark_name)
+    names = spark.table(amap).selectExpr("workspace_id").distinct()
+    names = names.selectExpr(
+        "workspace_id", "concat('ws-', CAST(workspace_id AS STRING)) AS workspace_name", "TIMESTAMP'2025-06-30' AS ts"
+    ).unionByName(
+        names.selectExpr(
+            "workspace_id",
+            "concat('old-ws-', CAST(workspace_id AS STRING)) AS workspace_name",
+            "TIMESTAMP'2025-01-01' AS ts",
+        )
+    )
+    ref = backend.names.table(cfg.catalog, cfg.schema, PEER_WS_NAMES)
+    names.coalesce(1).write.format("parquet").mode("overwrite").saveAsTable(ref.spark_name)
+    by_group: dict[str, list[str]] = {}
+    for r in groups.distinct().collect():
+        by_group.setdefault(r["name"], []).append(str(r["workspace_id"]))
+    src = backend.names.table(cfg.system_catalog, source.schema, source.table).spark_name
+    copy = backend.names.table(cfg.catalog, cfg.schema, PEER_ABAC_COPY).spark_name
+    copy_sec, _ = timed(
+        lambda: (
+            spark.table(src)
+            .repartition("event_date")
+            .sortWithinPartitions(*LAYOUTS[layout])
+            .write.format("parquet")
+            .mode("overwrite")
+            .partitionBy("event_date")
+            .saveAsTable(copy)
+        )
+    )
+    backend.run(f"GRANT SELECT ON TABLE {quote_name(cfg.catalog, cfg.schema, PEER_ABAC_COPY)} TO `account users`")
+    n_users = users.distinct().count()
+    return {
+        "abac_groups": {g: sorted(ids) for g, ids in sorted(by_group.items())},
+        "costs": {
+            "abac_copy_seconds": copy_sec,  # one full refresh of the copy (what every refresh costs, done in full)
+            "abac_copy_bytes": _table_bytes(spark, copy),
+            "source_bytes": _table_bytes(spark, src),
+            "abac_consumer_groups": len(by_group),
+            "abac_literal_ids": sum(len(v) for v in by_group.values()),
+            "abac_user_ways_in_not_expressible": n_users,  # direct users: no consumer group names them
+            "dynamic_acl_group_rows": groups.distinct().count(),
+            "dynamic_acl_user_rows": n_users,
+        },
+    }
+
+
+def _table_bytes(spark: Any, name: str) -> int:
+    """Bytes of a table's data files (parquet, local paths)."""
+    import os
+
+    loc = spark.sql(f"DESCRIBE TABLE EXTENDED {name}").where("col_name = 'Location'").collect()[0]["data_type"]
+    root = loc.removeprefix("file:")
+    return sum(
+        os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(root) for f in fs if not f.startswith((".", "_"))
+    )
+
+
+def peer_shapes(cfg: Any, source: SystemTable, abac_groups: dict[str, list[str]]) -> dict[str, str]:
+    """View bodies of the peers' shapes (see above), each also with the membership test costed as a builtin, and the
+    raw table (no filter at all: what any shape's query costs at least)."""
+    src = quote_name(cfg.system_catalog, source.schema, source.table)
+    groups = quote_name(cfg.catalog, cfg.schema, PEER_ACL_GROUPS)
+    users = quote_name(cfg.catalog, cfg.schema, PEER_ACL_USERS)
+    ws = quote_name(cfg.catalog, cfg.schema, PEER_WS_NAMES)
+    copy = quote_name(cfg.catalog, cfg.schema, PEER_ABAC_COPY)
+    acl_filter = (
+        f"WHERE EXISTS (SELECT 1 FROM (SELECT name, workspace_id FROM {groups} UNION ALL "
+        f"SELECT name, workspace_id FROM {users}) AS m\n"
+        "  WHERE CAST(m.workspace_id AS STRING) = x.workspace_id\n"
+        "    AND (is_account_group_member(m.name) OR m.name = current_user()))"
+    )
+    dynamic_acl = (
+        f"SELECT x.*, n.workspace_name FROM {src} AS x\n"
+        "LEFT JOIN (SELECT workspace_id, workspace_name FROM (SELECT w.workspace_id, w.workspace_name,\n"
+        "    row_number() OVER (PARTITION BY w.workspace_id ORDER BY w.ts DESC) AS rn\n"
+        f"  FROM {ws} AS w) WHERE rn = 1) AS n\n"
+        "  ON CAST(n.workspace_id AS STRING) = x.workspace_id\n"
+    ) + acl_filter
+
+    def abac(member_test: Callable[[str], str]) -> str:
+        terms = " OR\n  ".join(
+            f"({member_test(g)} AND x.workspace_id IN ({', '.join(repr(i) for i in ids)}))"
+            for g, ids in abac_groups.items()
+        )
+        return f"SELECT x.* FROM {copy} AS x WHERE\n  {terms or 'false'}"
+
+    return {
+        "dynamic_acl": dynamic_acl,
+        "dynamic_acl_builtin": dynamic_acl.replace("is_account_group_member(", f"{BUILTIN}("),
+        "dynamic_acl_no_names": f"SELECT x.* FROM {src} AS x\n" + acl_filter,
+        # Locally is_account_group_member('g') is an EXISTS subquery over the membership table: at the benchmark's
+        # size (a thousand consumer groups) they overflow Spark's planner stack. So the ABAC predicate is measured
+        # with the builtin costed as an expression (BUILTIN, folded per query as current_user() is), and once more
+        # with every group's test already folded to true/false for the timing reader (the predicate's size alone).
+        "abac_row_filter_builtin": abac(lambda g: f"{BUILTIN}('{g}')"),
+        "abac_row_filter_folded": abac(lambda g: "true" if g in (TOP, LEAF) else "false"),
+        "raw_table": f"SELECT x.* FROM {src} AS x",
+    }
+
+
+def peer_identities(backend: Any, cfg: Any, abac_groups: dict[str, list[str]], filler: int) -> dict[str, str]:
+    """Readers beside the benchmark's own (in ``LEAF``, nested in ``TOP``), from the filler rows: one with a direct
+    ``ADMIN`` user row on a workspace its group does not give it (``direct_user``), one reaching workspaces only
+    through an account group (``group_member``). :func:`build_identity` makes ``someone<i>`` a member of
+    ``group-<i % 5000>``."""
+    users: dict[str, set[str]] = {}
+    for r in backend.spark.table(backend.names.table(cfg.catalog, cfg.schema, PEER_ACL_USERS).spark_name).collect():
+        users.setdefault(r["name"], set()).add(str(r["workspace_id"]))
+    out = {"nested_group_reader": IDENTITY}
+    for i in range(filler):
+        name, group = f"someone{i}@example.com", f"group-{i % 5000}"
+        if "direct_user" not in out and name in users and not users[name] <= set(abac_groups.get(group, ())):
+            out["direct_user"] = name
+        if "group_member" not in out and name not in users and group in abac_groups:
+            out["group_member"] = name
+    return out
+
+
+# Each peer shape beside ours, as each reader: (ours, peer). The emulated memberships for the dynamic-ACL shape;
+# the builtin model (every checked reader's groups written into BUILTIN) for all, the ABAC predicate only that way.
+PEER_CHECKS = (
+    ("generated", "dynamic_acl"),
+    ("generated", "dynamic_acl_no_names"),
+    ("generated", "generated_builtin"),  # the builtin model answers like the emulated platform
+    ("generated_builtin", "dynamic_acl_builtin"),
+    ("generated_builtin", "abac_row_filter_builtin"),
+)
+# The ABAC predicate names consumer groups only: a reader's direct assignments give it nothing through it.
+NOT_EXPRESSIBLE = {"direct_user": ("abac_row_filter_builtin",)}
+
+
+def groups_of(backend: Any, identities: dict[str, str]) -> dict[str, list[str]]:
+    """Each identity's account groups, from the platform's membership table (what the emulated builtin reads)."""
+    names = ", ".join(repr(v.lower()) for v in identities.values())
+    rows = backend.spark.sql(f"SELECT member, group_name FROM {PLATFORM_MEMBERS} WHERE member IN ({names})").collect()
+    out: dict[str, list[str]] = {v: [] for v in identities.values()}
+    for who in identities.values():
+        out[who] = sorted({r["group_name"] for r in rows if r["member"] == who.lower()})
+    return out
+
+
+_CHECK_QUERIES = ("group_by", "one_day")  # the group-by's answer holds the count's
+
+
+def peer_correctness(
+    backend: Any, views: dict[str, str], identities: dict[str, str], queries: tuple[str, ...] = _CHECK_QUERIES
+) -> dict[str, Any]:
+    """Each peer shape's answers to every query beside ours, as each reader (:data:`PEER_CHECKS`). ``ok``: equal
+    wherever the peer's model can express the reader's ways in, different where it cannot (:data:`NOT_EXPRESSIBLE`)."""
+    day = (_today() - dt.timedelta(days=3)).isoformat()
+    out: dict[str, Any] = {}
+    ok = True
+    for who, identity in identities.items():
+        answers: dict[str, Any] = {}
+        for s in sorted({x for pair in PEER_CHECKS for x in pair}):
+            with backend.as_identity(identity):
+                answers[s] = {
+                    q: sorted(tuple(r) for r in backend.dataframe(QUERIES[q].format(v=views[s], day=day)).collect())
+                    for q in queries
+                }
+        rows = {s: sum(r[-1] for r in a["group_by"]) for s, a in answers.items()}
+        per: dict[str, Any] = {"identity": identity, "rows": rows}
+        for ours, peer in PEER_CHECKS:
+            same = answers[ours] == answers[peer]
+            expressible = peer not in NOT_EXPRESSIBLE.get(who, ())
+            per[f"{peer}_same_as_{ours}"] = same
+            ok = ok and same == expressible
+        out[who] = per
+    out["ok"] = ok
+    return out
+
+
 def create_views(backend: Any, cfg: Any, bodies: dict[str, str]) -> dict[str, str]:
+    """One view per shape, granted to the reader; a shape in :data:`INLINE_SHAPES` is not stored but read inline as
+    ``(<body>) AS v``, as a row filter adds its predicate to the reader's query (the ABAC predicate at the benchmark's
+    size is longer than the local metastore's 32,700 characters of view text)."""
     names = {}
     for name, body in bodies.items():
+        if name in INLINE_SHAPES:
+            names[name] = f"({body}) AS v"
+            continue
         v = quote_name(cfg.catalog, cfg.schema, f"bench_{name}")
         backend.run(f"CREATE OR REPLACE VIEW {v} AS\n{body}")
         # the reader holds SELECT on the views only, as the README's deploy steps grant it
@@ -413,10 +634,12 @@ def measure(
     views: dict[str, str],
     repeats: int,
     queries: dict[str, str] | None = None,
-    reference: dict[str, str] | None = None,
+    reference: dict[str, str | None] | None = None,
+    short_repeats: int = SHORT_QUERY_REPEATS,
 ) -> dict[str, dict[str, float]]:
     """Median seconds per (query, shape); shapes interleaved in each repeat so noise hits them alike.
-    ``reference``: shape -> the shape whose answers it must equal (default: every shape equals ``literal_floor``)."""
+    ``reference``: shape -> the shape whose answers it must equal (default: every shape equals ``literal_floor``;
+    None: not compared, e.g. the unfiltered raw table)."""
     queries = queries or QUERIES
     day = (_today() - dt.timedelta(days=3)).isoformat()
     times: dict[str, dict[str, list[float]]] = {q: {s: [] for s in views} for q in queries}
@@ -424,7 +647,7 @@ def measure(
     for q, tmpl in queries.items():
         for s, v in views.items():  # warm-up: plans, file listings, JIT
             answers[q][s] = sorted(tuple(r) for r in run_query(backend, tmpl.format(v=v, day=day)))
-    for i in range(repeats * SHORT_QUERY_REPEATS):
+    for i in range(repeats * short_repeats):
         for q, tmpl in queries.items():
             if q not in SHORT_QUERIES and i >= repeats:
                 continue
@@ -489,17 +712,33 @@ def run(
     sweep_filler: list[int] | None = None,
     sweep_shapes: tuple[str, ...] | None = None,
     catalog: str = "bench_system",
+    peers: bool = True,
+    short_repeats: int = SHORT_QUERY_REPEATS,
+    keep: tuple[str, ...] | None = None,
+    queries: dict[str, str] | None = None,
+    check_queries: tuple[str, ...] = _CHECK_QUERIES,
 ) -> dict[str, Any]:
+    """``peers``: also the two public peers' shapes (dynamic-ACL, ABAC accelerator) and the raw table, same data,
+    same run, with what they cost besides queries and a check of their answers as several readers. ``keep``: time
+    only these shapes (default all; the generated view, its builtin twin and the floor are always needed).
+    ``queries``: time only these (default :data:`QUERIES`; ``one_day`` is always needed); ``check_queries``: the
+    queries the peers' answers are compared on (``group_by`` is always needed: it counts each reader's rows)."""
     cfg = load_config(None, {"catalog": "bench", "schema": "rls", "system_catalog": catalog})
     build_sec, source = timed(lambda: build_audit(backend, catalog, rows, workspaces, layout=layout))
     admin_ws = admin_workspace_ids(admin_workspaces, workspaces)
     build_identity(backend, cfg, admin_ws, workspaces, filler)
     bodies = shapes(cfg, source, admin_ws) | (decomposition_shapes(cfg, source, admin_ws) if decompose else {})
-    install_builtin_model(backend)
+    peer = build_peers(backend, cfg, source, layout) if peers else None
+    identities = peer_identities(backend, cfg, peer["abac_groups"], filler) if peer else {}
+    install_builtin_model(backend, groups_of(backend, identities) if peer else None)
+    if peer:
+        bodies |= peer_shapes(cfg, source, peer["abac_groups"])
+    if keep:
+        bodies = {k: v for k, v in bodies.items() if k in keep}
     views = create_views(backend, cfg, bodies)
-    med = measure(backend, views, repeats)
+    med = measure(backend, views, repeats, queries, reference={"raw_table": None}, short_repeats=short_repeats)
     day = (_today() - dt.timedelta(days=3)).isoformat()
-    plans = {s: plan(backend, QUERIES["one_day"].format(v=views[s], day=day)) for s in _KEY_SHAPES}
+    plans = {s: plan(backend, QUERIES["one_day"].format(v=views[s], day=day)) for s in _KEY_SHAPES if s in views}
     plans["generated_count"] = plan(backend, QUERIES["count"].format(v=views["generated"]))
     r = ratios(med)
     out: dict[str, Any] = {
@@ -511,10 +750,17 @@ def run(
         "filler_rows": filler,
         "map_rows": filler + admin_workspaces,
         "repeats": repeats,
-        "repeats_one_day": repeats * SHORT_QUERY_REPEATS,
+        "repeats_one_day": repeats * short_repeats,
         "build_seconds": build_sec,
         "median_seconds": med,
         "ratio_to_floor": r,
+        "ratio_to_generated": {q: {s: t / by["generated"] for s, t in by.items()} for q, by in med.items()},
+        # the same with the membership test costed as the builtin on both sides (present when that shape is timed)
+        "ratio_to_generated_builtin": {
+            q: {s: t / by["generated_builtin"] for s, t in by.items()}
+            for q, by in med.items()
+            if "generated_builtin" in by
+        },
         "added_ms_one_day": {s: 1000 * (t - med["one_day"]["literal_floor"]) for s, t in med["one_day"].items()},
         "plans": plans,
         "generated_sql": bodies["generated"],
@@ -524,6 +770,17 @@ def run(
         "date_filter_pushed": "(event_date"
         in _audit_scan(plans["generated"]).split("PartitionFilters: [")[1].split("]")[0],
     }
+    if peer:
+        out["ratio_to_raw_table"] = {q: {s: t / by["raw_table"] for s, t in by.items()} for q, by in med.items()}
+        out["peer_costs"] = peer["costs"] | {
+            "abac_predicate_chars": len(bodies["abac_row_filter_builtin"]),
+            "dynamic_acl_sql": bodies["dynamic_acl"],
+        }
+        out["peer_correctness"] = peer_correctness(backend, views, identities, check_queries)
+        out["peer_plans"] = {
+            s: plan(backend, QUERIES["one_day"].format(v=views[s], day=day))
+            for s in ("dynamic_acl", "dynamic_acl_builtin", "abac_row_filter_builtin")
+        }
     if sweep:
         kept = sweep_shapes or _KEY_SHAPES
         out["sweep_admin_workspaces"] = _sweep_admin(
@@ -604,11 +861,18 @@ def plot(doc: dict[str, Any], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
-def install_builtin_model(backend: Any) -> None:
-    """:data:`BUILTIN`, in the platform's database (which any local warehouse has)."""
+def install_builtin_model(backend: Any, groups_of: dict[str, list[str]] | None = None) -> None:
+    """:data:`BUILTIN`, in the platform's database (which any local warehouse has): each identity of ``groups_of``
+    (default: the benchmark's reader, in ``TOP`` and ``LEAF``) is a member of its groups, written into the function, so
+    Spark folds it per query (``current_user()`` is a literal by then) as it folds the reader's test."""
+    groups_of = groups_of or {IDENTITY: [TOP, LEAF]}
+    terms = " OR ".join(
+        f"(lower(current_user()) = '{who.lower()}' AND g IN ({', '.join(repr(x) for x in gs)}))"
+        for who, gs in groups_of.items()
+        if gs
+    )
     backend.spark.sql(
-        f"CREATE OR REPLACE FUNCTION {BUILTIN}(g STRING) RETURNS BOOLEAN "
-        f"RETURN lower(current_user()) = '{IDENTITY.lower()}' AND g IN ('{TOP}', '{LEAF}')"
+        f"CREATE OR REPLACE FUNCTION {BUILTIN}(g STRING) RETURNS BOOLEAN RETURN {terms or 'false'}"
     ).collect()
 
 
@@ -648,6 +912,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sweep-filler", type=lambda s: [int(x) for x in s.split(",")], default=None)
     p.add_argument("--sweep-shapes", type=lambda s: tuple(s.split(",")), default=None, help="default: all sweep shapes")
     p.add_argument("--layout", choices=sorted(LAYOUTS), default="workspace", help="row order inside a day")
+    p.add_argument("--no-peers", action="store_true", help="without the public peers' shapes and the raw table")
+    p.add_argument(
+        "--shapes", type=lambda s: tuple(s.split(",")), default=None, help="time only these shapes (default: all)"
+    )
     p.add_argument("--workdir", type=Path, default=Path(".rls-work/bench-view"))
     p.add_argument("--out", type=Path, default=None, help="results directory (default benchmarks/results)")
     p.add_argument("--name", default="view_overhead")
@@ -664,6 +932,8 @@ def main(argv: list[str] | None = None) -> int:
         sweep_admin=a.sweep_admin,
         sweep_filler=a.sweep_filler,
         sweep_shapes=a.sweep_shapes,
+        peers=not a.no_peers,
+        keep=a.shapes,
     )
     doc["scanned_admin_rows"] = scanned_admin_rows()  # 2,000 / 10,000 / 5,000, as collector_scale.py generates it
     doc["command"] = command_line(__file__, argv)
