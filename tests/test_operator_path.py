@@ -200,6 +200,28 @@ def test_later_commands_use_the_workdir_s_own_account(
     assert listener.connections == 0
 
 
+def test_verify_checks_the_metastore_it_is_given_and_refuses_one_it_does_not_know(
+    workdir: Path, listener: Listener, here: Callable[..., Ran]
+) -> None:
+    # Before the next test: it opens another workdir in this process, and the embedded metastore of this one stays
+    # locked by this process's earlier session until it exits.
+    from rls_local.regions import deployments
+
+    home = deployments(load("example"))[0].metastore_id
+    default = here("verify", "--workdir", str(workdir), "--json")
+    named = here("verify", "--workdir", str(workdir), "--metastore", home, "--json")
+    assert named.returncode == default.returncode, named.stderr[-2000:]
+    assert default.stdout, default.stderr[-2000:]
+    checks = {c["name"]: c["status"] for c in json.loads(named.stdout)["checks"]}
+    assert checks == {c["name"]: c["status"] for c in json.loads(default.stdout)["checks"]}  # the first is the home
+    assert checks["views_exist"] == "pass"
+    unknown = here("verify", "--workdir", str(workdir), "--metastore", "ms-nope")
+    assert unknown.returncode == exitcodes.USAGE and "ms-nope" in unknown.stderr, unknown.stderr
+    bare = here("verify", "--metastore", home)  # a region on Databricks is checked where it runs
+    assert bare.returncode == exitcodes.USAGE and "--metastore needs --workdir" in bare.stderr, bare.stderr
+    assert listener.connections == 0
+
+
 def test_views_nobody_can_read_are_warned_and_the_refusal_names_the_grant(
     tmp_path: Path, listener: Listener, here: Callable[..., Ran]
 ) -> None:
@@ -220,23 +242,4 @@ def test_views_nobody_can_read_are_warned_and_the_refusal_names_the_grant(
     assert checks["view_readers"]["status"] == "warn", checks["view_readers"]
     assert "publish.grant_select_to" in checks["view_readers"]["detail"]
     assert "vw_system_access_audit" in " ".join(checks["view_readers"]["problems"])
-    assert listener.connections == 0
-
-
-def test_verify_checks_the_metastore_it_is_given_and_refuses_one_it_does_not_know(
-    workdir: Path, listener: Listener, here: Callable[..., Ran]
-) -> None:
-    from rls_local.regions import deployments
-
-    home = deployments(load("example"))[0].metastore_id
-    default = here("verify", "--workdir", str(workdir), "--json")
-    named = here("verify", "--workdir", str(workdir), "--metastore", home, "--json")
-    assert named.returncode == default.returncode, named.stderr[-2000:]
-    checks = {c["name"]: c["status"] for c in json.loads(named.stdout)["checks"]}
-    assert checks == {c["name"]: c["status"] for c in json.loads(default.stdout)["checks"]}  # the first is the home
-    assert checks["views_exist"] == "pass"
-    unknown = here("verify", "--workdir", str(workdir), "--metastore", "ms-nope")
-    assert unknown.returncode == exitcodes.USAGE and "ms-nope" in unknown.stderr, unknown.stderr
-    bare = here("verify", "--metastore", home)  # a region on Databricks is checked where it runs
-    assert bare.returncode == exitcodes.USAGE and "--metastore needs --workdir" in bare.stderr, bare.stderr
     assert listener.connections == 0
