@@ -101,7 +101,9 @@ def validate(cfg: ValidatedConfig) -> None:
         bound = bound_of(key)
         if not bound.holds(value):
             raise ConfigError(f"config key '{key}': must be {bound.text()}, got {value:g}")
-    restore_s = c.restore_backoff_s * 15  # the back-offs of an elevation's 4 restore attempts: 1 + 2 + 4 + 8
+    from rls.collect.elevation import restore_budget_s
+
+    restore_s = restore_budget_s(c.restore_backoff_s)
     if c.lease_ttl_s * 2 / 3 <= restore_s + 60:
         raise ConfigError(
             f"config key 'collect.lease_ttl_s': {c.lease_ttl_s:g} s leaves no time to undo an elevation inside the "

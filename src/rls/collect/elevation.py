@@ -32,6 +32,13 @@ logger = logging.getLogger(__name__)
 
 _RESTORE_ATTEMPTS = 4
 
+
+def restore_budget_s(backoff_s: float) -> float:
+    """How long undoing an elevation may wait at most: every restore attempt's back-off (doubling from
+    ``backoff_s``); the calls' own time is covered by the lease's expiry margin."""
+    return sum(max(backoff_s, 0.0) * 2**a for a in range(_RESTORE_ATTEMPTS))
+
+
 __all__ = ["Elevation", "Elevator", "Ledger", "LedgerEntry", "LedgerError", "Repair", "RestoreError"]
 
 
@@ -82,7 +89,7 @@ class Elevator:
     def elevated(self, workspace_id: int, previous: Grant | None, level: str, reason: str) -> Iterator[Elevation]:
         """The collector holds ``level`` (USER or ADMIN) inside the block; outside it has exactly its previous
         assignment. ``reason`` (why the elevation is needed) goes to the ledger."""
-        if self.lease is not None and not self.lease.valid_for(self._restore_budget_s()):
+        if self.lease is not None and not self.lease.valid_for(restore_budget_s(self.backoff_s)):
             raise LedgerError(
                 f"elevation ledger {self.ledger.location}: this run's lease expires before an elevation could be "
                 "undone (collect.lease_ttl_s): no further elevation"
@@ -99,11 +106,6 @@ class Elevator:
         finally:
             # Also after a failed PUT: the write may have landed before the connection broke.
             self._restore(entry)
-
-    def _restore_budget_s(self) -> float:
-        """How long undoing an elevation may take at most: every attempt's back-off (the calls' own time is covered
-        by the lease's expiry margin)."""
-        return sum(max(self.backoff_s, 0.0) * 2**a for a in range(_RESTORE_ATTEMPTS))
 
     def _restore(self, entry: LedgerEntry) -> None:
         last: BaseException | None = None

@@ -125,6 +125,9 @@ class Lease:
     def kept(self) -> Iterator[None]:
         """Renew the lease every ttl/3 while the block runs. A failed renewal is logged and renewing goes on: if the
         claim lapses, :meth:`valid_for` says so and no further elevation starts."""
+        if self.claim is None:  # not held (a dry run): nothing to renew
+            yield
+            return
         stop = threading.Event()
 
         def beat() -> None:
@@ -162,11 +165,7 @@ class Lease:
 
     # ---- storage ------------------------------------------------------------------------------------------------
     def _claims(self) -> list[Claim]:
-        files = self.ledger.files
-        try:
-            names = files.names()
-        except OSError as e:
-            raise LedgerError(f"elevation ledger {self.ledger.location} cannot be listed: {e.strerror or e}") from None
+        names = self.ledger.file_names()
         matched = [m for n in names if (m := _CLAIM.match(n))]
         released = {m["run"] for m in matched if m["event"] == "released"}
         renewals: dict[str, list[str]] = {}
@@ -232,14 +231,7 @@ class Lease:
         self._write(f"lease__{self.run_id}__released.json", record)
 
     def _write(self, name: str, record: dict) -> None:
-        try:
-            self.ledger.files.write_new(name, json.dumps(record, sort_keys=True).encode())
-        except FileExistsError:
-            pass  # written already (a release after a withdrawal): it says the same
-        except OSError as e:
-            raise LedgerError(
-                f"elevation ledger {self.ledger.location}: cannot write {name}: {e.strerror or e}"
-            ) from None
+        self.ledger.write_file(name, record)  # written already (a release after a withdrawal): it says the same
 
 
 def live_claim(ledger: Ledger, ttl_s: float) -> Claim | None:

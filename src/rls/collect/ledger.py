@@ -116,18 +116,31 @@ class Ledger:
     def location(self) -> Any:
         return self.files.root
 
-    def _write(self, entry: LedgerEntry, event: str, record: dict) -> None:
-        name = f"{entry.run_id}__{entry.workspace_id}__{entry.principal_id}__{event}.json"
-        data = json.dumps({"event": event, **record}, sort_keys=True).encode()
+    def write_file(self, name: str, record: dict, *, once: bool = False) -> None:
+        """Create the file ``name`` holding ``record`` (JSON). It may exist already (then it stays as it is) unless
+        ``once``. Every storage failure is a :class:`LedgerError` naming the path."""
+        data = json.dumps(record, sort_keys=True).encode()
         try:
             with self._lock:
                 self.files.write_new(name, data)
         except FileExistsError:
-            if event == "elevate":  # one elevation per (run, workspace, principal): never twice
+            if once:
                 raise LedgerError(f"elevation ledger {self.location}: {name} exists already") from None
-            # a second "restored" for the same entry (a repair after a restore): the first one says it already
         except OSError as e:
             raise LedgerError(f"elevation ledger {self.location}: cannot write {name}: {e.strerror or e}") from None
+
+    def file_names(self) -> list[str]:
+        """The ledger's files; raises :class:`LedgerError` when the storage cannot be listed."""
+        try:
+            return self.files.names()
+        except OSError as e:
+            raise LedgerError(f"elevation ledger {self.location} cannot be listed: {e.strerror or e}") from None
+
+    def _write(self, entry: LedgerEntry, event: str, record: dict) -> None:
+        name = f"{entry.run_id}__{entry.workspace_id}__{entry.principal_id}__{event}.json"
+        # one elevation per (run, workspace, principal): never twice; a second "restored" (a repair after a
+        # restore) leaves the first, which says it already
+        self.write_file(name, {"event": event, **record}, once=event == "elevate")
 
     def elevating(self, entry: LedgerEntry) -> None:
         """Durably record an elevation before it happens; raises LedgerError (and then nothing may be elevated)."""
@@ -144,10 +157,7 @@ class Ledger:
 
     def open_entries(self) -> list[LedgerEntry]:
         """Elevations recorded without their restore; raises LedgerError when the storage cannot be listed."""
-        try:
-            names = self.files.names()
-        except OSError as e:
-            raise LedgerError(f"elevation ledger {self.location} cannot be listed: {e.strerror or e}") from None
+        names = self.file_names()
         parsed = [(m, n) for n in names if (m := _NAME.match(n))]
         restored = {(m["run"], m["wid"], m["pid"]) for m, _ in parsed if m["event"] == "restored"}
         raised = {(m["run"], m["wid"], m["pid"]) for m, _ in parsed if m["event"] == "raised"}
