@@ -1,11 +1,14 @@
-"""Bounded fan-out that returns ``(results, errors)`` instead of dying on the first error."""
+"""Bounded fan-outs that return ``(results, errors)`` instead of dying on the first error: :func:`gather` over keys
+known up front, :class:`Crawl` over keys that turn up while it runs (a graph walked as its nodes are discovered)."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Hashable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import TypeVar
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
+from types import TracebackType
+from typing import Generic, TypeVar
 
 logger = logging.getLogger(__name__)
 K = TypeVar("K", bound=Hashable)
@@ -36,6 +39,67 @@ def gather(
             if on_done:
                 on_done(key)
     return results, errors
+
+
+class Crawl(Generic[K, R]):
+    """Run ``fn`` once per key, at most ``workers`` at a time, for keys handed in while it runs (:meth:`add`, from
+    any thread) and for the keys each result names (``children``); :meth:`join` waits for all of them.
+
+    Why not :func:`gather` per level: work that starts as soon as its key is known overlaps with whatever discovers
+    the keys (the collector fetches a group's members while other workspaces are still being read), so a run is
+    not the sum of its phases."""
+
+    def __init__(
+        self,
+        fn: Callable[[K], R],
+        workers: int,
+        children: Callable[[R], Iterable[K]] = lambda _: (),
+        name: str = "rls-crawl",
+    ) -> None:
+        self._fn = fn
+        self._children = children
+        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=name)
+        self._lock = threading.Lock()
+        self._seen: set[K] = set()
+        self._futures: list[Future[None]] = []
+        self.results: dict[K, R] = {}
+        self.errors: dict[K, BaseException] = {}
+
+    def add(self, keys: Iterable[K]) -> None:
+        with self._lock:
+            new = [k for k in keys if k not in self._seen]
+            self._seen.update(new)
+            self._futures.extend(self._pool.submit(self._one, k) for k in new)
+
+    def _one(self, key: K) -> None:
+        try:
+            result = self._fn(key)
+        except Exception as e:
+            logger.debug("task %r failed: %s", key, e)
+            with self._lock:
+                self.errors[key] = e
+            return
+        with self._lock:
+            self.results[key] = result
+        self.add(self._children(result))  # before this task ends, so join() never misses a child
+
+    def join(self) -> tuple[dict[K, R], dict[K, BaseException]]:
+        """Wait until every key added so far, and every child of theirs, is done."""
+        while True:
+            with self._lock:
+                self._futures = [f for f in self._futures if not f.done()]
+                running = list(self._futures)
+            if not running:
+                return self.results, self.errors
+            wait(running, return_when=FIRST_COMPLETED)
+
+    def __enter__(self) -> Crawl[K, R]:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=exc is not None)
 
 
 def describe(e: BaseException) -> str:

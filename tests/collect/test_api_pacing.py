@@ -7,7 +7,9 @@ from collections import Counter
 import oracle
 from flow import admins_by_user_name, flow, fresh_schema, load
 from rls import exitcodes
+from rls_local import scenario_gen
 from rls_local.emulator import EmulatorOptions
+from rls_local.scenario import parse_scenario
 
 SERVER_LIMITS = {"scim_get": 4.0, "scim_list": 2.0, "write": 3.0, "workspace": 6.0, "other": 8.0}
 
@@ -59,3 +61,24 @@ def test_the_account_client_is_built_once_per_run(warehouse, tmp_path) -> None:
         if r["path"].startswith("/ws/")
     )
     assert sum(w.api_calls for w in result.collect.workspaces) > 10 * len(account)
+
+
+def test_group_members_are_fetched_while_workspaces_are_still_read(warehouse, tmp_path) -> None:
+    """The account SCIM GETs of group members (the family at the rate-limit floor) start as soon as a workspace
+    names a group, not after the last workspace: a run costs about its slowest family, not the sum of its phases."""
+    s = parse_scenario(scenario_gen.generate(11, workspaces=40, users=60, groups=30, max_depth=4))
+    result = flow(
+        warehouse,
+        s,
+        tmp_path,
+        fresh_schema(),
+        emulator_options=EmulatorOptions(latency_ms=(20, 40)),
+        publish=False,
+    )
+    assert result.collect.exit_code == exitcodes.OK
+    log = result.emulator_state["requests"]
+    group_gets = [r["start"] for r in log if "/scim/v2/Groups/" in r["path"] and not r["path"].startswith("/ws/")]
+    workspace_reads = [r["start"] for r in log if r["path"].endswith("/permissionassignments")]
+    assert group_gets and len(workspace_reads) >= 30
+    assert min(group_gets) < max(workspace_reads)
+    assert admins_by_user_name(warehouse, result.cfg) == {i: w for i, w in oracle.admin_workspaces(s).items() if w}

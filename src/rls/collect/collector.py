@@ -26,6 +26,7 @@ from databricks.sdk.errors import PermissionDenied
 from rls import tables
 from rls.collect import leftovers
 from rls.collect.account_api import AccountApi
+from rls.collect.account_groups import GroupMembers
 from rls.collect.catalogs import read_metastore
 from rls.collect.elevation import Elevator, Ledger, LedgerError
 from rls.collect.lease import Lease
@@ -36,8 +37,7 @@ from rls.collect.workspace_reads import WorkspaceReads, WorkspaceState
 from rls.config import RlsConfig
 from rls.errors import explain as one_line_error
 from rls.model.access import WorkspaceInfo
-from rls.model.directory import GROUP, SERVICE_PRINCIPAL, Directory, MemberRef
-from rls.model.memberships import reachable_groups
+from rls.model.directory import SERVICE_PRINCIPAL, Directory, MemberRef
 from rls.parallel import describe, gather
 from rls.runoptions import DEFAULTS, RunOptions
 from rls.sql import SqlBackend
@@ -139,7 +139,6 @@ class Collector:
             return
         finally:
             background.shutdown(wait=True, cancel_futures=True)
-        self._fetch_groups({m.id for w in running if not w.error for m in w.local_admins or [] if m.kind == GROUP})
         try:
             self._publish(workspaces, running)
         except Exception as e:
@@ -149,21 +148,26 @@ class Collector:
             self.report.errors.append(f"snapshot not written: {one_line_error(e)}")
 
     def _read_workspaces(self, running: list[WorkspaceState], collector: MemberRef) -> None:
-        """Every workspace's reads, and the members of the groups assigned anywhere."""
+        """Every workspace's reads, and the members of the groups assigned anywhere or sitting in an `admins` group."""
         # Endpoint families have separate limits, so the phases overlap: elevations (write-bound) start as soon as a
-        # workspace turns out to need one, while other workspaces are still read and groups are being fetched.
+        # workspace turns out to need one, and a group's members are fetched (SCIM GETs, the floor's family) as soon
+        # as a workspace names the group, while other workspaces are still read.
         elevator = Elevator(self.api, self.ledger, collector, self.run_id, self._backoff, self.lease)
         reads = WorkspaceReads(self.api, self.cfg, self.report, collector, self.collector_app_id, elevator)
-        with ThreadPoolExecutor(self.cfg.collect.elevation_concurrency, thread_name_prefix="rls-elevate") as pool:
+        groups = GroupMembers(self.api.group_members, self.cfg.collect.workspace_concurrency)
+        elevations = ThreadPoolExecutor(self.cfg.collect.elevation_concurrency, thread_name_prefix="rls-elevate")
+        with groups, elevations as pool:
             pending: dict[int, Future[None]] = {}
 
             def read(w: WorkspaceState) -> None:
                 reads.read(w, pool, pending)
+                elevated = pending.get(w.info.workspace_id)
+                if elevated is None:
+                    groups.named_by(w)
+                else:
+                    groups.named_once_done(w, elevated)
 
             self._fan_out("workspaces", read, running)
-            self._fetch_groups(
-                {g.principal.id for w in running if not w.error for g in w.grants if g.principal.kind == GROUP}
-            )
             by_id = {w.info.workspace_id: w for w in running}
             for i, (wid, fut) in enumerate(pending.items()):
                 try:
@@ -171,6 +175,9 @@ class Collector:
                 except Exception as e:  # this workspace fails, the others go on
                     by_id[wid].error = describe(e)
                 self.progress("elevated reads", i + 1, len(pending))
+            members, failed = groups.settle(running)
+        self.directory.members.update(members)
+        self.failed_groups.update(failed)
 
     # ---- phases ---------------------------------------------------------------------------------------------------
     def _read_catalogs(self, running: list[WorkspaceState], collector: MemberRef) -> None:
@@ -211,18 +218,6 @@ class Collector:
         if me is None:
             raise ValueError(f"collector {app_id} is not a user or service principal of this account")
         return MemberRef(me.kind, me.id)
-
-    def _fetch_groups(self, roots: set[str]) -> None:
-        """Fetch members of every group reachable from ``roots`` (only those matter for access), level by level."""
-        failed: dict[str, str] = {}
-        while True:
-            todo = reachable_groups(roots, self.directory.members) - set(self.directory.members) - set(failed)
-            if not todo:
-                break
-            results, errors = gather(self.api.group_members, todo, self.cfg.collect.workspace_concurrency)
-            self.directory.members.update(results)
-            failed.update({g: describe(e) for g, e in errors.items()})
-        self.failed_groups.update(failed)
 
     def _fan_out(
         self, phase: str, fn: Callable[[WorkspaceState], None], items: list[WorkspaceState], workers: int | None = None

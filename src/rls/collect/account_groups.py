@@ -1,0 +1,67 @@
+"""The members of the account groups that matter for access, fetched while the workspaces are still being read.
+
+A workspace names account groups two ways: assigned to it, or members of its `admins` group. Each named group's
+members are fetched (an account SCIM ``GET``: the family that sets the run's rate-limit floor) as soon as a
+workspace's read names it, and the groups nested in it as soon as its answer arrives, not after every workspace is
+read: a run then takes about its slowest family's floor rather than the sum of its phases (BENCHMARKS.md, section 2).
+Only groups reachable from a workspace that was collected count; a group's members that cannot be read are reported
+by the rows (:mod:`rls.collect.rows`), never guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future
+from types import TracebackType
+
+from rls.collect.workspace_reads import WorkspaceState
+from rls.model.directory import GROUP, MemberRef
+from rls.model.memberships import reachable_groups
+from rls.parallel import Crawl, describe
+
+
+def groups_named(w: WorkspaceState) -> set[str]:
+    """The account groups a workspace's reads named: assigned to it, or members of its `admins` group."""
+    assigned = {g.principal.id for g in w.grants if g.principal.kind == GROUP}
+    return assigned | {m.id for m in w.local_admins or [] if m.kind == GROUP}
+
+
+class GroupMembers:
+    """Use as a context manager around the workspace reads; :meth:`settle` once they are all done."""
+
+    def __init__(self, fetch: Callable[[str], list[MemberRef]], workers: int) -> None:
+        self._crawl: Crawl[str, list[MemberRef]] = Crawl(
+            fetch, workers, children=lambda members: (m.id for m in members if m.kind == GROUP), name="rls-groups"
+        )
+
+    def named_by(self, w: WorkspaceState) -> None:
+        """A workspace was read: fetch the groups it names."""
+        self._crawl.add(groups_named(w))
+
+    def named_once_done(self, w: WorkspaceState, elevated_read: Future[None]) -> None:
+        """A workspace is read after an elevation: fetch its groups once that read succeeded (a failed one names
+        none)."""
+        elevated_read.add_done_callback(lambda f: None if f.exception() else self.named_by(w))
+
+    def settle(self, running: list[WorkspaceState]) -> tuple[dict[str, list[MemberRef]], dict[str, str]]:
+        """Members of every group reachable from the collected workspaces, and why those that failed did."""
+        roots = {g for w in running if not w.error for g in groups_named(w)}
+        while True:
+            results, errors = self._crawl.join()
+            reached = reachable_groups(roots, results)
+            missing = reached - results.keys() - errors.keys()
+            # A done callback may still be running after its future's result was seen: add what it has not yet.
+            if not missing:
+                break
+            self._crawl.add(missing)
+        members = {g: results[g] for g in reached if g in results}
+        return members, {g: describe(errors[g]) for g in reached if g in errors}
+
+    def __enter__(self) -> GroupMembers:
+        self._crawl.__enter__()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._crawl.__exit__(exc_type, exc, tb)
