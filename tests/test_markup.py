@@ -135,9 +135,11 @@ def assert_literal(proc: subprocess.CompletedProcess[str] | Ran, *expected: str)
 def test_demo_and_explain_print_hostile_names(hostile: tuple[Path, Path], rls_in_process: Callable[..., Ran]) -> None:
     # `rls collect` prints through the same collect_summary the demo prints first (tested alone above): the demo
     # covers it, with the progress bars and log lines of a real run around it. Both commands are the console entry
-    # (`main`) in this process, printing to its captured stdout as they would to a pipe (not a terminal: 160 columns).
+    # (`main`) in this process, printing to its captured stdout as they would to a pipe. Piped, tables are 80 columns
+    # wide and a cell wraps a long name at its space ("[bold" / "red]x[/]"): "[bold" survives only if it was printed
+    # as text (as markup it would vanish), and "[/]" is too short to wrap.
     scenario, workdir = hostile
     rls = rls_in_process
-    assert_literal(rls("demo", "--scenario", str(scenario), "--workdir", str(workdir)), CLOSE, STYLED, USER)
+    assert_literal(rls("demo", "--scenario", str(scenario), "--workdir", str(workdir)), CLOSE, "[bold")
     explained = rls("explain", "--workdir", str(workdir), "--user", USER)
     assert_literal(explained, USER, CLOSE)
