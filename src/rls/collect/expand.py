@@ -36,8 +36,16 @@ _STAGED = (tables.GROUP_MEMBERS, tables.USERS, tables.ADMINS)
 MEMBERS_FUNCTION = "rls_group_members"
 MEMBERS_COLUMNS = "member_id string, member_type string, depth int, path string"
 EXPANSION_TASKS = 32
-"""Tasks the groups are spread over: enough for every core of a cluster, few enough that each task's fixed cost is
-small on one machine. A task holds one group's members at a time."""
+"""Most tasks the groups are spread over: enough for every core of a cluster, few enough that each task's fixed cost
+is small on one machine. A task holds one group's members at a time."""
+GROUPS_PER_TASK = 64
+"""Fewest groups worth a task of their own: each task pays for a Python worker and the table function's edges, so a
+small account (a few dozen groups) is expanded in one task rather than 32 nearly empty ones."""
+
+
+def expansion_tasks(groups: int) -> int:
+    """How many tasks expand ``groups`` groups: one per :data:`GROUPS_PER_TASK` groups, 1 to :data:`EXPANSION_TASKS`."""
+    return max(1, min(EXPANSION_TASKS, -(-groups // GROUPS_PER_TASK)))
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,7 @@ def expand(backend: SqlBackend, names: Names, run_id: str) -> Expanded:
     backend.register_table_function(MEMBERS_FUNCTION, members_function(edges), MEMBERS_COLUMNS)
     try:
         for table, sql in (
-            (tables.GROUP_MEMBERS, flat_sql(names, run_id)),
+            (tables.GROUP_MEMBERS, flat_sql(names, run_id, expansion_tasks(len({e["group_id"] for e in edges})))),
             (tables.USERS, access_sql(names, "USER")),
             (tables.ADMINS, access_sql(names, "ADMIN")),
         ):
@@ -111,7 +119,7 @@ def members_function(edges: list[dict[str, Any]]) -> type:
     return GroupMembers
 
 
-def flat_sql(names: Names, run_id: str) -> str:
+def flat_sql(names: Names, run_id: str, tasks: int = EXPANSION_TASKS) -> str:
     """``group_members_flat`` rows: each group's members from :data:`MEMBERS_FUNCTION`, with names and the run. The
     names are joined by broadcast: the engine cannot estimate what the function yields, and must not ship it."""
     edges = names(tables.GROUP_EDGES)
@@ -121,7 +129,7 @@ def flat_sql(names: Names, run_id: str) -> str:
         f"  {quote_string(run_id)} AS run_id\n"
         "FROM (\n"
         "  SELECT r.group_id, c.member_id, c.member_type, c.depth, c.path\n"
-        f"  FROM (SELECT /*+ REPARTITION({EXPANSION_TASKS}) */ DISTINCT group_id FROM {edges}) AS r,\n"
+        f"  FROM (SELECT /*+ REPARTITION({tasks}) */ DISTINCT group_id FROM {edges}) AS r,\n"
         f"  LATERAL {MEMBERS_FUNCTION}(r.group_id) AS c\n"
         ") AS l\n"
         f"JOIN (SELECT DISTINCT group_id, group_name FROM {edges}) AS g ON g.group_id = l.group_id\n"
