@@ -140,8 +140,19 @@ def test_publish_views_small(warehouse, example_scenario, tmp_path) -> None:
 
 
 def test_demo_time_small(tmp_path) -> None:
+    # The script, on the tests' one-metastore account: the demo's own two regions are run by tests/test_cli.py.
+    scenario = Path(__file__).parent / "data" / "scenarios" / "example.json"
     out = subprocess.run(  # its own process: Spark allows one work directory per process
-        [sys.executable, str(BENCH / "demo_time.py"), "--repeats", "1", "--out", str(tmp_path)],
+        [
+            sys.executable,
+            str(BENCH / "demo_time.py"),
+            "--repeats",
+            "1",
+            "--scenario",
+            str(scenario),
+            "--out",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         timeout=600,

@@ -1,8 +1,9 @@
 """The command line as operators and other teams use it: real processes, real Spark, real HTTP.
 
 `rls demo` + `rls sql --as` is the contract in docs/scenario.md; expectations come from tests/oracle.py.
-The demo and `rls sql` are the console entry (`main`) in this process (tests/inprocess.py: one Spark session for the
-demo and both identities instead of a JVM each); the commands that fail before Spark are real processes.
+The demo (the shipped two-region account, as the README runs it) and `rls sql` are the console entry (`main`) in
+this process (tests/inprocess.py: one Spark session for the demo and every identity instead of a JVM each); the
+commands that fail before Spark are real processes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import oracle
 from flow import assignments_key, initial_assignments, load
 from inprocess import Ran, run_main_redirected
 from rls import exitcodes
+from rls_local.regions import deployments
+from rls_local.scenario import Scenario
 
 pytestmark = pytest.mark.timeout(1200)  # the whole demo: minutes on a loaded machine
 EXAMPLE = Path(__file__).parent / "data" / "scenarios" / "example.json"
@@ -34,9 +37,15 @@ def rls(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
+def shipped(example_scenario: Scenario) -> Scenario:
+    """The account `rls demo` runs without --scenario (the README's path): two regions, a metastore each."""
+    return example_scenario
+
+
+@pytest.fixture(scope="module")
 def demo_run(tmp_path_factory) -> tuple[Path, dict]:
     workdir = tmp_path_factory.mktemp("demo")
-    proc = run_main_redirected("demo", "--scenario", str(EXAMPLE), "--workdir", str(workdir), "--json")
+    proc = run_main_redirected("demo", "--workdir", str(workdir), "--json")
     assert proc.returncode == exitcodes.OK, proc.stderr[-3000:]
     summary = json.loads(proc.stdout)
     assert summary["collect"]["outcome"] == "ok"
@@ -48,10 +57,9 @@ def demo_dir(demo_run: tuple[Path, dict]) -> Path:
     return demo_run[0]
 
 
-def test_demo_says_who_sees_what_as_the_oracle_does(demo_run: tuple[Path, dict]) -> None:
-    from rls_local.regions import deployments
-
-    s = load("example")
+def test_demo_says_who_sees_what_as_the_oracle_does(demo_run: tuple[Path, dict], shipped: Scenario) -> None:
+    s = shipped
+    assert len(deployments(s)) == 2  # each region's views show that region's workspaces only
     admin = oracle.admin_workspaces(s)
     region = {d.metastore_id: {str(w) for w in d.workspace_ids} for d in deployments(s)}
     seen = demo_run[1]["visibility"]
@@ -62,31 +70,30 @@ def test_demo_says_who_sees_what_as_the_oracle_does(demo_run: tuple[Path, dict])
         assert (v["rows"] > 0) == bool(expected), v
 
 
-def test_demo_leaves_the_account_as_found(demo_dir: Path) -> None:
+def test_demo_leaves_the_account_as_found(demo_dir: Path, shipped: Scenario) -> None:
     state = json.loads((demo_dir / "emulator-state.json").read_text())
     assert set(state) >= {"assignments", "requests"}
-    assert assignments_key(state["assignments"]) == initial_assignments(load("example"))
+    assert assignments_key(state["assignments"]) == initial_assignments(shipped)
     assert all({"method", "path", "status"} <= set(r) for r in state["requests"])
     assert any(r["method"] == "PUT" for r in state["requests"])  # it did elevate, and restored
 
 
-@pytest.mark.parametrize("identity", ["Alice@Example.com", "dave@example.com"])
+@pytest.mark.parametrize(
+    ("identity", "metastore"),
+    [("Alice@Example.com", None), ("Alice@Example.com", "ms-west"), ("dave@example.com", None)],
+)
 def test_sql_as_identity_follows_the_contract(
-    demo_dir: Path, identity: str, rls_in_process: Callable[..., Ran]
+    demo_dir: Path, identity: str, metastore: str | None, shipped: Scenario, rls_in_process: Callable[..., Ran]
 ) -> None:
-    s = load("example")
-    proc = rls_in_process(
-        "sql",
-        "--workdir",
-        str(demo_dir),
-        "--as",
-        identity,
-        "--json",
-        "SELECT DISTINCT workspace_id FROM vw_system_access_audit",
-    )
+    """Without --metastore, `rls sql` answers from the home region (the first deployment); with it, from that one."""
+    region = {d.metastore_id: d.workspace_ids for d in deployments(shipped)}
+    where = ("--metastore", metastore) if metastore else ()
+    query = "SELECT DISTINCT workspace_id FROM vw_system_access_audit"
+    proc = rls_in_process("sql", "--workdir", str(demo_dir), *where, "--as", identity, "--json", query)
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = json.loads(proc.stdout)
-    expected = oracle.admin_workspaces(s)[identity.lower()]
+    home = deployments(shipped)[0].metastore_id
+    expected = oracle.admin_workspaces(shipped)[identity.lower()] & region[metastore or home]
     assert {r["workspace_id"] for r in rows} == {str(w) for w in expected}
 
 
