@@ -159,6 +159,10 @@ def run_rls(
         "account_writes": len(writes),
         "token_requests": sum(1 for r in log if r["path"].endswith("/v1/token")),
         "workspaces_by_outcome": dict(collections.Counter(w.outcome for w in rep.workspaces)),
+        # why workspaces failed, most frequent first (a failed workspace is data the run could not collect)
+        "workspace_errors": collections.Counter(w.error for w in rep.workspaces if w.outcome == "failed").most_common(
+            5
+        ),
         "wall_seconds": wall,
         "requests_total": len(log),
         "requests_429": sum(1 for r in log if r["status"] == 429),

@@ -20,3 +20,27 @@ def test_workspace_calls_are_paced_per_workspace_account_calls_per_account() -> 
     limiter.before("GET", f"{ACCOUNT}/workspaces/2/permissionassignments")
     assert limiter.stats.waited_s - waited > 0.3  # account calls share one bucket, whatever workspace they name
     assert limiter.stats.by_workspace == {1: 3, 2: 2}
+
+
+class _GrowingHosts(dict):
+    """Workspace hosts as another thread sees them while a workspace client registers its host: iterating them
+    fails (what CPython says when a dict changes size during iteration). Looking a key up is safe."""
+
+    def __iter__(self):
+        raise RuntimeError("dictionary changed size during iteration")
+
+    def items(self):
+        raise RuntimeError("dictionary changed size during iteration")
+
+
+def test_a_request_is_matched_to_its_workspace_without_iterating_the_hosts_other_threads_add_to() -> None:
+    """An account call (a group's members) made while the fan-out builds workspace clients failed the group, and
+    every workspace naming it, when the limiter scanned the hosts (2,000-workspace benchmark: 941 workspaces)."""
+    hosts = _GrowingHosts({"https://dbc-1.cloud.databricks.com": 1, "https://dbc-2.cloud.databricks.com": 2})
+    limiter = RateLimiter({})
+    limiter.workspace_hosts = hosts
+    limiter.before("GET", f"{ACCOUNT}/scim/v2/Groups/g1")  # names no workspace: counted for the account
+    limiter.before("GET", "https://dbc-2.cloud.databricks.com/api/2.0/preview/scim/v2/Groups?filter=x")
+    limiter.before("GET", "https://dbc-2.cloud.databricks.com/api/2.0/preview/scim/v2/Groups/7")
+    limiter.before("GET", "https://dbc-10.cloud.databricks.com/api/2.0/preview/scim/v2/Groups")  # not registered
+    assert limiter.stats.by_workspace == {2: 2}

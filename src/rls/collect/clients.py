@@ -107,7 +107,7 @@ class Clients:
                 config.init_auth()
                 client = WorkspaceClient(config=config)
                 self._limit(client)
-                self.limiter.workspace_hosts[host] = workspace_id
+                self.limiter.workspace_hosts[host.rstrip("/")] = workspace_id
                 self._workspaces[workspace_id] = client
             return client
 

@@ -12,6 +12,7 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
@@ -24,6 +25,7 @@ _ACCOUNT_SCIM = re.compile(rf"/api/2\.0/accounts/[^/]+/scim/v2/({'|'.join(SCIM_R
 _WORKSPACE_IN_PATH = re.compile(r"/(?:workspaces|ws)/(\d+)(?:/|$)")
 
 FAMILIES = ("scim_get", "scim_list", "write", "workspace", "other")
+_HOST_PATH_SEGMENTS = 2  # how many path segments a workspace host may carry (the local account's "/ws/N")
 
 
 def classify(method: str, url: str) -> str:
@@ -39,15 +41,26 @@ def classify(method: str, url: str) -> str:
     return "workspace"
 
 
-def workspace_of(url: str, hosts: dict[str, int]) -> int | None:
-    """Workspace a request is about: from the account API path, or from a workspace client's host."""
-    m = _WORKSPACE_IN_PATH.search(urlparse(url).path)
+def workspace_of(url: str, hosts: Mapping[str, int]) -> int | None:
+    """Workspace a request is about: from the account API path, or from a workspace client's host.
+
+    ``hosts`` grows while requests are made (a workspace client registers its host when it is built, on another
+    thread), so it is looked up by key, never iterated: iterating it would fail ("dictionary changed size during
+    iteration") for whichever request was scanning it at that moment, and cost a scan of every host per request.
+    A host is ``scheme://netloc``, possibly with a short path (the local account serves workspace ``N`` under
+    ``/ws/N``): the URL's first path segments are tried as its prefix."""
+    parsed = urlparse(url)
+    m = _WORKSPACE_IN_PATH.search(parsed.path)
     if m:
         return int(m.group(1))
-    for host, wid in hosts.items():
-        if url.startswith(host + "/"):
-            return wid
-    return None
+    prefix = f"{parsed.scheme}://{parsed.netloc}"
+    wid = hosts.get(prefix)
+    for segment in parsed.path.split("/")[1 : _HOST_PATH_SEGMENTS + 1]:
+        if wid is not None:
+            break
+        prefix += f"/{segment}"
+        wid = hosts.get(prefix)
+    return wid
 
 
 class TokenBucket:
