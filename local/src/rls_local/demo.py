@@ -15,6 +15,7 @@ from rich.console import Console
 from rls import exitcodes
 from rls.runoptions import Progress, RunOptions
 from rls.sql import quote_name
+from rls.target import LEDGER_DIR
 from rls_local import local
 from rls_local.scenario import Scenario, load_scenario
 
@@ -31,7 +32,7 @@ _OWNED = (
     "sharing.json",
     local.SETTINGS_FILE,
     local.STATE_FILE,
-    local.LEDGER_DIR,
+    LEDGER_DIR,
 )
 
 
