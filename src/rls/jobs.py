@@ -21,6 +21,7 @@ from rls.context import Context
 from rls.errors import RlsError
 from rls.runoptions import DEFAULTS, RunOptions
 from rls.sql import SqlBackend
+from rls.target import Target
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def check_task_outcome(task: str, cfg: RlsConfig, reports: dict[str, Any]) -> No
         # A run must never end "Succeeded" with nothing to read, in another region above all (whose collect task
         # does nothing): a publish that leaves no view is a failed task.
         raise TaskFailed(
-            f"rls {task}: no view was published in {cfg.catalog}.{cfg.schema} (check publish.include/exclude and"
+            f"rls {task}: no view was published in {Target.of(cfg).display} (check publish.include/exclude and"
             " the job identity's USE CATALOG/USE SCHEMA/SELECT on the system schemas: `rls doctor`)",
             exitcodes.ERROR,
         )

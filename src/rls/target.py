@@ -27,6 +27,11 @@ class Target:
     def display(self) -> str:
         return f"{self.catalog}.{self.schema}"
 
+    @property
+    def quoted(self) -> str:
+        """The schema's name, quoted."""
+        return quote_name(self.catalog, self.schema)
+
     def name(self, table: str) -> str:
         """A table or view of the schema, quoted."""
         return quote_name(self.catalog, self.schema, table)
@@ -42,7 +47,7 @@ class Target:
         return self.volume_path / LEDGER_DIR
 
     def create_schema_sql(self) -> str:
-        return f"CREATE SCHEMA IF NOT EXISTS {quote_name(self.catalog, self.schema)}"
+        return f"CREATE SCHEMA IF NOT EXISTS {self.quoted}"
 
     def ensure_schema(self, backend: Any) -> None:
         """Create the schema if it is missing (its owner: whoever runs this, the job's identity on Databricks)."""
