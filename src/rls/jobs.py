@@ -17,7 +17,7 @@ from rls.collect.account_api import AccountApi
 from rls.collect.collector import Collector
 from rls.collect.ledger import Ledger
 from rls.config import ConfigError, RlsConfig
-from rls.context import Context
+from rls.context import COLLECTING, Context
 from rls.errors import RlsError
 from rls.runoptions import DEFAULTS, RunOptions
 from rls.sql import SqlBackend
@@ -130,7 +130,7 @@ def execute(
     if task == "run" and cfg.reads_shared:
         logger.info("run: another region (sharing.source_catalog set): publish only, the home region collects")
         task = "publish"
-    if task in ("collect", "run"):
+    if task in COLLECTING:
         api = AccountApi(clients())
         reports["collect"] = Collector(backend, cfg, api, ledger, options).run()
     if options.dry_run and task in ("publish", "run"):

@@ -43,7 +43,8 @@ class LocalContext(Context):
     """The ledger's storage is full past this many bytes (None: unbounded)."""
 
     def __post_init__(self) -> None:
-        self.overrides = {"table_format": "parquet", **self.overrides}  # the local warehouse has no Delta
+        # Tables are parquet in the local warehouse (no Delta jars locally: docs/local-stack.md); a caller may say else.
+        self.overrides = {"table_format": "parquet", **self.overrides}
 
     @classmethod
     def emulated(
