@@ -698,7 +698,9 @@ def test_sharing_variables_default_to_the_home_region(bundle):
 def test_run_task_takes_its_config_overrides_from_config_overrides():
     tree = ast.parse((ROOT / "src/rls/jobs.py").read_text(encoding="utf-8"))
     run_task = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "run_task")
-    (call,) = _calls(run_task, "load_config")
+    (_,) = _calls(run_task, "job_context")  # the bundle task's context, where its parameters become overrides
+    job_context = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "job_context")
+    (call,) = _calls(job_context, "Context")
     assert ast.unparse(call.args[1]) == "config_overrides(params)"
 
 

@@ -14,8 +14,8 @@ from flow import load
 from rls import exitcodes
 from rls.collect.account_api import AccountApi
 from rls.doctor import DoctorContext, doctor
+from rls_local.context import clients_for, local_config, local_ledger
 from rls_local.emulator import Emulator
-from rls_local.local import clients_for, local_config, local_ledger
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKS = {

@@ -96,8 +96,8 @@ def test_a_least_privilege_elevation_left_behind_is_repaired_whatever_level_it_r
     from rls.collect.account_api import AccountApi
     from rls.collect.elevation import Elevator
     from rls.model.directory import SERVICE_PRINCIPAL, MemberRef
+    from rls_local.context import clients_for, local_config
     from rls_local.emulator import Emulator
-    from rls_local.local import clients_for, local_config
 
     s = example_scenario
     with Emulator(s) as emu:

@@ -115,21 +115,22 @@ for module in ("rls.jobs", "rls.collect.collector", "rls.publish.publisher", "rl
     importlib.import_module(module)
 
 from rls import jobs
-from rls.config import ConfigError, load_config
+from rls.config import ConfigError
+from rls.context import Context
 from rls.errors import explain
-
-cfg = load_config(None, {"catalog": "main", "schema": "rls"})
-assert str(jobs.ledger_path(cfg, None)) == "/Volumes/main/rls/rls_state/elevation-ledger"
 
 class Backend:
     statements = []
     def execute(self, sql):
         self.statements.append(sql)
 
-ledger = jobs._databricks_ledger(cfg, Backend(), "publish")  # publish never creates a volume
+ctx = Context(None, {"catalog": "main", "schema": "rls"}).replace(backend=Backend())
+assert str(ctx.ledger_path) == "/Volumes/main/rls/rls_state/elevation-ledger"
+
+ledger = ctx.ledger_for("publish")  # publish never creates a volume
 assert Backend.statements == [] and str(ledger.location) == "/Volumes/main/rls/rls_state/elevation-ledger"
 assert type(ledger.files).__name__ == "FilesApiVolume"  # the Files API, not FUSE; no client built until used
-jobs._databricks_ledger(cfg, Backend(), "collect")
+ctx.ledger_for("collect")
 assert Backend.statements[-1] == "CREATE VOLUME IF NOT EXISTS `main`.`rls`.`rls_state`", Backend.statements
 assert explain(ConfigError("bad key x\\nmore")) == "bad key x"
 assert explain(jobs.TaskFailed("task failed\\ndetail", 3)) == "task failed"

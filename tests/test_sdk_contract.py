@@ -19,8 +19,8 @@ from rls.collect.account_api import AccountApi
 from rls.collect.clients import Clients
 from rls.collect.ratelimit import LimitedAdapter
 from rls.config import CollectConfig
+from rls_local.context import clients_for, local_config
 from rls_local.emulator import Emulator
-from rls_local.local import clients_for, local_config
 from rls_local.scenario import Scenario
 
 

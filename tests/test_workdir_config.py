@@ -17,7 +17,8 @@ import pytest
 from inprocess import Ran
 from rls import exitcodes
 from rls.config import ConfigError, load_config
-from rls_local.local import SETTINGS_FILE, local_config, workdir_config, write_local_files
+from rls_local.context import local_config
+from rls_local.local import SETTINGS_FILE, workdir_config, write_local_files
 from rls_local.scenario import load_scenario
 
 EXAMPLE = Path(__file__).parent / "data" / "scenarios" / "example.json"

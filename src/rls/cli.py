@@ -17,9 +17,8 @@ from rls.cli_app import (
     SchemaOpt,
     WorkdirOpt,
     app,
-    backend_of,
     config_epilog,
-    config_for,
+    context_for,
     emit,
     err,
     out,
@@ -51,7 +50,7 @@ for _name in (n for n in plugins.LOCAL_COMMANDS if n not in _registered):
 
 def _task(task: str, **kw: Any) -> None:
     """Run a job task and exit with its code: the shell (and the bundle task) must see what the report says."""
-    from rls.jobs import run_cli_task
+    from rls.jobs import run
     from rls.render import progress_bars
     from rls.runoptions import RunOptions
 
@@ -63,7 +62,7 @@ def _task(task: str, **kw: Any) -> None:
     with progress_bars(err, not (G.quiet or as_json)) as progress:
         options = RunOptions(**flags, progress=progress)
         if workdir is None:
-            reports = run_cli_task(task, options=options, **kw)
+            reports = run(context_for(kw["config"], kw["catalog"], kw["schema"], None), task, options)
         else:
             local = plugins.local_stack("--workdir")
             reports = local.run_task(task, workdir=workdir, scenario=scenario, options=options, **kw)
@@ -120,8 +119,8 @@ def publish(
     if dry_run:
         from rls.publish.dryrun import plan_publish
 
-        cfg = config_for(config, catalog, schema, workdir)
-        print_report(plan_publish(backend_of(cfg, workdir), cfg, prune=prune or None), as_json)
+        ctx = context_for(config, catalog, schema, workdir)
+        print_report(plan_publish(ctx.backend, ctx.config, prune=prune or None), as_json)
     _task("publish", config=config, catalog=catalog, schema=schema, workdir=workdir, prune=prune, as_json=as_json)
 
 

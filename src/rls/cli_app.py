@@ -8,12 +8,15 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from rls import __version__, plugins
+
+if TYPE_CHECKING:
+    from rls.context import Context
 
 
 def _hide_flag_types() -> None:
@@ -113,19 +116,13 @@ def print_report(result: Any, as_json: bool) -> None:
     raise typer.Exit(result.exit_code)
 
 
-def config_for(
+def context_for(
     config: Path | None, catalog: str | None, schema: str | None, workdir: Path | None, metastore: str | None = None
-) -> Any:
-    from rls.config import load_config
+) -> Context:
+    """What a command runs on: Databricks, or the local stack's warehouse in ``workdir`` (``metastore``: as the
+    deployment of that region sees it)."""
+    from rls.context import Context
 
     if workdir is None:
-        return load_config(config, {"catalog": catalog, "schema": schema})
-    return plugins.local_stack("--workdir").config_for(config, catalog, schema, workdir, metastore)
-
-
-def backend_of(cfg: Any, workdir: Path | None, metastore: str | None = None) -> Any:
-    """The Databricks Spark session, or the local warehouse in ``workdir`` (the local stack's; ``metastore``: the
-    deployment of that region)."""
-    from rls.jobs import backend_for
-
-    return backend_for(cfg) if workdir is None else plugins.local_stack("--workdir").backend(workdir, metastore)
+        return Context(config, {"catalog": catalog, "schema": schema})
+    return plugins.local_stack("--workdir").context(config, catalog, schema, workdir, metastore)

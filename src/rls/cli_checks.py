@@ -17,8 +17,7 @@ from rls.cli_app import (
     SchemaOpt,
     WorkdirOpt,
     app,
-    backend_of,
-    config_for,
+    context_for,
     out,
     print_report,
 )
@@ -42,18 +41,17 @@ def verify(
 ) -> None:
     """Check an installation: views present, current, owned; no bypass of the views; fresh data; no open elevation."""
     from rls.cli_app import say
-    from rls.jobs import ledger_path
     from rls.verify import verify as run_verify
 
     if metastore is not None and workdir is None:
         # On Databricks a region is checked where it runs: its own workspace, with that region's config.
         say("error: --metastore needs --workdir; on Databricks, run verify in that region with its config")
         raise typer.Exit(exitcodes.USAGE)
-    cfg = config_for(config, catalog, schema, workdir, metastore)
+    ctx = context_for(config, catalog, schema, workdir, metastore)
     report = run_verify(
-        backend_of(cfg, workdir, metastore),
-        cfg,
-        ledger_path=ledger_path(cfg, workdir),
+        ctx.backend,
+        ctx.config,
+        ledger_path=ctx.ledger_path,
         max_age_hours=max_age_hours,
         allowed_system_readers=allow_system_reader or [],
     )
@@ -72,8 +70,8 @@ def explain(
     """Which workspaces an identity sees through the views and why (assignment, group chain, local admins)."""
     from rls.explain import explain as run_explain
 
-    cfg = config_for(config, catalog, schema, workdir)
-    print_report(run_explain(backend_of(cfg, workdir), cfg, user), as_json)
+    ctx = context_for(config, catalog, schema, workdir)
+    print_report(run_explain(ctx.backend, ctx.config, user), as_json)
 
 
 @app.command()
@@ -96,12 +94,11 @@ def doctor(
     if workdir is not None:
         report = plugins.local_stack("--workdir").doctor(config, catalog, schema, workdir, scenario)
     else:
-        from rls.config import load_config
         from rls.doctor.job import databricks_doctor
 
-        cfg = load_config(config, {"catalog": catalog, "schema": schema})
+        ctx = context_for(config, catalog, schema, None)
         bundle = (config.parent if config else Path.cwd()) / "databricks.yml"
-        report = databricks_doctor(cfg, warehouse_id=warehouse_id, bundle_file=bundle)
+        report = databricks_doctor(ctx, warehouse_id=warehouse_id, bundle_file=bundle)
     print_report(report, as_json)
 
 

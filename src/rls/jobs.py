@@ -1,23 +1,23 @@
-"""Entry points of the bundle job's tasks (through :mod:`rls.task`) and of the CLI's collect/publish/run commands.
+"""The job's tasks: :func:`execute` (collect, publish, or both, on the seams it is given), :func:`run` (a task on
+a :class:`~rls.context.Context`'s seams) and the bundle task's entry, :func:`run_task` (job parameters in, a visible
+failure out).
 
-Both go through :func:`execute`: same configuration, same collector and publisher, only the seams differ —
-Databricks (the job's Spark session, the SDK's unified auth) or local (embedded warehouse, emulated account: the
-local stack, :mod:`rls_local.jobs`, which calls :func:`execute` with its own backend and clients).
+The CLI, the bundle's tasks and the local stack (:mod:`rls_local.jobs`) all run a task through :func:`run`: same
+configuration, same collector and publisher; only the context's seams differ — Databricks (the job's Spark session,
+the SDK's unified auth) or local (embedded warehouse, emulated account).
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from rls import exitcodes
 from rls.collect.account_api import AccountApi
-from rls.collect.clients import Clients
 from rls.collect.collector import Collector
-from rls.collect.elevation import Ledger
-from rls.collect.volume_files import FilesApiVolume
-from rls.config import ConfigError, RlsConfig, load_config
+from rls.collect.ledger import Ledger
+from rls.config import ConfigError, RlsConfig
+from rls.context import COLLECTING, Context
 from rls.errors import RlsError
 from rls.runoptions import DEFAULTS, RunOptions
 from rls.sql import SqlBackend
@@ -26,7 +26,6 @@ from rls.target import Target
 logger = logging.getLogger(__name__)
 
 TASKS = ("collect", "publish", "run")
-LEDGER_DIR = "elevation-ledger"  # a directory: one immutable file per event (volumes refuse appends)
 
 
 class TaskFailed(RlsError, RuntimeError):
@@ -56,21 +55,16 @@ def config_overrides(params: dict[str, str]) -> dict[str, Any]:
     return overrides
 
 
+def job_context(params: dict[str, str], credentials: dict[str, str] | None = None) -> Context:
+    """The context of a bundle task (``rls-task``): its parameters override the config file's keys."""
+    return Context(params.get("config") or None, config_overrides(params), credentials)
+
+
 def run_task(task: str, params: dict[str, str], credentials: dict[str, str] | None = None) -> dict[str, Any]:
     """Run one bundle task on Databricks; returns the reports as JSON, raises TaskFailed on a non-zero outcome."""
-    from rls.sql.backend import databricks_backend
-
-    cfg = load_config(params.get("config") or None, config_overrides(params))
-    backend = databricks_backend(cfg.table_format)
-    reports = execute(
-        task,
-        cfg,
-        backend,
-        clients=lambda: Clients(cfg.collect, credentials),
-        ledger=_databricks_ledger(cfg, backend, task),
-        options=RunOptions.from_params(params),
-    )
-    check_task_outcome(task, cfg, reports)
+    ctx = job_context(params, credentials)
+    reports = run(ctx, task, RunOptions.from_params(params))
+    check_task_outcome(task, ctx.config, reports)
     return {name: r.as_dict() for name, r in reports.items()}
 
 
@@ -81,7 +75,7 @@ def check_task_outcome(task: str, cfg: RlsConfig, reports: dict[str, Any]) -> No
         # A run must never end "Succeeded" with nothing to read, in another region above all (whose collect task
         # does nothing): a publish that leaves no view is a failed task.
         raise TaskFailed(
-            f"rls {task}: no view was published in {cfg.catalog}.{cfg.schema} (check publish.include/exclude and"
+            f"rls {task}: no view was published in {Target.of(cfg).display} (check publish.include/exclude and"
             " the job identity's USE CATALOG/USE SCHEMA/SELECT on the system schemas: `rls doctor`)",
             exitcodes.ERROR,
         )
@@ -106,26 +100,11 @@ def fail_run() -> None:
     )
 
 
-def run_cli_task(
-    task: str,
-    *,
-    config: Path | None,
-    catalog: str | None,
-    schema: str | None,
-    options: RunOptions = DEFAULTS,
-) -> dict[str, Any]:
-    """A task from the CLI against Databricks (``--workdir``: the local stack's own ``run_task``, see rls.plugins)."""
-    from rls.sql.backend import databricks_backend
-
-    cfg = load_config(config, {"catalog": catalog, "schema": schema})
-    backend = databricks_backend(cfg.table_format)
+def run(ctx: Context, task: str, options: RunOptions = DEFAULTS) -> dict[str, Any]:
+    """``task`` on the context's seams: its config, SQL backend, account clients (built only if it collects) and
+    ledger (ready for the task: only a task that collects creates the job's volume)."""
     return execute(
-        task,
-        cfg,
-        backend,
-        clients=lambda: Clients(cfg.collect),
-        ledger=_databricks_ledger(cfg, backend, task),
-        options=options,
+        task, ctx.config, ctx.backend, clients=lambda: ctx.clients, ledger=ctx.ledger_for(task), options=options
     )
 
 
@@ -151,7 +130,7 @@ def execute(
     if task == "run" and cfg.reads_shared:
         logger.info("run: another region (sharing.source_catalog set): publish only, the home region collects")
         task = "publish"
-    if task in ("collect", "run"):
+    if task in COLLECTING:
         api = AccountApi(clients())
         reports["collect"] = Collector(backend, cfg, api, ledger, options).run()
     if options.dry_run and task in ("publish", "run"):
@@ -161,43 +140,6 @@ def execute(
 
         reports["publish"] = publish(backend, cfg, prune=options.prune or None, progress=options.progress)
     return reports
-
-
-def ledger_path(cfg: RlsConfig, workdir: Path | None) -> Path:
-    """Where the elevation ledger lives: configured, in the local work directory, or in a UC volume."""
-    if cfg.collect.elevation_ledger:
-        return Path(cfg.collect.elevation_ledger)
-    if workdir is not None:
-        return workdir / LEDGER_DIR
-    return Target.of(cfg).volume_path / LEDGER_DIR
-
-
-def backend_for(cfg: RlsConfig) -> SqlBackend:
-    """The Databricks Spark session (job, or databricks-connect); the local warehouse is the local stack's."""
-    from rls.sql.backend import databricks_backend
-
-    return databricks_backend(cfg.table_format)
-
-
-def _databricks_ledger(cfg: RlsConfig, backend: SqlBackend, task: str) -> Ledger:
-    """The ledger of a task on Databricks. On a volume its files go through the Files API (whole-file uploads, create
-    once: :mod:`rls.collect.volume_files`), as the job's own identity in its own workspace (unified auth: the job's
-    native credentials), which created the volume and so may write it. Only a task that collects creates the default
-    volume (``publish`` never elevates, so it creates nothing)."""
-    path = ledger_path(cfg, None)
-    if not str(path).startswith("/Volumes/"):
-        return Ledger(path)  # a configured directory outside Unity Catalog volumes: plain files
-    collects = task in ("collect", "run") and not cfg.reads_shared
-    if collects and not cfg.collect.elevation_ledger:
-        # A Unity Catalog volume is durable and readable by the next run on any compute.
-        Target.of(cfg).ensure_volume(backend)
-    return Ledger(FilesApiVolume(_workspace_files, str(path)))
-
-
-def _workspace_files() -> Any:
-    from databricks.sdk import WorkspaceClient
-
-    return WorkspaceClient().files
 
 
 def collector_credentials(scope: str) -> dict[str, str]:

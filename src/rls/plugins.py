@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from rls.errors import InputError
 
 if TYPE_CHECKING:
-    from rls.config import RlsConfig
-    from rls.sql import SqlBackend
+    from rls.context import Context
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +30,9 @@ class LocalStack(Protocol):
 
     def run_task(self, task: str, **kw: Any) -> dict[str, Any]: ...
 
-    def config_for(
+    def context(
         self, config: Path | None, catalog: str | None, schema: str | None, workdir: Path, metastore: str | None = None
-    ) -> RlsConfig: ...
-
-    def backend(self, workdir: Path, metastore: str | None = None) -> SqlBackend: ...
+    ) -> Context: ...
 
     def doctor(
         self, config: Path | None, catalog: str | None, schema: str | None, workdir: Path, scenario: Path | None

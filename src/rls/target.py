@@ -10,6 +10,7 @@ from typing import Any
 from rls.sql.quoting import quote_name
 
 VOLUME = "rls_state"  # the job's volume in its schema: the elevation ledger's files (Files API, create-once)
+LEDGER_DIR = "elevation-ledger"  # a directory: one immutable file per event (volumes refuse appends)
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,11 @@ class Target:
     def display(self) -> str:
         return f"{self.catalog}.{self.schema}"
 
+    @property
+    def quoted(self) -> str:
+        """The schema's name, quoted."""
+        return quote_name(self.catalog, self.schema)
+
     def name(self, table: str) -> str:
         """A table or view of the schema, quoted."""
         return quote_name(self.catalog, self.schema, table)
@@ -35,8 +41,13 @@ class Target:
         """The volume's files, as Unity Catalog names them (``/Volumes/<catalog>/<schema>/rls_state``)."""
         return Path("/Volumes") / self.catalog / self.schema / VOLUME
 
+    @property
+    def ledger_path(self) -> Path:
+        """The elevation ledger's directory in the volume (unless ``collect.elevation_ledger`` names another)."""
+        return self.volume_path / LEDGER_DIR
+
     def create_schema_sql(self) -> str:
-        return f"CREATE SCHEMA IF NOT EXISTS {quote_name(self.catalog, self.schema)}"
+        return f"CREATE SCHEMA IF NOT EXISTS {self.quoted}"
 
     def ensure_schema(self, backend: Any) -> None:
         """Create the schema if it is missing (its owner: whoever runs this, the job's identity on Databricks)."""

@@ -24,8 +24,8 @@ from rls import exitcodes, tables
 from rls.collect.elevation import Ledger
 from rls.runoptions import RunOptions
 from rls.sql import quote_name
+from rls_local.context import local_config
 from rls_local.emulator import Emulator, EmulatorOptions
-from rls_local.local import local_config
 from rls_local.warehouse.volume import StrictVolumeFiles
 
 VIEW = "vw_system_access_audit"

@@ -13,7 +13,7 @@ from flow import account_writes, admins_by_user_name, assignments_key, flow, fre
 from rls import exitcodes
 from rls.collect.lease import Lease
 from rls.collect.ledger import Ledger, LedgerEntry
-from rls.jobs import LEDGER_DIR
+from rls.target import LEDGER_DIR
 from rls_local.emulator.ids import PrincipalIds
 from rls_local.warehouse.volume import StrictVolumeFiles
 

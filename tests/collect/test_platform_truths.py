@@ -23,8 +23,8 @@ from rls.collect.clients import Clients
 from rls.jobs import execute
 from rls.runoptions import RunOptions
 from rls.sql import quote_name
+from rls_local.context import local_config, local_ledger
 from rls_local.emulator import Emulator, EmulatorOptions
-from rls_local.local import local_config, local_ledger
 from rls_local.scenario import parse_scenario
 from rls_local.scenario_gen import generate
 

@@ -16,7 +16,8 @@ from rls.explain import explain
 from rls.jobs import execute
 from rls.sql import quote_name
 from rls.verify import verify
-from rls_local.local import local_ledger, recipient_name, run_flow
+from rls_local.context import local_ledger
+from rls_local.local import recipient_name, run_flow
 from rls_local.regions import SOURCE_CATALOG, deployments
 from rls_local.warehouse import build_system_tables, install_platform
 from rls_local.warehouse.refusals import NotVisibleError, PrivilegeError

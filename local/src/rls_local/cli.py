@@ -33,17 +33,12 @@ class _Stack:
 
         return run_task(task, **kw)
 
-    def config_for(
+    def context(
         self, config: Path | None, catalog: str | None, schema: str | None, workdir: Path, metastore: str | None = None
     ) -> Any:
-        from rls_local.jobs import config_for
+        from rls_local.jobs import context_for
 
-        return config_for(config, catalog, schema, workdir, metastore)
-
-    def backend(self, workdir: Path, metastore: str | None = None) -> Any:
-        from rls_local.jobs import backend
-
-        return backend(workdir, metastore)
+        return context_for(config, catalog, schema, workdir, metastore)
 
     def doctor(self, config: Path | None, catalog: str | None, schema: str | None, workdir: Path, scenario: Any) -> Any:
         from rls_local.doctor import local_doctor

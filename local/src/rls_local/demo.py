@@ -14,7 +14,7 @@ from rich.console import Console
 
 from rls import exitcodes
 from rls.runoptions import Progress, RunOptions
-from rls.sql import quote_name
+from rls.target import LEDGER_DIR, Target
 from rls_local import local
 from rls_local.scenario import Scenario, load_scenario
 
@@ -31,7 +31,7 @@ _OWNED = (
     "sharing.json",
     local.SETTINGS_FILE,
     local.STATE_FILE,
-    local.LEDGER_DIR,
+    LEDGER_DIR,
 )
 
 
@@ -119,8 +119,7 @@ def run_demo(
 
 
 def _visibility(backend: Any, cfg: Any, scenario: Scenario, metastore: str) -> list[Visibility]:
-    view = quote_name(cfg.catalog, cfg.schema, DEMO_VIEW)
-    own = quote_name(cfg.catalog, cfg.schema, SELF_VIEW)
+    view, own = Target.of(cfg).name(DEMO_VIEW), Target.of(cfg).name(SELF_VIEW)
     # A view can be missing: its system schema was not granted to the job (job_system_grants); it then shows nothing.
     parts = [
         sql

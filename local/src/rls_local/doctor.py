@@ -9,7 +9,8 @@ from typing import Any
 from rls.collect.account_api import AccountApi
 from rls.doctor import DoctorContext, DoctorReport, doctor
 from rls_local import local
-from rls_local.jobs import config_for, remembered_scenario
+from rls_local.context import LocalContext
+from rls_local.jobs import context_for, remembered_scenario
 
 BUNDLE_FILE = Path(__file__).resolve().parents[3] / "databricks.yml"  # a checkout's bundle (absent when installed)
 
@@ -28,17 +29,18 @@ def local_doctor(
     backend = prepare_warehouse(workdir, loaded, regions=False) if fresh else open_warehouse(workdir)
     with Emulator(loaded) as emu:
         source = local.workdir_config(workdir, config, remember=False)
-        cfg = local.local_config(loaded, emu, workdir, source, {"catalog": catalog, "schema": schema})
+        ctx = LocalContext.emulated(loaded, emu, workdir, source, {"catalog": catalog, "schema": schema})
+        cfg = ctx.replace(backend=backend).config
         if not fresh:
-            cfg = _with_namespace(cfg, config_for(config, catalog, schema, workdir))
-        ctx = DoctorContext(
-            backend=backend,
-            api=AccountApi(local.clients_for(cfg, emu)),
-            ledger=local.local_ledger(cfg, workdir),
+            cfg = _with_namespace(cfg, context_for(config, catalog, schema, workdir).config)
+        checks = DoctorContext(
+            backend=ctx.backend,
+            api=AccountApi(ctx.clients),
+            ledger=ctx.ledger,
             warehouse=f"local warehouse in {workdir}",
             bundle_file=BUNDLE_FILE if BUNDLE_FILE.is_file() else None,
         )
-        return doctor(cfg, ctx, f"local workdir {workdir} (emulated account {loaded.account_id})")
+        return doctor(cfg, checks, f"local workdir {workdir} (emulated account {loaded.account_id})")
 
 
 def _with_namespace(cfg: Any, known: Any) -> Any:

@@ -1,6 +1,7 @@
-"""The CLI's ``--workdir`` path: the job's tasks on the local warehouse, against an emulated account or none.
+"""The CLI's ``--workdir`` path: the job's tasks on the local warehouse, against an emulated account or none, and
+the context every other ``--workdir`` command reads through.
 
-What :mod:`rls.jobs` does on Databricks, with the two seams pointed at local stand-ins; the CLI reaches it through
+What :mod:`rls.jobs` does on Databricks, on a :class:`~rls_local.context.LocalContext`; the CLI reaches it through
 the plugin hook (:mod:`rls.plugins`), never by importing this package.
 """
 
@@ -9,12 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rls.config import RlsConfig, load_config
 from rls.errors import InputError
-from rls.jobs import execute
+from rls.jobs import run
 from rls.runoptions import DEFAULTS, RunOptions
-from rls.sql import SqlBackend
 from rls_local import local
+from rls_local.context import LocalContext
 
 
 def run_task(
@@ -38,25 +38,15 @@ def run_task(
     # own emulated one), never DATABRICKS_HOST or a profile from the environment.
     loaded = load_scenario(scenario) if scenario is not None else remembered_scenario(workdir, task)
     if loaded is None:  # publish on a workdir made before workdirs kept their account: no account is needed
-        cfg = load_config(source, {"table_format": "parquet", **overrides})
-        backend = open_warehouse(workdir)
-        return execute(task, cfg, backend, clients=None, ledger=local.local_ledger(cfg, workdir), options=options)
+        return run(LocalContext(source, overrides, workdir=workdir), task, options)
     fresh = not (workdir / local.SETTINGS_FILE).exists()
     # One task runs in one metastore: the other regions' system tables would be built for nothing (`rls demo` runs
     # every region).
     backend = prepare_warehouse(workdir, loaded, regions=False) if fresh else open_warehouse(workdir)
     with Emulator(loaded) as emu:
-        cfg = local.local_config(loaded, emu, workdir, source, overrides)
-        ledger = local.local_ledger(cfg, workdir)
-        reports = execute(
-            task,
-            cfg,
-            backend,
-            clients=lambda: local.clients_for(cfg, emu),
-            ledger=ledger,
-            options=options,
-        )
-        local.write_local_files(workdir, cfg, loaded, emu.state(), source)
+        ctx = LocalContext.emulated(loaded, emu, workdir, source, overrides).replace(backend=backend)
+        reports = run(ctx, task, options)
+        local.write_local_files(workdir, ctx.config, loaded, emu.state(), source)
     return reports
 
 
@@ -78,24 +68,23 @@ def remembered_scenario(workdir: Path, task: str) -> Any:
     )
 
 
-def config_for(
+def context_for(
     config: Path | None, catalog: str | None, schema: str | None, workdir: Path, metastore: str | None = None
-) -> RlsConfig:
-    """The config of a command reading ``workdir``: its namespace and remembered config, unless given explicitly.
-    ``metastore``: the deployment of that region (another region reads the home region's share, as in `rls demo`)."""
+) -> LocalContext:
+    """The context of a command reading ``workdir``: its namespace and remembered config, unless given explicitly.
+    ``metastore``: as the deployment of that region sees it (another region reads the home region's share, as in
+    `rls demo`)."""
     from rls_local.regions import SOURCE_CATALOG
     from rls_local.warehouse.sharing import first_metastore_id
 
     settings = local.read_settings(workdir)
-    overrides: dict[str, Any] = {
-        "table_format": "parquet",
-        "catalog": catalog or settings["catalog"],
-        "schema": schema or settings["schema"],
-    }
-    if metastore_scope(settings, metastore) is not None:
+    overrides: dict[str, Any] = {"catalog": catalog or settings["catalog"], "schema": schema or settings["schema"]}
+    scope = metastore_scope(settings, metastore)
+    if scope is not None:
         home = first_metastore_id(workdir)
         overrides |= {"sharing.source_catalog": SOURCE_CATALOG, "sharing.provider": home, "sharing.recipients": {}}
-    return load_config(local.workdir_config(workdir, config, remember=False), overrides)
+    source = local.workdir_config(workdir, config, remember=False)
+    return LocalContext(source, overrides, workdir=workdir, scope=scope)
 
 
 def metastore_scope(settings: dict[str, Any], metastore: str | None) -> str | None:
@@ -110,12 +99,3 @@ def metastore_scope(settings: dict[str, Any], metastore: str | None) -> str | No
             f"--metastore {metastore}: not a metastore of this workdir (known: {', '.join(known) or 'none'})"
         )
     return known[metastore]
-
-
-def backend(workdir: Path, metastore: str | None = None) -> SqlBackend:
-    """The local warehouse in ``workdir`` (``metastore``: as that region's deployment sees it)."""
-    from rls_local.warehouse import open_warehouse
-
-    scope = metastore_scope(local.read_settings(workdir), metastore)
-    warehouse = open_warehouse(workdir)
-    return warehouse if scope is None else warehouse.in_metastore(scope)

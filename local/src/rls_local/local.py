@@ -1,7 +1,9 @@
-"""The embedded default: the account emulator plus the local warehouse, wired exactly like the bundle job.
+"""The embedded default: the account emulator plus the local warehouse, wired exactly like the bundle job; and what
+a workdir remembers for later commands (namespace, config, its local account).
 
-`rls demo`, the tests and the benchmarks all go through :func:`run_flow`, which runs the same collector and
-publisher the job runs on Databricks — only the two seams (account API host, SQL backend) point at local stand-ins.
+`rls demo`, the tests and the benchmarks all go through :func:`run_flow`, which runs the job's tasks
+(:func:`rls.jobs.run`) on a :class:`~rls_local.context.LocalContext`: the same collector and publisher the job runs
+on Databricks, with only the seams (account API host, SQL backend, ledger storage) pointed at local stand-ins.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rls.collect.clients import Clients
-from rls.collect.elevation import Ledger
 from rls.collect.report import CollectReport
-from rls.config import ConfigError, ConfigSource, RlsConfig, load_config
-from rls.jobs import LEDGER_DIR, execute, ledger_path
+from rls.config import ConfigError, ConfigSource, RlsConfig
+from rls.context import Context
+from rls.jobs import run
 from rls.runoptions import DEFAULTS, RunOptions
 from rls.sql import SqlBackend
+
+# clients_for, local_config: the benchmarks import them from here (their home is rls_local.context)
+from rls_local.context import LocalContext, clients_for, local_config  # noqa: F401
 from rls_local.emulator import Emulator, EmulatorOptions
 from rls_local.scenario import Scenario
 
@@ -49,44 +53,6 @@ class FlowResult:
     seconds: dict[str, float] = field(default_factory=dict)
     regions: dict[str, RegionResult] = field(default_factory=dict)
     """Metastore id -> the publish of every region but home (``run_flow(regions=True)``)."""
-
-
-def local_config(
-    scenario: Scenario,
-    emu: Emulator,
-    workdir: Path,
-    config_path: str | Path | ConfigSource | None = None,
-    overrides: dict[str, Any] | None = None,
-) -> RlsConfig:
-    """The job's configuration, with the account API and tables pointed at the local stand-ins."""
-    local = {
-        "table_format": "parquet",
-        "collect.cloud": scenario.cloud,
-        "collect.account_host": emu.url,
-        "collect.account_id": scenario.account_id,
-        "collect.collector_application_id": scenario.collector_identity,
-        "collect.workspace_host_template": emu.workspace_host(0).rsplit("/", 1)[0] + "/{workspace_id}",
-        "collect.elevation_ledger": str(workdir / LEDGER_DIR),
-    }
-    # Local defaults below the production ones (the local platform caches no share by default: a share it does not
-    # show at once is a real failure); the config file's value wins.
-    defaults = {"collect.retry_timeout_s": 120.0, "sharing.visibility_timeout_s": 10.0}
-    return load_config(config_path, {**local, **(overrides or {})}, defaults=defaults)
-
-
-def clients_for(cfg: RlsConfig, emu: Emulator) -> Clients:
-    """OAuth M2M exactly as in production: the emulator's client secret is generated at its start and lives in
-    memory only; the SDK obtains and refreshes account and workspace tokens from the emulator's OIDC endpoints."""
-    credentials = {"client_id": emu.client_id, "client_secret": emu.client_secret}
-    return Clients(cfg.collect, credentials, auth_type="oauth-m2m")
-
-
-def local_ledger(cfg: RlsConfig, workdir: Path, capacity_bytes: int | None = None) -> Ledger:
-    """The elevation ledger in a local directory with a volume's rules (no appends, no random writes);
-    ``capacity_bytes``: the storage under it is full past this (None: unbounded)."""
-    from rls_local.warehouse.volume import StrictVolumeFiles
-
-    return Ledger(StrictVolumeFiles(ledger_path(cfg, workdir), capacity_bytes))
 
 
 def run_flow(
@@ -119,21 +85,16 @@ def run_flow(
         recipients = {recipient_name(d.region): d.sharing_identifier for d in regional[1:]}
         overrides = {**(overrides or {}), "sharing.recipients": recipients}
     with Emulator(scenario, emulator_options) as emu:
-        cfg = local_config(scenario, emu, workdir, config_path, overrides)
-        ledger = local_ledger(cfg, workdir, ledger_capacity_bytes)
+        ctx = LocalContext.emulated(
+            scenario, emu, workdir, config_path, overrides, ledger_capacity_bytes=ledger_capacity_bytes
+        ).replace(backend=backend)
+        cfg = ctx.config  # loaded before the clock starts: the collect's time is the collector's
         t = time.perf_counter()
-        reports = execute(
-            "collect",
-            cfg,
-            backend,
-            clients=lambda: clients_for(cfg, emu),
-            ledger=ledger,
-            options=options,
-        )
+        reports = run(ctx, "collect", options)
         seconds["collect"] = time.perf_counter() - t
         if publish and not options.dry_run and reports["collect"].outcome in ("ok", "partial"):
             t = time.perf_counter()
-            reports |= execute("publish", cfg, backend, clients=None, ledger=ledger, options=options)
+            reports |= run(ctx, "publish", options)
             seconds["publish"] = time.perf_counter() - t
         state = emu.state()
         others: dict[str, Any] = {}
@@ -175,9 +136,9 @@ def publish_region(
 
     regional = {k: v for k, v in (overrides or {}).items() if k != "sharing.recipients"}
     regional |= {"sharing.source_catalog": SOURCE_CATALOG, "sharing.provider": provider}
-    cfg = local_config(scenario, emu, workdir, config_path, regional)
-    reports = execute("publish", cfg, there, clients=None, ledger=local_ledger(cfg, workdir))
-    return RegionResult(deployment.metastore_id, deployment.region, cfg, reports["publish"])
+    ctx = LocalContext.emulated(scenario, emu, workdir, config_path, regional).replace(backend=there)
+    reports = run(ctx, "publish")
+    return RegionResult(deployment.metastore_id, deployment.region, ctx.config, reports["publish"])
 
 
 def write_local_files(
@@ -228,7 +189,7 @@ def workdir_config(workdir: Path, given: str | Path | None, *, remember: bool) -
     if source.text != known.text:
         was = known.origin or "the defaults"
         if remember:
-            load_config(source)  # a config that does not load is refused, never remembered
+            _ = Context(source).config  # a config that does not load is refused, never remembered
             _write_settings(workdir, settings | _config_settings(source))
             logger.warning(
                 "workdir %s now uses config %s (it used %s); later commands remember it", workdir, given, was

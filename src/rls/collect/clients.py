@@ -51,9 +51,15 @@ _POOL = 32
 class Clients:
     """The account API seam: every SDK client the collector uses comes from here."""
 
-    def __init__(self, cfg: CollectConfig, credentials: dict[str, str] | None = None, **config_kwargs: Any) -> None:
+    def __init__(
+        self,
+        cfg: CollectConfig,
+        credentials: dict[str, str] | None = None,
+        limiter: RateLimiter | None = None,
+        **config_kwargs: Any,
+    ) -> None:
         self.cfg = cfg
-        self.limiter = RateLimiter(cfg.rate_limits)
+        self.limiter = RateLimiter(cfg.rate_limits) if limiter is None else limiter
         kwargs: dict[str, Any] = {
             "host": cfg.account_host or ACCOUNT_HOSTS[cfg.cloud],
             "http_timeout_seconds": cfg.http_timeout_s,

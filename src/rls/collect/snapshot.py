@@ -15,7 +15,7 @@ from rls import tables
 from rls.collect.expand import Expanded, Names, expand
 from rls.config import RlsConfig
 from rls.model.directory import Directory
-from rls.sql import SqlBackend, quote_name
+from rls.sql import SqlBackend
 from rls.sql.structs import from_row
 from rls.target import Target
 
@@ -30,7 +30,7 @@ class SnapshotStore:
         self.cfg = cfg
 
     def name(self, table: str) -> str:
-        return quote_name(self.cfg.catalog, self.cfg.schema, table)
+        return Target.of(self.cfg).name(table)
 
     def _exists(self, table: str) -> bool:
         return self.backend.table_exists(self.name(table))

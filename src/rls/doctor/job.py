@@ -8,65 +8,54 @@ from pathlib import Path
 
 from rls import exitcodes
 from rls.collect.account_api import AccountApi
-from rls.collect.clients import Clients
-from rls.collect.elevation import Ledger
-from rls.config import RlsConfig, load_config
+from rls.collect.ledger import Ledger
+from rls.context import Context
 from rls.doctor import DoctorContext, DoctorReport, doctor
 
 logger = logging.getLogger(__name__)
 
 
 def databricks_doctor(
-    cfg: RlsConfig,
-    *,
-    credentials: dict[str, str] | None = None,
-    warehouse_id: str | None = None,
-    bundle_file: Path | None = None,
+    ctx: Context, *, warehouse_id: str | None = None, bundle_file: Path | None = None
 ) -> DoctorReport:
+    """The checks, with the parts of ``ctx``; a part that cannot be built is a failed check, not an error."""
     from rls.errors import explain
-    from rls.jobs import backend_for, ledger_path
 
+    cfg = ctx.config  # first and outside the checks: a config that does not load is the command's error
     report = DoctorReport("account")
     try:  # first: without a SQL session it fails at once, before any network call
-        backend = backend_for(cfg)
+        backend = ctx.backend
     except Exception as e:
         backend = None
         fix = "run it as the job task (`databricks bundle run rls_doctor`) or with databricks-connect"
         report.add("sql_session", "fail", explain(e), fix)
     try:
-        clients = Clients(cfg.collect, credentials)
+        clients = ctx.clients
         api, report.where = AccountApi(clients), f"account {clients.account_id}"
     except Exception as e:
         api = None
         report.add("authentication", "fail", explain(e),
                    "set DATABRICKS_HOST, DATABRICKS_ACCOUNT_ID, DATABRICKS_CLIENT_ID/SECRET or a profile")  # fmt: skip
-    warehouse_client = None
-    if warehouse_id:
-        from databricks.sdk import WorkspaceClient
-
-        warehouse_client = WorkspaceClient()
-    ctx = DoctorContext(
+    checks = DoctorContext(
         backend=backend,
         api=api,
-        ledger=Ledger(ledger_path(cfg, None)),  # read only: no volume is created here (the collect task does)
+        ledger=Ledger(ctx.ledger_path),  # read only: no volume is created here (the collect task does)
         warehouse=warehouse_id,
-        warehouse_client=warehouse_client,
+        warehouse_client=ctx.workspace_client if warehouse_id else None,
         bundle_file=bundle_file,
     )
-    return doctor(cfg, ctx, report.where, report)
+    return doctor(cfg, checks, report.where, report)
 
 
 def run_doctor_task(params: dict[str, str]) -> DoctorReport:
     """The `rls_doctor` job's task: the report in the task's output; the task fails when a check failed."""
-    from rls.jobs import TaskFailed, collector_credentials, config_overrides
+    from rls.jobs import TaskFailed, collector_credentials, job_context
 
-    cfg = load_config(params.get("config") or None, config_overrides(params))
+    ctx = job_context(params)
+    _ = ctx.config  # loaded first: a config that does not load fails the task before any secret is read
+    ctx.credentials = collector_credentials(params.get("secret_scope") or "rls")
     config = Path(params["config"]) if params.get("config") else None
-    report = databricks_doctor(
-        cfg,
-        credentials=collector_credentials(params.get("secret_scope") or "rls"),
-        bundle_file=config.parent / "databricks.yml" if config else None,
-    )
+    report = databricks_doctor(ctx, bundle_file=config.parent / "databricks.yml" if config else None)
     for line in report.lines():
         logger.warning("%s", line)
     if report.exit_code == exitcodes.CHECK_FAILED:

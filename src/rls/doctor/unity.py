@@ -15,6 +15,7 @@ from rls.publish.report import first_line
 from rls.publish.state import read_existing
 from rls.publish.system_access import MissingGrant, grant_statements, probe_schemas, undiscovered
 from rls.sql import SqlBackend, quote_name
+from rls.target import Target
 
 
 def system_schema_access(backend: SqlBackend, cfg: RlsConfig, identity: str) -> dict[str, MissingGrant | str | None]:
@@ -66,7 +67,7 @@ def _abac(report: DoctorReport, backend: SqlBackend, cat: str) -> None:
 
 
 def _target(report: DoctorReport, backend: SqlBackend, cfg: RlsConfig, identity: str) -> None:
-    where = f"{cfg.catalog}.{cfg.schema}"
+    where = Target.of(cfg).display
     try:
         existing = read_existing(backend, cfg.catalog, cfg.schema)
     except Exception as e:

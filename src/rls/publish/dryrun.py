@@ -80,11 +80,11 @@ def plan_publish(backend: SqlBackend, cfg: RlsConfig, *, prune: bool | None = No
     try:
         existing = read_existing(backend, cfg.catalog, cfg.schema)
     except Exception as e:
-        out.error = f"cannot read schema {cfg.catalog}.{cfg.schema}: {first_line(e)}"
+        out.error = f"cannot read schema {Target.of(cfg).display}: {first_line(e)}"
         return out
     if not existing.schema_exists:
-        sql = Target.of(cfg).create_schema_sql()
-        out.changes.append(Change("schema", f"{cfg.catalog}.{cfg.schema}", "does not exist", (sql,)))
+        target = Target.of(cfg)
+        out.changes.append(Change("schema", target.display, "does not exist", (target.create_schema_sql(),)))
     if cfg.reads_shared:
         out.changes.append(Change("mount", cfg.sharing.source_catalog or "", "if missing", (mount_statement(cfg),)))
     applier = _Applier(backend, cfg, job_identity(backend))

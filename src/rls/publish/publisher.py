@@ -184,7 +184,7 @@ def publish(
         if not existing.schema_exists:
             Target.of(cfg).ensure_schema(backend)
     except Exception as e:
-        report.error = f"cannot read or create schema {cfg.catalog}.{cfg.schema}: {first_line(e)}"
+        report.error = f"cannot read or create schema {Target.of(cfg).display}: {first_line(e)}"
     access_map = cfg.collected_table(ACCESS_MAP)
     if report.error is None and cfg.reads_shared:
         report.error = _mount(backend, cfg, report, lambda: _table_exists(backend, quote_name(*access_map)))
@@ -268,7 +268,7 @@ def prune_candidates(
         return []
     keep = {view_name(t.schema, t.table).lower() for t in filterable}
     return [
-        (f"{cfg.catalog}.{cfg.schema}.{ex.name}", f"DROP VIEW IF EXISTS {quote_name(cfg.catalog, cfg.schema, ex.name)}")
+        (f"{Target.of(cfg).display}.{ex.name}", f"DROP VIEW IF EXISTS {Target.of(cfg).name(ex.name)}")
         for key, ex in sorted(existing.views.items())
         if key.startswith(VIEW_PREFIX) and key not in keep and ex.fingerprint is not None and ex.is_view
     ]

@@ -11,6 +11,7 @@ from rls.publish import Discovery, ViewDefinition, discover
 from rls.publish.plan import Plan, plan, stored_form
 from rls.publish.state import ExistingState, ExistingView, read_existing
 from rls.sql import SqlBackend, quote_name, system_tables
+from rls.target import Target
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Deployment:
         self._described: dict[str, ViewInfo] = {}
 
     def name(self, table: str) -> str:
-        return quote_name(self.cfg.catalog, self.cfg.schema, table)
+        return Target.of(self.cfg).name(table)
 
     def collected(self, table: str) -> str:
         """A table the collector writes, where this deployment reads it (other regions: the mounted share)."""
@@ -77,7 +78,7 @@ class Deployment:
         """Every view of the schema, ours or not."""
         if not self.existing.schema_exists:
             return []
-        rows = self.backend.fetch(f"SHOW VIEWS IN {quote_name(self.cfg.catalog, self.cfg.schema)}")
+        rows = self.backend.fetch(f"SHOW VIEWS IN {Target.of(self.cfg).quoted}")
         return sorted(str(r.get("viewName") or "") for r in rows if str(r.get("isTemporary")).lower() != "true")
 
     def describe(self, view: str) -> ViewInfo:

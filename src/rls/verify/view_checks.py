@@ -11,6 +11,7 @@ from rls.publish import audit, view_name
 from rls.publish.plan import body_matches
 from rls.sql import system_tables
 from rls.sql.errors import SqlNotFound
+from rls.target import Target
 from rls.verify.deployment import Deployment
 from rls.verify.report import Result, result
 
@@ -97,7 +98,7 @@ def system_readers(dep: Deployment) -> Result:
     keys = {t.key.lower() for t in dep.discovery.tables} | dep.unfilterable
     refs = audit.system_refs(dep.backend, dep.cfg.system_catalog, sorted(keys))
     problems = audit.system_readers(dep.backend, dep.plan, dep.objects, refs)
-    return result(problems, f"{len(dep.objects)} objects of {dep.cfg.catalog}.{dep.cfg.schema} checked")
+    return result(problems, f"{len(dep.objects)} objects of {Target.of(dep.cfg).display} checked")
 
 
 def no_unfilterable_views(dep: Deployment) -> Result:
