@@ -49,8 +49,8 @@ from rls.jobs import execute
 from rls.runoptions import RunOptions
 from rls.sql.backend import SqlBackend
 from rls_local import scenario_gen
+from rls_local.context import clients_for, local_config
 from rls_local.emulator import Emulator, EmulatorOptions
-from rls_local.local import clients_for, local_config
 from rls_local.scenario import parse_scenario
 
 SERVER_LIMITS = {"scim_get": 20.0, "scim_list": 4.0, "write": 5.0}  # published: 20/s, 240/min, 5/s
