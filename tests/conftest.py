@@ -31,7 +31,6 @@ Keep a real process only where the process boundary is what is tested.
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -46,12 +45,6 @@ from rls_local.scenario import Scenario, load_scenario
 
 if TYPE_CHECKING:
     from rls_local.warehouse import LocalWarehouseBackend
-
-# Every local Spark the tests start (this process's, and each `rls` process a test starts, which inherits the
-# environment): the JIT stops at its first tier and the collector is serial. The suite runs thousands of small
-# statements on tiny tables, where top-tier compilation and parallel GC threads cost more CPU than they save
-# (local/src/rls_local/warehouse/session.py; the demo and the benchmarks keep the JVM's defaults).
-os.environ.setdefault("RLS_LOCAL_JVM_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
 
 TESTS = Path(__file__).resolve().parent
 EXAMPLE_SCENARIO = TESTS.parent / "local" / "src" / "rls_local" / "data" / "example-scenario.json"

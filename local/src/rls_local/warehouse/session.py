@@ -119,9 +119,6 @@ def local_spark(workdir: Path) -> Any:
     # derby.system.home keeps derby.log out of the current directory; the metastore URL pins the Derby database
     # to the workdir, which is what makes the warehouse survive into a later process.
     java_opts = f"-Dderby.system.home={workdir} -Dlog4j2.configurationFile=file:{log_conf}"
-    # RLS_LOCAL_JVM_OPTIONS: more options for this JVM. The test suite sets a JIT for short runs (tests/conftest.py):
-    # thousands of small statements, where compiling hot code at the top tier costs more CPU than it saves.
-    java_opts += " " + os.environ.get("RLS_LOCAL_JVM_OPTIONS", "")
     builder = (
         SparkSession.builder.master("local[2]")
         .appName("rls-local-warehouse")
