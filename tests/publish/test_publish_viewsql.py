@@ -181,3 +181,36 @@ def test_property_names_round_trip_through_quoting(catalog, schema, system, src_
     }
     if group is not None:
         assert group in {lit.this for lit in parsed[0].find_all(exp.Literal) if lit.is_string}
+
+
+def test_the_view_text_says_who_sees_which_rows_and_its_comment_says_it_in_one_sentence():
+    d = view_sql(cfg(unassigned_rows_group="ops"), AUDIT)
+    head, _, body = d.query.partition("*/\n")
+    assert head.startswith("/* rls view over system.access.audit") and body.startswith("WITH admin_groups_users AS (")
+    said = " ".join(head.split())
+    # one clause per branch of the filter, each naming how it decides
+    assert "the reader administers the row's workspace" in said and "session_user()" in said
+    assert "is_account_group_member()" in said and "admin_groups_users" in said
+    assert "no workspace (workspace_id 0 or NULL)" in said and "publish.unassigned_rows_group" in said
+    assert "open-source Spark" in said  # the hash set was measured there, and the text says so
+    without = " ".join(view_sql(cfg(), AUDIT).query.partition("*/\n")[0].split())
+    assert "no workspace" not in without  # a branch that is not in the view is not described
+    comment = sqlglot.parse_one(d.create_sql(), read="databricks").find(exp.SchemaCommentProperty)
+    text = comment.this.name
+    assert text.count(".") == text.count("system.access.audit") * 2 + 1 and text.endswith(".")  # one sentence
+    assert "administers" in text and "system.access.audit" in text
+
+
+def test_no_name_can_end_the_view_text_comment_early():
+    hostile = SystemTable("acc*/ess", "au*/dit", (Column("workspace_id", "string"),))
+    d = view_sql(cfg(), hostile)
+    head, _, _ = d.query.partition(" */\n")
+    assert "*/" not in head  # the only comment end is the header's own
+    assert isinstance(sqlglot.parse_one(d.create_sql(), read="databricks"), exp.Create)
+
+
+def test_the_self_level_comment_also_names_the_reader_s_own_rows():
+    history = SystemTable("query", "history", (Column("workspace_id", "string"), Column("executed_by", "string")))
+    d = view_sql(cfg(identity_columns={"query.history": ["executed_by"]}), history, access_level="self")
+    assert "the reader caused" in " ".join(d.query.partition("*/\n")[0].split())
+    assert "caused" in d.description and "administers" in d.description

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rls.config import RlsConfig
-from rls.publish import selfservice
+from rls.publish import selfservice, viewcomment
 from rls.publish.discovery import SystemTable
 from rls.sql.quoting import quote_identifier, quote_name, quote_string
 from rls.sql.system_tables import PRINCIPAL_ID
@@ -30,8 +30,9 @@ from rls.tables import ACCESS_MAP, PRINCIPALS
 logger = logging.getLogger(__name__)
 
 # Bump when the generated SQL changes for the same inputs: every view's fingerprint then changes and is re-altered
-# (ALTER VIEW … AS, which keeps grants and tags). 6: session_user() instead of current_user().
-GENERATOR_VERSION = "6"
+# (ALTER VIEW … AS, which keeps grants and tags). 6: session_user() instead of current_user(). 7: a comment at the
+# top of the view's text says who sees which rows, and why the workspace test looks as it does.
+GENERATOR_VERSION = "7"
 VIEW_PREFIX = "vw_system_"
 FINGERPRINT_PROPERTY = "rls.fingerprint"
 GRANTS_PROPERTY = "rls.grants_fingerprint"
@@ -59,6 +60,7 @@ class FilterContext:
 class Branch:
     predicate: str  # over the source alias `x`
     ctes: tuple[tuple[str, str], ...] = ()  # (name, query) pairs this predicate reads
+    says: str = ""  # who sees which rows through it, for the comment at the top of the view's text
 
 
 BranchBuilder = Callable[[FilterContext], Branch | None]
@@ -79,7 +81,12 @@ def admin_branch(ctx: FilterContext) -> Branch:
     """Rows of the workspaces the invoker administers: the ADMIN ways in of the access map that are the invoker's
     (see :func:`rls.publish.selfservice.workspaces_cte`)."""
     cte = selfservice.workspaces_cte(ctx.access_map, selfservice.ADMIN_ONLY, _small_id(ctx))
-    return Branch(selfservice.workspace_in(ADMIN_CTE, _key_cast(ctx)), ((ADMIN_CTE, cte),))
+    says = (
+        f"the reader administers the row's workspace: {ADMIN_CTE} holds the workspaces where an ADMIN way in of the"
+        " collector's access map is the reader (session_user()) or an account group the reader is in"
+        " (is_account_group_member(), live)"
+    )
+    return Branch(selfservice.workspace_in(ADMIN_CTE, _key_cast(ctx)), ((ADMIN_CTE, cte),), says)
 
 
 ADMIN_CTE = "admin_groups_users"
@@ -120,6 +127,7 @@ def self_branch(ctx: FilterContext) -> Branch:
     return Branch(
         f"({selfservice.caused_predicate(columns)}) AND {member_in}",
         tuple(ctes),
+        "the reader caused the row (its identity columns) in a workspace where the reader holds any assignment",
     )
 
 
@@ -130,7 +138,8 @@ def unassigned_rows_branch(ctx: FilterContext) -> Branch | None:
     zero = "0" if _is_integral(_workspace_id_type(ctx.source)) else "'0'"
     return Branch(
         f"(x.workspace_id IS NULL OR x.workspace_id = {zero})"
-        f" AND is_account_group_member({quote_string(ctx.unassigned_rows_group)})"
+        f" AND is_account_group_member({quote_string(ctx.unassigned_rows_group)})",
+        says="the row is of no workspace (workspace_id 0 or NULL) and the reader is in publish.unassigned_rows_group",
     )
 
 
@@ -172,10 +181,7 @@ class ViewDefinition:
             "rls.source": ".".join(self.source_name),
             **(extra_properties or {}),
         }
-        comment = self.description or (
-            f"Rows of {'.'.join(self.source_name)} limited to the workspaces the reader administers. "
-            "Managed by rls: change the configuration, not this view."
-        )
+        comment = self.description or viewcomment.comment(".".join(self.source_name))
         return (
             f"CREATE VIEW {self.quoted}\nCOMMENT {quote_string(comment)}\n"
             f"TBLPROPERTIES ({_properties(props)})\nAS\n{self.query}"
@@ -213,7 +219,9 @@ def filter_query(source_name: tuple[str, str, str], branches: list[Branch]) -> s
                 raise ViewSqlError(f"two branches define CTE {name} differently")
     with_clause = "WITH " + ",\n".join(f"{n} AS (\n  {body}\n)" for n, body in ctes.items()) + "\n" if ctes else ""
     where = "\n   OR ".join(f"({b.predicate})" for b in branches)
-    return f"{with_clause}SELECT x.*\nFROM {quote_name(*source_name)} AS x\nWHERE {where}"
+    says = [b.says for b in branches if b.says]
+    body = f"{with_clause}SELECT x.*\nFROM {quote_name(*source_name)} AS x\nWHERE {where}"
+    return viewcomment.header(".".join(source_name), says, GENERATOR_VERSION) + body
 
 
 def fingerprint(query: str, source: SystemTable) -> str:
@@ -256,4 +264,5 @@ def view_sql(cfg: RlsConfig, source: SystemTable, *, access_level: str = "admin"
         quote_name(*target)  # validates every part (non-empty, ≤ 255 characters) before any SQL runs
     except ValueError as e:
         raise ViewSqlError(str(e)) from None
-    return ViewDefinition(target, source, source_name, query, fingerprint(query, source))
+    described = viewcomment.comment(".".join(source_name), caused=self_branch in builders)
+    return ViewDefinition(target, source, source_name, query, fingerprint(query, source), described)
