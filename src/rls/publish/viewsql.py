@@ -217,11 +217,15 @@ def filter_query(source_name: tuple[str, str, str], branches: list[Branch]) -> s
         for name, body in b.ctes:
             if ctes.setdefault(name, body) != body:
                 raise ViewSqlError(f"two branches define CTE {name} differently")
-    with_clause = "WITH " + ",\n".join(f"{n} AS (\n  {body}\n)" for n, body in ctes.items()) + "\n" if ctes else ""
-    where = "\n   OR ".join(f"({b.predicate})" for b in branches)
-    says = [b.says for b in branches if b.says]
-    body = f"{with_clause}SELECT x.*\nFROM {quote_name(*source_name)} AS x\nWHERE {where}"
-    return viewcomment.header(".".join(source_name), says, GENERATOR_VERSION) + body
+    # The comment goes after the query's first keyword: a view's stored text starts at the query's first token (Spark
+    # keeps the parsed query's span; Databricks shows the same), so a comment before it would be dropped, and every
+    # publish would then find the body changed.
+    head = viewcomment.header(".".join(source_name), [b.says for b in branches if b.says], GENERATOR_VERSION)
+    with_clause = "WITH\n" + head + ",\n".join(f"{n} AS (\n  {body}\n)" for n, body in ctes.items()) + "\n"
+    select = f"SELECT x.*\nFROM {quote_name(*source_name)} AS x\nWHERE " + "\n   OR ".join(
+        f"({b.predicate})" for b in branches
+    )
+    return with_clause + select if ctes else select.replace("SELECT ", f"SELECT\n{head}", 1)
 
 
 def fingerprint(query: str, source: SystemTable) -> str:
