@@ -21,8 +21,6 @@ from rls.context import Context
 from rls.jobs import run
 from rls.runoptions import DEFAULTS, RunOptions
 from rls.sql import SqlBackend
-
-# clients_for, local_config: the benchmarks import them from here (their home is rls_local.context)
 from rls_local.context import LocalContext
 from rls_local.emulator import Emulator, EmulatorOptions
 from rls_local.scenario import Scenario

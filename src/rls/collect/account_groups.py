@@ -20,12 +20,6 @@ from rls.model.memberships import reachable_groups
 from rls.parallel import Crawl, describe
 
 
-def groups_named(w: WorkspaceState) -> set[str]:
-    """The account groups a workspace's reads named: assigned to it, or members of its `admins` group."""
-    assigned = {g.principal.id for g in w.grants if g.principal.kind == GROUP}
-    return assigned | {m.id for m in w.local_admins or [] if m.kind == GROUP}
-
-
 class GroupMembers:
     """Use as a context manager around the workspace reads; :meth:`settle` once they are all done."""
 
@@ -36,7 +30,7 @@ class GroupMembers:
 
     def named_by(self, w: WorkspaceState) -> None:
         """A workspace was read: fetch the groups it names."""
-        self._crawl.add(groups_named(w))
+        self._crawl.add(w.groups_named())
 
     def named_once_done(self, w: WorkspaceState, elevated_read: Future[None]) -> None:
         """A workspace is read after an elevation: fetch its groups once that read succeeded (a failed one names
@@ -45,7 +39,7 @@ class GroupMembers:
 
     def settle(self, running: list[WorkspaceState]) -> tuple[dict[str, list[MemberRef]], dict[str, str]]:
         """Members of every group reachable from the collected workspaces, and why those that failed did."""
-        roots = {g for w in running if not w.error for g in groups_named(w)}
+        roots = {g for w in running if not w.error for g in w.groups_named()}
         while True:
             results, errors = self._crawl.join()
             reached = reachable_groups(roots, results)

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import accumulate
 from urllib.parse import urlparse
 
 import requests
@@ -53,14 +54,11 @@ def workspace_of(url: str, hosts: Mapping[str, int]) -> int | None:
     m = _WORKSPACE_IN_PATH.search(parsed.path)
     if m:
         return int(m.group(1))
-    prefix = f"{parsed.scheme}://{parsed.netloc}"
-    wid = hosts.get(prefix)
-    for segment in parsed.path.split("/")[1 : _HOST_PATH_SEGMENTS + 1]:
-        if wid is not None:
-            break
-        prefix += f"/{segment}"
-        wid = hosts.get(prefix)
-    return wid
+    segments = parsed.path.split("/")[1 : _HOST_PATH_SEGMENTS + 1]
+    prefixes = accumulate(
+        segments, lambda prefix, segment: f"{prefix}/{segment}", initial=f"{parsed.scheme}://{parsed.netloc}"
+    )
+    return next((hosts[p] for p in prefixes if p in hosts), None)
 
 
 class TokenBucket:

@@ -73,9 +73,7 @@ def build_snapshot(
     notes: list[str] = []
     for w in running:
         if not w.error:
-            roots = {g.principal.id for g in w.grants if g.principal.kind == GROUP}
-            roots |= {m.id for m in w.local_admins or [] if m.kind == GROUP}
-            broken = sorted(reachable_groups(roots, d.members) & set(failed_groups))
+            broken = sorted(reachable_groups(w.groups_named(), d.members) & set(failed_groups))
             if broken:
                 w.error = (
                     f"group {d.groups[broken[0]].name if broken[0] in d.groups else broken[0]} could not be "

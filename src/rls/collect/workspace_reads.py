@@ -33,7 +33,7 @@ from rls.collect.report import CollectReport
 from rls.collect.workspace_groups import LocalAdmins
 from rls.config import RlsConfig
 from rls.model.access import ADMIN_PERMISSION, USER_PERMISSION, Grant, WorkspaceInfo
-from rls.model.directory import MemberRef
+from rls.model.directory import GROUP, MemberRef
 
 _RANK = {USER_PERMISSION: 1, ADMIN_PERMISSION: 2}
 
@@ -54,6 +54,11 @@ class WorkspaceState:
     not_onboarded: bool = False  # not federated and the collector is not in its admins group: nothing to read
     unreachable: bool = False  # refused for a reason no assignment changes (network, 5xx, malformed answer)
     error: str | None = None
+
+    def groups_named(self) -> set[str]:
+        """The account groups its reads named: assigned to it, or members of its `admins` group."""
+        assigned = {g.principal.id for g in self.grants if g.principal.kind == GROUP}
+        return assigned | {m.id for m in self.local_admins or [] if m.kind == GROUP}
 
 
 def onboarding_step(app_id: str) -> str:

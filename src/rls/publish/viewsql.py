@@ -221,11 +221,11 @@ def filter_query(source_name: tuple[str, str, str], branches: list[Branch]) -> s
     # keeps the parsed query's span; Databricks shows the same), so a comment before it would be dropped, and every
     # publish would then find the body changed.
     head = viewcomment.header(".".join(source_name), [b.says for b in branches if b.says], GENERATOR_VERSION)
-    with_clause = "WITH\n" + head + ",\n".join(f"{n} AS (\n  {body}\n)" for n, body in ctes.items()) + "\n"
-    select = f"SELECT x.*\nFROM {quote_name(*source_name)} AS x\nWHERE " + "\n   OR ".join(
-        f"({b.predicate})" for b in branches
-    )
-    return with_clause + select if ctes else select.replace("SELECT ", f"SELECT\n{head}", 1)
+    where = "\n   OR ".join(f"({b.predicate})" for b in branches)
+    select = f"x.*\nFROM {quote_name(*source_name)} AS x\nWHERE {where}"
+    if not ctes:
+        return f"SELECT\n{head}{select}"
+    return "WITH\n" + head + ",\n".join(f"{n} AS (\n  {body}\n)" for n, body in ctes.items()) + f"\nSELECT {select}"
 
 
 def fingerprint(query: str, source: SystemTable) -> str:
