@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from rls.collect.lease import restore_budget_s
+from rls.collect.ratelimit import FAMILIES
 from rls.errors import InputError
 
 
@@ -86,7 +88,6 @@ def _is_number(value: object) -> bool:
 
 def validate(cfg: ValidatedConfig) -> None:
     """Every value checked now, naming its key: a bad value must not fail late, mid-run (e.g. while elevated)."""
-    from rls.collect.ratelimit import FAMILIES
 
     c, p = cfg.collect, cfg.publish
     _one_of("table_format", cfg.table_format, ("delta", "parquet"))
@@ -101,8 +102,6 @@ def validate(cfg: ValidatedConfig) -> None:
         bound = bound_of(key)
         if not bound.holds(value):
             raise ConfigError(f"config key '{key}': must be {bound.text()}, got {value:g}")
-    from rls.collect.elevation import restore_budget_s
-
     restore_s = restore_budget_s(c.restore_backoff_s)
     if c.lease_ttl_s * 2 / 3 <= restore_s + 60:
         raise ConfigError(

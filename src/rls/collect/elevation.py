@@ -22,22 +22,13 @@ from dataclasses import dataclass
 from databricks.sdk.errors import NotFound
 
 from rls.collect.account_api import AccountApi
-from rls.collect.lease import Lease
+from rls.collect.lease import RESTORE_ATTEMPTS, Lease, restore_budget_s
 from rls.collect.ledger import Ledger, LedgerEntry, LedgerError, now_iso
 from rls.model.access import Grant
 from rls.model.directory import MemberRef
 from rls.parallel import describe
 
 logger = logging.getLogger(__name__)
-
-_RESTORE_ATTEMPTS = 4
-
-
-def restore_budget_s(backoff_s: float) -> float:
-    """How long undoing an elevation may wait at most: every restore attempt's back-off (doubling from
-    ``backoff_s``); the calls' own time is covered by the lease's expiry margin."""
-    return sum(max(backoff_s, 0.0) * 2**a for a in range(_RESTORE_ATTEMPTS))
-
 
 __all__ = ["Elevation", "Elevator", "Ledger", "LedgerEntry", "LedgerError", "Repair", "RestoreError"]
 
@@ -109,7 +100,7 @@ class Elevator:
 
     def _restore(self, entry: LedgerEntry) -> None:
         last: BaseException | None = None
-        for attempt in range(_RESTORE_ATTEMPTS):
+        for attempt in range(RESTORE_ATTEMPTS):
             try:
                 if entry.previous is None:
                     with contextlib.suppress(NotFound):  # nothing there: already what it was
