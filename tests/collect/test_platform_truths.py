@@ -247,7 +247,7 @@ def test_a_restore_that_times_out_is_exit_5_and_stops_elevating(warehouse, tmp_p
         faults=[{"method": "DELETE", "path_contains": "permissionassignments", "status": 503, "retry_after_s": 1}],
     )
     schema = fresh_schema()
-    first = flow(warehouse, stuck, tmp_path, schema, overrides={"collect.retry_timeout_s": 2.0})
+    first = flow(warehouse, stuck, tmp_path, schema, overrides={"collect.retry_timeout_s": 1.0})
     assert first.collect.exit_code == exitcodes.UNRESTORED
     [line] = first.collect.unrestored
     assert "could not restore" in line and "next run repairs it" in line
@@ -265,7 +265,7 @@ def test_a_restore_that_times_out_is_exit_5_and_stops_elevating(warehouse, tmp_p
         _with(stuck, assignments=first.emulator_state["assignments"]),
         tmp_path,
         schema,
-        overrides={"collect.retry_timeout_s": 2.0},
+        overrides={"collect.retry_timeout_s": 1.0},
     )
     assert again.collect.exit_code == exitcodes.UNRESTORED
     assert any("failed" in u for u in again.collect.unrestored)

@@ -27,7 +27,7 @@ from rls_local.warehouse.enforce import Enforcer
 from rls_local.warehouse.names import SESSION_CATALOG, NameRegistry, TableRef, encode, normalize
 from rls_local.warehouse.session import WarehouseError
 from rls_local.warehouse.shared_catalogs import refuse_shared_write, refuse_write
-from rls_local.warehouse.versions import ReadGuard, write_version
+from rls_local.warehouse.versions import ReadGuard, stored, write_version
 
 logger = logging.getLogger(__name__)
 
@@ -206,11 +206,10 @@ class LocalWarehouseBackend(SparkBackend):
         name = self._table_name(full_name)
         df = staged
         with self._versions.writing, self._versions.statement():
-            exists = bool(self.spark.catalog.tableExists(name))
-            if exists and mode == "append":
+            old = stored(self.spark, name)
+            if old is not None and mode == "append":
                 df = self.spark.table(name).unionByName(df, allowMissingColumns=True)
-            same = exists and _columns(self.spark.table(name).schema) == _columns(df.schema)
-            write_version(self.spark, self._versions, self.workdir.resolve() / "warehouse", name, df, same_schema=same)
+            write_version(self.spark, self._versions, self.workdir.resolve() / "warehouse", name, df, old)
 
     def _execute(self, sql: str) -> bool:
         with self._versions.statement(), self._statement_identity():
@@ -289,7 +288,3 @@ class LocalWarehouseBackend(SparkBackend):
         if w[:1] in (["DESCRIBE"], ["DESC"]):
             return self.privileges.owner_in_describe(self.names.decode_describe(rows))
         return rows
-
-
-def _columns(schema: Any) -> list[tuple[str, str]]:
-    return [(f.name.lower(), f.dataType.simpleString()) for f in schema.fields]

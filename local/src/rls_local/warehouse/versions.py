@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -83,14 +84,44 @@ class ReadGuard:
         return doomed
 
 
-def write_version(spark: Any, guard: ReadGuard, root: Path, name: str, df: Any, *, same_schema: bool) -> None:
-    """Make ``df`` the content of table ``name`` (Spark name), whole, in one metastore operation."""
+@dataclass(frozen=True)
+class Stored:
+    """What the metastore holds for an existing table: its columns (as compared for a same-schema swap) and where its
+    files are."""
+
+    columns: list[tuple[str, str]]
+    location: Path
+
+
+def stored(spark: Any, name: str) -> Stored | None:
+    """The table ``name`` (a Spark name, `` `db`.`table` `` or with `` `spark_catalog`. ``) as the session catalog has
+    it; None when there is none. One catalog lookup through the JVM: the Catalog API and ``DESCRIBE`` would take three
+    metastore round trips (exists, schema, location) for each of the dozen writes of a collection."""
+    session, jvm = spark._jsparkSession.sessionState(), spark._jvm
+    parts = list(jvm.scala.jdk.javaapi.CollectionConverters.asJava(session.sqlParser().parseMultipartIdentifier(name)))
+    ident = jvm.org.apache.spark.sql.catalyst.TableIdentifier(parts[-1], jvm.scala.Some(parts[-2]))
+    catalog = session.catalog()
+    if not catalog.tableExists(ident):
+        return None
+    meta = catalog.getTableMetadata(ident)
+    fields = meta.schema().fields()
+    columns = [(f.name().lower(), f.dataType().simpleString()) for f in fields]
+    return Stored(columns, Path(str(meta.location().getPath())))
+
+
+def columns(schema: Any) -> list[tuple[str, str]]:
+    """A DataFrame schema's columns, as :class:`Stored` lists them."""
+    return [(f.name.lower(), f.dataType.simpleString()) for f in schema.fields]
+
+
+def write_version(spark: Any, guard: ReadGuard, root: Path, name: str, df: Any, old: Stored | None) -> None:
+    """Make ``df`` the content of table ``name`` (Spark name), whole, in one metastore operation. ``old``: the table
+    as it is (:func:`stored`), read under ``guard.writing``."""
     table_root = root / VERSIONS_DIR / name_dir(name)
     target = table_root / f"v{time.time_ns()}-{next(_counter)}"
-    old = location(spark, name) if spark.catalog.tableExists(name) else None
     if old is None:
         df.write.format("parquet").option("path", str(target)).saveAsTable(name)
-    elif same_schema:
+    elif old.columns == columns(df.schema):
         df.write.format("parquet").mode("errorifexists").save(str(target))
         spark.sql(f"ALTER TABLE {name} SET LOCATION '{_sql_string(str(target))}'").collect()
     else:
@@ -98,16 +129,9 @@ def write_version(spark: Any, guard: ReadGuard, root: Path, name: str, df: Any, 
         df.write.format("parquet").mode("errorifexists").save(str(target))
         spark.sql(f"DROP TABLE {name}").collect()
         spark.sql(f"CREATE TABLE {name} USING parquet LOCATION '{_sql_string(str(target))}'").collect()
-    if old is not None and _inside(old, table_root):
-        guard.retire(old)
+    if old is not None and _inside(old.location, table_root):
+        guard.retire(old.location)
     _delete_orphans(table_root, keep={target, *guard.protected()})
-
-
-def location(spark: Any, name: str) -> Path | None:
-    for row in spark.sql(f"DESCRIBE TABLE EXTENDED {name}").collect():
-        if row[0] == "Location":
-            return Path(str(row[1]).removeprefix("file:"))
-    return None
 
 
 def name_dir(spark_name: str) -> str:
