@@ -4,7 +4,7 @@
         --workspaces 2000 --users 10000 --groups 5000
 
 The collector's API side takes minutes at this size under the published rate limits (``collector_scale.py``); the
-expansion it then hands to Spark (:mod:`rls.collect.expand`) depends only on the direct edges and the ways in. This
+expansion it then hands to Spark (:mod:`rls.tables.expand`) depends only on the direct edges and the ways in. This
 builds those rows from a generated scenario as the collector would (``rls_local.collector_rows``), writes them to a
 fresh local warehouse and runs the expansion, so its SQL can be measured and changed in minutes.
 """
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import command_line, jvm_pid, machine, rss_mb, save
 
 from rls import tables
-from rls.collect.expand import Names, expand
+from rls.tables.expand import Names, expand
 from rls_local import scenario_gen
 from rls_local.collector_rows import collector_rows
 from rls_local.scenario import parse_scenario

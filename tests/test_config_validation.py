@@ -101,7 +101,8 @@ def test_every_numeric_key_has_a_range_checked_at_load(tmp_path: Path, text: str
 
 def test_every_numeric_key_has_bounds_and_the_readme_and_help_say_them() -> None:
     """A numeric key added without a range fails here; so does a README row or --help text that does not say it."""
-    from rls.config import CollectConfig, PublishConfig, RlsConfig, SharingConfig, field_help
+    from rls.config import CollectConfig, PublishConfig, RlsConfig, SharingConfig
+    from rls.config_help import field_help
     from rls.config_validation import bound_of, numeric_values
 
     readme = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")  # the configuration table

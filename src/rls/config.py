@@ -1,20 +1,19 @@
 """Configuration: one YAML file (every key optional), overridable from the CLI and job parameters.
 
-Every option has a default and a one-line description (``FIELD_HELP``), used by ``--help`` and the README.
+Every option has a default and a one-line description (the docstring under its field; :mod:`rls.config_help` lists
+them for ``--help`` and ``rls config``); :mod:`rls.config_reading` reads the YAML into these classes.
 Bad configuration raises :class:`ConfigError` with a message naming the key.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from rls.config_reading import build, put
 from rls.config_validation import ConfigError, validate
 from rls.sql import system_tables
 
@@ -185,113 +184,12 @@ def load_config(
             raise ConfigError(f"config file {where}: must be a mapping of keys, got {type(loaded).__name__}")
         doc = loaded or {}
     for dotted, value in (defaults or {}).items():
-        _put(doc, dotted, value, replace=False)
+        put(doc, dotted, value, replace=False)
     for dotted, value in (overrides or {}).items():
         if value is not None:
-            _put(doc, dotted, value, replace=True)
-    cfg = _build(RlsConfig, doc, "")
+            put(doc, dotted, value, replace=True)
+    cfg = build(RlsConfig, doc)
     # A mapping given in the file adds to the defaults (a table set to `self` still needs only its own entry).
     cfg.publish.identity_columns = {**DEFAULT_IDENTITY_COLUMNS, **cfg.publish.identity_columns}
     validate(cfg)
     return cfg
-
-
-def _put(doc: dict[str, Any], dotted: str, value: Any, *, replace: bool) -> None:
-    node = doc
-    *parents, leaf = dotted.split(".")
-    for part in parents:
-        node = node.setdefault(part, {})
-    if replace or node.get(leaf) is None:
-        node[leaf] = value
-
-
-def _build(klass: type, doc: Any, where: str) -> Any:
-    if not isinstance(doc, dict):
-        raise ConfigError(f"config key '{where}': must be a mapping")
-    hints = typing.get_type_hints(klass)
-    names = {f.name for f in dataclasses.fields(klass)}
-    for key in doc:
-        if key not in names:
-            raise ConfigError(f"config key '{_join(where, key)}': unknown (known: {', '.join(sorted(names))})")
-    kwargs = {}
-    for name, value in doc.items():
-        tp = hints[name]
-        key = _join(where, name)
-        if dataclasses.is_dataclass(tp):
-            kwargs[name] = _build(tp, value, key)
-        else:
-            kwargs[name] = _coerce(tp, value, key)
-    return klass(**kwargs)
-
-
-def _coerce(tp: Any, value: Any, key: str) -> Any:
-    origin = typing.get_origin(tp)
-    args = [a for a in typing.get_args(tp) if a is not type(None)]
-    if origin in (typing.Union, __import__("types").UnionType):
-        if value is None:
-            return None
-        return _coerce(args[0], value, key)
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-        raise ConfigError(f"config key '{key}': must be true or false, got {value!r}")
-    if tp in (int, float):
-        return _number(tp, value, key)
-    if tp is str:
-        if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
-            raise ConfigError(f"config key '{key}': must be a non-empty string, got {value!r}")
-        return str(value)
-    if origin is list:
-        if isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        if not isinstance(value, list):
-            raise ConfigError(f"config key '{key}': must be a list, got {value!r}")
-        return [_coerce(args[0], v, f"{key}[{i}]") for i, v in enumerate(value)]
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise ConfigError(f"config key '{key}': must be a mapping, got {value!r}")
-        return {str(k): _coerce(args[1], v, f"{key}.{k}") for k, v in value.items()}
-    raise ConfigError(f"config key '{key}': unsupported type {tp}")
-
-
-def _number(tp: type, value: Any, key: str) -> Any:
-    """A finite number; a whole one for integer keys (1.9 workers is a mistake to report, not to truncate)."""
-    whole = tp is int
-    try:
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise ValueError
-        number = float(value)
-    except ValueError:
-        number = None
-    if number is None or not math.isfinite(number) or (whole and not number.is_integer()):
-        kind = "a whole number" if whole else "a finite number"
-        raise ConfigError(f"config key '{key}': must be {kind}, got {value!r}") from None
-    return int(number) if whole else number
-
-
-def _join(where: str, key: str) -> str:
-    return f"{where}.{key}" if where else key
-
-
-def field_help(klass: type = RlsConfig) -> dict[str, str]:
-    """One-line description of every option, from the docstring under each field."""
-    import ast
-    import inspect
-    import itertools
-
-    from rls.config_validation import BOUNDS
-
-    out: dict[str, str] = {}
-    tree = ast.parse(inspect.getsource(klass))
-    body = tree.body[0].body  # type: ignore[attr-defined]
-    prefix = {CollectConfig: "collect.", PublishConfig: "publish.", SharingConfig: "sharing."}.get(klass, "")
-    for node, nxt in itertools.pairwise(body):
-        if isinstance(node, ast.AnnAssign) and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant):
-            name = node.target.id  # type: ignore[attr-defined]
-            out[name] = str(nxt.value.value).strip()
-            bound = BOUNDS.get(f"{prefix}{name}") or BOUNDS.get(f"{prefix}{name}.*")
-            if bound is not None:  # the range checked at load (rls.config_validation)
-                out[name] += f" Range: {bound.text()}."
-    return out

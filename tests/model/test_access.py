@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 import oracle
 from flow import fresh_schema
 from rls import tables
-from rls.collect.expand import Names, expand
 from rls.model.access import Grant, WorkspaceInfo, ways_in
 from rls.model.directory import MemberRef
+from rls.tables.expand import Names, expand
 from rls_local.collector_rows import collector_rows, directory_of
 from rls_local.scenario import Scenario, load_scenario, parse_scenario
 from rls_local.scenario_gen import generate

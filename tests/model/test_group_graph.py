@@ -75,7 +75,7 @@ def test_the_table_function_runs_where_this_package_is_not_installed(tmp_path) -
 
     from pyspark import cloudpickle
 
-    from rls.collect.expand import members_function
+    from rls.tables.expand import members_function
 
     edges = [
         {"group_id": "a", "group_name": "A", "member_id": "b", "member_type": tables.GROUP},

@@ -8,7 +8,7 @@ elevations (``USER``, ``ADMIN`` only where USER is proven not enough; at most ``
 default) for the federated workspaces where it is no member (:mod:`rls.collect.workspace_reads`), overlapping with
 the group fetches; then the ways in of each workspace, last-known-good ones for what could
 not be collected, the circuit breaker, and the write: the driver writes what the API answered (ways in, direct group
-members) and the SQL engine expands the reporting tables from it (:mod:`rls.collect.expand`).
+members) and the SQL engine expands the reporting tables from it (:mod:`rls.tables.expand`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from rls.collect.elevation import Elevator, Ledger, LedgerError
 from rls.collect.lease import Lease
 from rls.collect.report import CollectReport
 from rls.collect.rows import build_snapshot
-from rls.collect.snapshot import SnapshotStore
 from rls.collect.workspace_reads import WorkspaceReads, WorkspaceState
 from rls.config import RlsConfig
 from rls.errors import explain as one_line_error
@@ -41,6 +40,7 @@ from rls.model.directory import SERVICE_PRINCIPAL, Directory, MemberRef
 from rls.parallel import describe, gather
 from rls.runoptions import DEFAULTS, RunOptions
 from rls.sql import SqlBackend
+from rls.tables.snapshot import SnapshotStore
 
 logger = logging.getLogger(__name__)
 

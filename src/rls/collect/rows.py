@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 @dataclass
 class Snapshot:
     """What the driver writes: API answers, one row per way in or per edge. The reporting tables that grow with
-    the members of groups are expanded from these by the SQL engine (:mod:`rls.collect.expand`)."""
+    the members of groups are expanded from these by the SQL engine (:mod:`rls.tables.expand`)."""
 
     access_map: list[tables.AccessMapRow]
     perms: list[tables.WorkspacePerms]  # each workspace's own row; its admins/users lists are filled by the expansion

@@ -18,7 +18,7 @@ from rls.doctor.account import check_account
 from rls.doctor.deployment import check_bundle, check_readers, check_sharing, check_warehouse
 from rls.doctor.report import Check, DoctorReport
 from rls.doctor.unity import check_ledger, check_unity, system_schema_access
-from rls.publish.publisher import job_identity
+from rls.publish.applier import job_identity
 from rls.sql import SqlBackend
 
 __all__ = ["Check", "DoctorContext", "DoctorReport", "doctor", "system_schema_access"]

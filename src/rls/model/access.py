@@ -2,7 +2,7 @@
 
 ADMIN and USER are kept apart from the start: a principal assigned only USER never yields an admin row. Groups are
 kept as groups: the platform expands them when a view is read, and the SQL engine for the reporting tables
-(:mod:`rls.collect.expand`).
+(:mod:`rls.tables.expand`).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Which groups matter: those reachable from the assigned ones through nesting (cycles tolerated). Their members
-are fetched; the flattening itself is done by the SQL engine (:mod:`rls.collect.expand`)."""
+are fetched; the flattening itself is done by the SQL engine (:mod:`rls.tables.expand`)."""
 
 from __future__ import annotations
 

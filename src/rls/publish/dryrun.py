@@ -13,9 +13,10 @@ from typing import Any
 
 from rls import exitcodes
 from rls.config import RlsConfig
+from rls.publish.applier import Applier, job_identity
 from rls.publish.discovery import discover
 from rls.publish.plan import plan
-from rls.publish.publisher import _Applier, job_identity, prune_candidates
+from rls.publish.prune import prune_candidates
 from rls.publish.report import first_line
 from rls.publish.sharing import mount_statement, share_statements, shared_now
 from rls.publish.state import read_existing
@@ -87,7 +88,7 @@ def plan_publish(backend: SqlBackend, cfg: RlsConfig, *, prune: bool | None = No
         out.changes.append(Change("schema", target.display, "does not exist", (target.create_schema_sql(),)))
     if cfg.reads_shared:
         out.changes.append(Change("mount", cfg.sharing.source_catalog or "", "if missing", (mount_statement(cfg),)))
-    applier = _Applier(backend, cfg, job_identity(backend))
+    applier = Applier(backend, cfg, job_identity(backend))
     for d in the_plan.views + the_plan.references:
         ex = existing.views.get(d.name[2].lower())
         if ex is not None and not ex.is_view:

@@ -216,7 +216,7 @@ class SparkBackend(SqlBackend):
         # Python UDTFs: Databricks Runtime 14.3 LTS and above (Public Preview), registered per SparkSession and
         # isolated to the job (docs.databricks.com/udf/python-udtf.html). Whether the job's wheel is importable in the
         # UDTF's Python worker is not documented for every compute type: the handler is shipped self-contained (see
-        # rls.collect.expand), so being wrong there costs nothing. Failing to register fails the expansion before any
+        # rls.tables.expand), so being wrong there costs nothing. Failing to register fails the expansion before any
         # reporting table changed.
         from pyspark.sql.functions import udtf
 

@@ -12,11 +12,11 @@ import logging
 from typing import Any
 
 from rls import tables
-from rls.collect.expand import Expanded, Names, expand
 from rls.config import RlsConfig
 from rls.model.directory import Directory
 from rls.sql import SqlBackend
 from rls.sql.structs import from_row
+from rls.tables.expand import Expanded, Names, expand
 from rls.target import Target
 
 logger = logging.getLogger(__name__)

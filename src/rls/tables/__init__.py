@@ -1,8 +1,13 @@
-"""Names and row shapes of the tables the collector writes and the views read.
+"""The collector's tables: each one's name and row shape here, their one writer beside it.
 
-Table and column names follow the original tool so existing consumers keep working.
-Each row class is the schema of its table (see :mod:`rls.sql.structs`). The classes of the tables that reach
-millions of rows on a large account are NamedTuples: built several times faster than dataclasses, and already
+- Names and shapes: this module. Each row class is the schema of its table (see :mod:`rls.sql.structs`).
+- Writing: only :class:`rls.tables.snapshot.SnapshotStore` (one consistent snapshot per collection: the rows the
+  collector read, then the reporting tables :mod:`rls.tables.expand` computes from them in SQL, then the access map the
+  views read). The collector hands it rows; nothing else writes these tables (tests/test_layout.py checks it).
+- Reading: the publisher, verify, explain and the dashboard import the names from here.
+
+Table and column names follow the original tool so existing consumers keep working. The classes of the tables that
+reach millions of rows on a large account are NamedTuples: built several times faster than dataclasses, and already
 the tuples ``createDataFrame`` takes.
 """
 
