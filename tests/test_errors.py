@@ -90,3 +90,34 @@ def test_an_account_that_never_answers_is_one_line_naming_the_host(silent_host, 
     line = explain(raised.value)
     assert "\n" not in line and "Invalid URL" not in line and "Traceback" not in line, line
     assert silent_host in line and "collect.http_timeout_s" in line, line
+
+
+# Refusals and missing objects in the platforms' own words: the hint comes from what the SQL seam names the failure
+# (rls.sql.errors), whichever form the exception arrives in.
+DATABRICKS_REFUSAL = (
+    "[INSUFFICIENT_PERMISSIONS] Insufficient privileges:\n"
+    "User does not have SELECT on Table 'main.rls.vw_system_access_audit'. SQLSTATE: 42501"
+)
+
+
+def test_a_refused_select_on_a_view_names_the_readers_grant() -> None:
+    from rls.sql.errors import SqlPermissionDenied
+
+    for e in (RuntimeError(DATABRICKS_REFUSAL), SqlPermissionDenied(DATABRICKS_REFUSAL, "INSUFFICIENT_PERMISSIONS")):
+        line = explain(e)
+        assert "GRANT SELECT ON VIEW `main`.`rls`.`vw_system_access_audit` TO <reader>" in line, line
+        assert "publish.grant_select_to" in line and "\n" not in line
+
+
+def test_a_refused_select_on_a_system_table_names_the_owners_grants() -> None:
+    refusal = DATABRICKS_REFUSAL.replace("main.rls.vw_system_access_audit", "system.access.audit")
+    line = explain(RuntimeError(refusal))
+    assert "USE SCHEMA and SELECT on system.access" in line and "GRANT SELECT ON VIEW" not in line, line
+
+
+def test_only_a_missing_catalog_gets_the_catalog_hint() -> None:
+    catalog = "[CATALOG_NOT_FOUND] The catalog `nope` cannot be found. SQLSTATE: 42P08"
+    assert "create the catalog or set `catalog`" in explain(RuntimeError(catalog))
+    # a missing table whose message happens to say "catalog": not a catalog to create
+    table = "[TABLE_OR_VIEW_NOT_FOUND] The table or view `main`.`rls`.`catalog_x` cannot be found. SQLSTATE: 42P01"
+    assert "create the catalog" not in explain(RuntimeError(table))

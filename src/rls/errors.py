@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from rls.parallel import describe
+from rls.sql.errors import SqlNotFound, SqlPermissionDenied, typed
 
 
 class RlsError(Exception):
@@ -23,29 +22,20 @@ class UsageError(InputError):
     have): exit 2, like any other usage error."""
 
 
-# A refused read, as the local warehouse words it ("X lacks SELECT on c.s.v") and as Databricks does ("User does not
-# have SELECT on Table 'c.s.v'" in an INSUFFICIENT_PERMISSIONS / PERMISSION_DENIED error).
-_LACKS_SELECT = re.compile(
-    r"(?:(?P<who>[^\s:]+)(?: \([^)]*\))? lacks SELECT on (?P<obj>[\w.`-]+)"
-    r"|does not have SELECT on (?:Table|View) '(?P<obj2>[^']+)')",
-    re.IGNORECASE,
-)
-
-
-def grant_hint(text: str) -> str | None:
+def grant_hint(e: SqlPermissionDenied) -> str | None:
     """The grant that fixes a refused SELECT: on a published view, the reader's grant (publish.grant_select_to);
     on a system table, the views' owner's (USE CATALOG / USE SCHEMA / SELECT on that system schema)."""
-    m = _LACKS_SELECT.search(text)
-    if not m:
+    refused = e.refused_select
+    if refused is None:
         return None
-    obj = (m["obj"] or m["obj2"]).replace("`", "")
-    who = f"`{m['who']}`" if m["who"] else "<reader>"
+    who, obj = refused
+    reader = f"`{who}`" if who else "<reader>"
     parts = obj.split(".")
     if len(parts) == 3 and parts[0] == "system":
         return f"grant the views' owner USE CATALOG on system, USE SCHEMA and SELECT on system.{parts[1]}"
     name = ".".join(f"`{p}`" for p in parts)
     return (
-        f"grant it: GRANT SELECT ON VIEW {name} TO {who} (or list a group of theirs in publish.grant_select_to and"
+        f"grant it: GRANT SELECT ON VIEW {name} TO {reader} (or list a group of theirs in publish.grant_select_to and"
         " publish again; readers also need USE CATALOG and USE SCHEMA)"
     )
 
@@ -60,7 +50,8 @@ def explain(e: BaseException) -> str:
         e = java  # a Py4J error: its first line names a JVM call, the Java exception says what happened
     text = describe(e)
     low = text.lower()
-    if hint := grant_hint(text):
+    named = typed(e)  # what a SQL failure is, as the SQL seam names it; its text is only shown
+    if isinstance(named, SqlPermissionDenied) and (hint := grant_hint(named)):
         return f"{text.splitlines()[0]} — {hint}"
     host = _config_value(str(e), "host")
     if "invalid url 'none'" in low:
@@ -91,7 +82,7 @@ def explain(e: BaseException) -> str:
         )
     if isinstance(e, DatabricksError):
         return f"Databricks API: {text.split('. Config:')[0]}"  # the SDK appends its whole config: noise here
-    if "catalog" in low and ("not found" in low or "does not exist" in low):
+    if isinstance(named, SqlNotFound) and named.missing == "catalog":
         return f"{text} — create the catalog or set `catalog` in the config / --catalog"
     if isinstance(e, ConnectionError) or "connection refused" in low or "max retries exceeded" in low:
         return f"cannot reach the API ({text}): check the host, or that the emulator is running"

@@ -19,6 +19,25 @@ _SQLSTATE = re.compile(r"SQLSTATE:?\s*(?P<state>[0-9A-Z]{5})")
 # The privilege a refusal names first, in Databricks' words ("User x does not have USE CATALOG on Catalog 'system'")
 # and the local warehouse's ("x lacks USE SCHEMA on s"): checked in the order catalog, schema, object.
 _MISSING = re.compile(r"(?:does not have|lacks) (?P<privilege>[A-Z][A-Z ]*?[A-Z]) on\b")
+# A refused read, as the local warehouse words it ("x (…) lacks SELECT on c.s.v") and as Databricks does ("User x does
+# not have SELECT on Table 'c.s.v'" in an INSUFFICIENT_PERMISSIONS / PERMISSION_DENIED error).
+_LACKS_SELECT = re.compile(
+    r"(?:(?P<who>[^\s:]+)(?: \([^)]*\))? lacks SELECT on (?P<obj>[\w.`-]+)"
+    r"|does not have SELECT on (?:Table|View) '(?P<obj2>[^']+)')",
+    re.IGNORECASE,
+)
+# What a not-found error's class says is missing (Spark's and Databricks' error classes).
+_MISSING_KIND = (
+    ("CATALOG", "catalog"),
+    ("SCHEMA", "schema"),
+    ("TABLE_OR_VIEW", "table"),
+    ("ROUTINE", "function"),
+    ("COLUMN", "column"),
+    ("FIELD", "column"),
+    ("SHARE", "share"),
+    ("RECIPIENT", "recipient"),
+    ("PROVIDER", "provider"),
+)
 
 
 class SqlError(Exception):
@@ -31,6 +50,12 @@ class SqlError(Exception):
 
 class SqlNotFound(SqlError):
     """What the statement names does not exist (catalog, schema, table, view, function, column)."""
+
+    @property
+    def missing(self) -> str | None:
+        """What kind of object is missing (``catalog``, ``schema``, ``table``, …), from the error class."""
+        name = (self.error_class or "").upper()
+        return next((kind for key, kind in _MISSING_KIND if key in name), None)
 
 
 class SqlColumnNotFound(SqlNotFound):
@@ -45,6 +70,13 @@ class SqlPermissionDenied(SqlError, PermissionError):
         """The first privilege the refusal names as missing (``USE CATALOG``, ``SELECT``, …), if it names one."""
         m = _MISSING.search(str(self))
         return m["privilege"] if m else None
+
+    @property
+    def refused_select(self) -> tuple[str | None, str] | None:
+        """(who, ``c.s.t``) when this is a refused SELECT on a table or view; who is None where the message does not
+        name the reader."""
+        m = _LACKS_SELECT.search(str(self))
+        return (m["who"], (m["obj"] or m["obj2"]).replace("`", "")) if m else None
 
 
 class SqlAlreadyExists(SqlError):
