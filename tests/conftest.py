@@ -84,6 +84,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: getattr(item, "module", None) in last)
 
 
+SHARED_RUNS = "collected_once("  # tests/flow.py: one collection per account, cached for the rest of the process
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: unknown when it is not loaded (-p no:xdist)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """Under ``--dist loadfile`` (./dev test): whole modules per worker, except that the modules reading the runs
+    ``flow.collected_once`` caches go to one worker together. Each worker is its own process: apart, every worker
+    would collect the same accounts again (about half a minute each)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    root, shared = config.rootpath, {}
+
+    def scope(module: str) -> str:
+        if module not in shared:
+            path = root / module
+            shared[module] = path.is_file() and SHARED_RUNS in path.read_text(encoding="utf-8")
+        return "modules sharing flow.collected_once" if shared[module] else module
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return scope(super()._split_scope(nodeid))
+
+    return Scheduling(config, log)
+
+
 def _names_reached(item: pytest.Item) -> set[str]:
     """Which of PROCESS_NAMES and IN_PROCESS_NAMES the test function, a fixture it asks for (autouse ones are left
     out: they serve a whole directory and start nothing for a test that does not ask for them) or a helper of the

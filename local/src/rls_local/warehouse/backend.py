@@ -195,6 +195,13 @@ class LocalWarehouseBackend(SparkBackend):
             return self.names.table(*parts).spark_name
         return full_name
 
+    def _table_exists(self, full_name: str) -> bool:
+        # A catalog nobody created holds no table (Databricks answers False); Spark would refuse the three-part name.
+        parts = parse_name(full_name)
+        if len(parts) == 3 and normalize(parts[0]) != SESSION_CATALOG and not self.names.is_catalog(parts[0]):
+            return False
+        return super()._table_exists(full_name)
+
     def _write(self, full_name: str, staged: Any, mode: str) -> None:
         """Every write is a new version swapped in whole (:mod:`rls_local.warehouse.versions`); an append too (copy on
         write), so a concurrent reader never sees a missing or half-written table. ``staged``: the rows as a
