@@ -7,9 +7,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from rls.collect.lease import restore_budget_s
-from rls.collect.ratelimit import FAMILIES
 from rls.errors import InputError
+
+RATE_LIMIT_FAMILIES = ("scim_get", "scim_list", "write", "workspace", "other")
+"""The endpoint families ``collect.rate_limits`` paces (:mod:`rls.collect.ratelimit` sorts each request into one)."""
+RESTORE_ATTEMPTS = 4  # tries to undo one elevation (rls.collect.elevation), back-off doubling between them
+
+
+def restore_budget_s(backoff_s: float) -> float:
+    """How long undoing an elevation may wait at most: every restore attempt's back-off (doubling from
+    ``backoff_s``); the calls' own time is covered by the lease's expiry margin
+    (:data:`rls.collect.lease.EXPIRY_MARGIN_S`). An elevation starts only while the
+    lease holds this long (``collect.lease_ttl_s`` is checked against it when the config is loaded)."""
+    return sum(max(backoff_s, 0.0) * 2**a for a in range(RESTORE_ATTEMPTS))
 
 
 class ValidatedConfig(Protocol):
@@ -94,9 +104,9 @@ def validate(cfg: ValidatedConfig) -> None:
     _one_of("collect.cloud", c.cloud, ("aws", "azure", "gcp"))
     _one_of("collect.on_lease_held", c.on_lease_held, ("refuse", "wait"))
     for family in c.rate_limits:
-        if family not in FAMILIES:
+        if family not in RATE_LIMIT_FAMILIES:
             raise ConfigError(
-                f"config key 'collect.rate_limits.{family}': unknown family (known: {', '.join(FAMILIES)})"
+                f"config key 'collect.rate_limits.{family}': unknown family (known: {', '.join(RATE_LIMIT_FAMILIES)})"
             )
     for key, value in numeric_values(cfg):
         bound = bound_of(key)

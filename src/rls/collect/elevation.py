@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from databricks.sdk.errors import NotFound
 
 from rls.collect.account_api import AccountApi
-from rls.collect.lease import RESTORE_ATTEMPTS, Lease, restore_budget_s
+from rls.collect.lease import Lease
 from rls.collect.ledger import Ledger, LedgerEntry, LedgerError, now_iso
+from rls.config_validation import RESTORE_ATTEMPTS, restore_budget_s
 from rls.model.access import Grant
 from rls.model.directory import MemberRef
 from rls.parallel import describe

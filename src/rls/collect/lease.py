@@ -44,14 +44,6 @@ logger = logging.getLogger(__name__)
 
 _CLAIM = re.compile(r"^lease__(?P<run>[^_/]+)(?:__(?P<event>released|renewed-\d+))?\.json$")
 EXPIRY_MARGIN_S = 60.0  # a run stops elevating this long before its claim expires: the restore must fit in it
-RESTORE_ATTEMPTS = 4  # tries to undo one elevation (rls.collect.elevation), back-off doubling between them
-
-
-def restore_budget_s(backoff_s: float) -> float:
-    """How long undoing an elevation may wait at most: every restore attempt's back-off (doubling from
-    ``backoff_s``); the calls' own time is covered by :data:`EXPIRY_MARGIN_S`. An elevation starts only while the
-    lease holds this long (``collect.lease_ttl_s`` is checked against it when the config is loaded)."""
-    return sum(max(backoff_s, 0.0) * 2**a for a in range(RESTORE_ATTEMPTS))
 
 
 _NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)

@@ -20,12 +20,12 @@ from urllib.parse import urlparse
 import requests
 from requests.adapters import HTTPAdapter
 
+from rls.config_validation import RATE_LIMIT_FAMILIES
 from rls.model.directory import SCIM_RESOURCE
 
 _ACCOUNT_SCIM = re.compile(rf"/api/2\.0/accounts/[^/]+/scim/v2/({'|'.join(SCIM_RESOURCE.values())})(/[^/?]+)?$")
 _WORKSPACE_IN_PATH = re.compile(r"/(?:workspaces|ws)/(\d+)(?:/|$)")
 
-FAMILIES = ("scim_get", "scim_list", "write", "workspace", "other")
 _HOST_PATH_SEGMENTS = 2  # how many path segments a workspace host may carry (the local account's "/ws/N")
 
 
@@ -98,9 +98,9 @@ class CallStats:
 
 class RateLimiter:
     def __init__(self, rates: dict[str, float]) -> None:
-        unknown = set(rates) - set(FAMILIES)
+        unknown = set(rates) - set(RATE_LIMIT_FAMILIES)
         if unknown:
-            raise ValueError(f"unknown rate-limit families {sorted(unknown)}; known: {', '.join(FAMILIES)}")
+            raise ValueError(f"unknown rate-limit families {sorted(unknown)}; known: {', '.join(RATE_LIMIT_FAMILIES)}")
         # Half a second's worth of burst: the server's bucket holds a full second, so the other half absorbs requests
         # that leave here spaced out and arrive bunched (thread scheduling, network jitter) without a 429. A full
         # second here left 5% of a second of slack, and a loaded machine jitters more than that.

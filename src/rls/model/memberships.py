@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
-from rls.model.directory import GROUP, MemberRef
-from rls.tables import GROUP as GROUP_TYPE  # a str: GroupGraph is shipped by value to Spark's Python workers
+from rls.model.directory import GROUP, PRINCIPAL_TYPE, MemberRef
+
+GROUP_TYPE = PRINCIPAL_TYPE[GROUP]  # as the tables spell it; a str: GroupGraph is shipped by value to Spark's workers
 
 
 def reachable_groups(roots: set[str], members: dict[str, list[MemberRef]]) -> set[str]:

@@ -33,7 +33,7 @@ def prune_candidates(
     ]
 
 
-def prune(
+def prune_views(
     backend: SqlBackend, cfg: RlsConfig, discovered_from: str, filterable: set[SystemTable], existing: ExistingState
 ) -> list[ViewResult]:
     """Drop :func:`prune_candidates`."""

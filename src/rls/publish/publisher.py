@@ -18,13 +18,13 @@ import itertools
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from rls.config import RlsConfig
+from rls.parallel import gather
 from rls.publish.applier import Applier, job_identity
 from rls.publish.discovery import discover
 from rls.publish.plan import plan
+from rls.publish.prune import prune_views
 from rls.publish.report import PublishReport, ViewResult, first_line
 from rls.publish.sharing import ShareGrantRefused, mount_source, share_collected_tables
 from rls.publish.state import read_existing
@@ -83,16 +83,20 @@ def publish(
     planned = [d for d in planned if d.source.schema.lower() not in blocked]
     done = itertools.count(1)
 
-    def apply(d: Any) -> Any:
-        result = applier.apply(d, existing.views.get(d.name[2].lower()))
+    def applied(_: int) -> None:
         if progress:
             progress("views", next(done), len(planned))
-        return result
 
-    with ThreadPoolExecutor(max_workers=cfg.publish.parallelism, thread_name_prefix="rls-publish") as pool:
-        results += list(pool.map(apply, planned))
+    # Applier.apply reports a failing view as its result (the others go on): nothing lands in the errors.
+    views, _ = gather(
+        lambda i: applier.apply(planned[i], existing.views.get(planned[i].name[2].lower())),
+        range(len(planned)),
+        cfg.publish.parallelism,
+        applied,
+    )
+    results += [views[i] for i in sorted(views)]
     if prune:
-        results += prune(backend, cfg, found.source, {t for t in found.tables if t.has_workspace_id}, existing)
+        results += prune_views(backend, cfg, found.source, {t for t in found.tables if t.has_workspace_id}, existing)
     if cfg.sharing.recipients:
         # After this region's views: a share that cannot be updated must not hold them back (reported, exit 3).
         _share(backend, cfg, report, applier.identity)
