@@ -43,7 +43,8 @@ def gather(
 
 class Crawl(Generic[K, R]):
     """Run ``fn`` once per key, at most ``workers`` at a time, for keys handed in while it runs (:meth:`add`, from
-    any thread) and for the keys each result names (``children``); :meth:`join` waits for all of them.
+    any thread) and for the keys each result names (``children``); :meth:`join` waits for all of them. ``on_done``
+    is told of each key as it finishes, failed or not.
 
     Why not :func:`gather` per level: work that starts as soon as its key is known overlaps with whatever discovers
     the keys (the collector fetches a group's members while other workspaces are still being read), so a run is
@@ -55,9 +56,11 @@ class Crawl(Generic[K, R]):
         workers: int,
         children: Callable[[R], Iterable[K]] = lambda _: (),
         name: str = "rls-crawl",
+        on_done: Callable[[K], None] | None = None,
     ) -> None:
         self._fn = fn
         self._children = children
+        self._on_done = on_done
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=name)
         self._lock = threading.Lock()
         self._seen: set[K] = set()
@@ -78,10 +81,12 @@ class Crawl(Generic[K, R]):
             logger.debug("task %r failed: %s", key, e)
             with self._lock:
                 self.errors[key] = e
-            return
-        with self._lock:
-            self.results[key] = result
-        self.add(self._children(result))  # before this task ends, so join() never misses a child
+        else:
+            with self._lock:
+                self.results[key] = result
+            self.add(self._children(result))  # before this task ends, so join() never misses a child
+        if self._on_done:
+            self._on_done(key)
 
     def join(self) -> tuple[dict[K, R], dict[K, BaseException]]:
         """Wait until every key added so far, and every child of theirs, is done."""
@@ -93,13 +98,17 @@ class Crawl(Generic[K, R]):
                 return self.results, self.errors
             wait(running, return_when=FIRST_COMPLETED)
 
+    def close(self, cancel: bool = False) -> None:
+        """Wait for the keys that are running; ``cancel``: drop those not started yet."""
+        self._pool.shutdown(wait=True, cancel_futures=cancel)
+
     def __enter__(self) -> Crawl[K, R]:
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=exc is not None)
+        self.close(cancel=exc is not None)
 
 
 def describe(e: BaseException) -> str:

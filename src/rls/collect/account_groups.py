@@ -11,7 +11,6 @@ by the rows (:mod:`rls.collect.rows`), never guessed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future
 from types import TracebackType
 
 from rls.collect.workspace_reads import WorkspaceState
@@ -29,13 +28,9 @@ class GroupMembers:
         )
 
     def named_by(self, w: WorkspaceState) -> None:
-        """A workspace was read: fetch the groups it names."""
+        """A workspace was read (after an elevation: once that read succeeded; a failed one names none): fetch the
+        groups it names."""
         self._crawl.add(w.groups_named())
-
-    def named_once_done(self, w: WorkspaceState, elevated_read: Future[None]) -> None:
-        """A workspace is read after an elevation: fetch its groups once that read succeeded (a failed one names
-        none)."""
-        elevated_read.add_done_callback(lambda f: None if f.exception() else self.named_by(w))
 
     def settle(self, running: list[WorkspaceState]) -> tuple[dict[str, list[MemberRef]], dict[str, str]]:
         """Members of every group reachable from the collected workspaces, and why those that failed did."""
@@ -44,7 +39,8 @@ class GroupMembers:
             results, errors = self._crawl.join()
             reached = reachable_groups(roots, results)
             missing = reached - results.keys() - errors.keys()
-            # A done callback may still be running after its future's result was seen: add what it has not yet.
+            # Every collected workspace named its groups as its read succeeded; should one have been missed, it is
+            # fetched here rather than reported as unreadable.
             if not missing:
                 break
             self._crawl.add(missing)

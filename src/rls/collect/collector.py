@@ -14,12 +14,12 @@ members) and the SQL engine expands the reporting tables from it (:mod:`rls.tabl
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import os
 import socket
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 
 from databricks.sdk.errors import PermissionDenied
 
@@ -37,7 +37,7 @@ from rls.config import RlsConfig
 from rls.errors import explain as one_line_error
 from rls.model.access import WorkspaceInfo
 from rls.model.directory import SERVICE_PRINCIPAL, Directory, MemberRef
-from rls.parallel import describe, gather
+from rls.parallel import Crawl, describe, gather
 from rls.runoptions import DEFAULTS, RunOptions
 from rls.sql import SqlBackend
 from rls.tables.snapshot import SnapshotStore
@@ -114,16 +114,17 @@ class Collector:
         # Account-wide reads first: a failure there stops the run before anything is written. Only the workspace
         # list and the collector's own identity gate the per-workspace work; the (long, paged) user and group
         # listings go on in the background, since only the rows computed at the end need them.
-        background = ThreadPoolExecutor(1, thread_name_prefix="rls-background")
+        background: Crawl[str, None] = Crawl(lambda _: self._read_users_and_groups(), 1, name="rls-background")
         try:
             workspaces = self.api.workspaces()
             self.directory.service_principals = {p.id: p for p in self.api.service_principals()}
             collector = self._collector_ref()
-            directory = background.submit(self._read_users_and_groups)
+            background.add(["users and groups"])
             running = [WorkspaceState(w) for w in workspaces if w.status == "RUNNING"]
             self._read_workspaces(running, collector)
             leftovers.never_collect(running, collector, self.unrepaired, self.report)
-            directory.result()
+            for e in background.join()[1].values():
+                raise e
             if self.cfg.collect.collect_catalogs:
                 self._read_catalogs(running, collector)
         except PermissionDenied as e:  # every call that can raise it here is an account API call
@@ -138,7 +139,7 @@ class Collector:
             self.report.errors.append(one_line_error(e))
             return
         finally:
-            background.shutdown(wait=True, cancel_futures=True)
+            background.close(cancel=True)
         try:
             self._publish(workspaces, running)
         except Exception as e:
@@ -155,26 +156,35 @@ class Collector:
         elevator = Elevator(self.api, self.ledger, collector, self.run_id, self._backoff, self.lease)
         reads = WorkspaceReads(self.api, self.cfg, self.report, collector, self.collector_app_id, elevator)
         groups = GroupMembers(self.api.group_members, self.cfg.collect.workspace_concurrency)
-        elevations = ThreadPoolExecutor(self.cfg.collect.elevation_concurrency, thread_name_prefix="rls-elevate")
-        with groups, elevations as pool:
-            pending: dict[int, Future[None]] = {}
+        by_id = {w.info.workspace_id: w for w in running}
+        queued: dict[int, tuple[str, str]] = {}  # workspace -> (level, why) of the elevation its read needs
+        finished = itertools.count(1)
 
-            def read(w: WorkspaceState) -> None:
-                reads.read(w, pool, pending)
-                elevated = pending.get(w.info.workspace_id)
-                if elevated is None:
-                    groups.named_by(w)
-                else:
-                    groups.named_once_done(w, elevated)
+        def elevated_read(wid: int) -> None:
+            reads.elevate_and_read(by_id[wid], *queued[wid])
+            groups.named_by(by_id[wid])  # only once the read succeeded: a failed one names no group
 
+        def elevate(w: WorkspaceState, level: str, why: str) -> None:
+            queued[w.info.workspace_id] = (level, why)
+            elevations.add([w.info.workspace_id])
+
+        def read(w: WorkspaceState) -> None:
+            reads.read(w, elevate)
+            if w.info.workspace_id not in queued:
+                groups.named_by(w)
+
+        # At most elevation_concurrency elevations are open at any moment (the crawl's workers).
+        elevations: Crawl[int, None] = Crawl(
+            elevated_read,
+            self.cfg.collect.elevation_concurrency,
+            name="rls-elevate",
+            on_done=lambda _: self.progress("elevated reads", next(finished), len(queued)),
+        )
+        with groups, elevations:
             self._fan_out("workspaces", read, running)
-            by_id = {w.info.workspace_id: w for w in running}
-            for i, (wid, fut) in enumerate(pending.items()):
-                try:
-                    fut.result()
-                except Exception as e:  # this workspace fails, the others go on
-                    by_id[wid].error = describe(e)
-                self.progress("elevated reads", i + 1, len(pending))
+            _, failed_reads = elevations.join()
+            for wid, e in failed_reads.items():  # these workspaces fail, the others go on
+                by_id[wid].error = describe(e)
             members, failed = groups.settle(running)
         self.directory.members.update(members)
         self.failed_groups.update(failed)

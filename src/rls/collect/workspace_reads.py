@@ -21,7 +21,7 @@ bounded pool, so at most ``elevation_concurrency`` are open at any moment.
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from databricks.sdk.errors import PermissionDenied
@@ -90,9 +90,10 @@ class WorkspaceReads:
         self.elevator = elevator
         self.ledger_error: str | None = None  # set when the ledger failed mid-run: no further elevation
 
-    def read(self, w: WorkspaceState, pool: ThreadPoolExecutor, pending: dict[int, Future[None]]) -> None:
+    def read(self, w: WorkspaceState, elevate: Callable[[WorkspaceState, str, str], None]) -> None:
         """Assignments (None: not identity-federated), metastore, then the `admins` group: as the collector where it
-        may read it, else through the least elevation that works (federated workspaces only), else reported."""
+        may read it, else through the least elevation that works (federated workspaces only: ``elevate(w, level,
+        why)`` queues :meth:`elevate_and_read`), else reported."""
         wid = w.info.workspace_id
         grants = self.api.grants(wid)
         w.federated = grants is not None
@@ -126,10 +127,9 @@ class WorkspaceReads:
             self.report.elevated_to[wid] = level
             self.report.notes.append(f"workspace {wid}: would elevate to {level}: {why}")
         else:
-            # At most elevation_concurrency elevations are open at any moment (the pool's size).
-            pending[wid] = pool.submit(self._elevate_and_read, w, level, why)
+            elevate(w, level, why)
 
-    def _elevate_and_read(self, w: WorkspaceState, level: str, why: str) -> None:
+    def elevate_and_read(self, w: WorkspaceState, level: str, why: str) -> None:
         if self.report.unrestored:  # stop elevating anywhere once one elevation could not be undone
             raise RuntimeError("not collected: an earlier elevation could not be undone")
         if self.ledger_error:
