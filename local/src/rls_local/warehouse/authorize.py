@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
 def authorize(enforcer: Enforcer, sql: str, prepared: str) -> Parsed | None:
     """Refuse ``sql`` (``prepared``: its names mapped) unless the caller may run it; nothing has run yet."""
-    who, groups = enforcer._caller()
+    who, groups = enforcer.caller()
     if who is None:
         return None  # the platform itself (it prepared the warehouse)
     parsed = parse(enforcer.b.spark, prepared)
@@ -90,12 +90,12 @@ def _authorize_unparsed(enforcer: Enforcer, sql: str, who: str, groups: set[str]
         raise PrivilegeError(f"PERMISSION_DENIED: {who} lacks CREATE CATALOG on the metastore")
     target = enforcer.target(sig[1:] if words[:2] != ["COMMENT", "ON"] else sig[3:])
     if target is None or not enforcer.store.is_owner(who, groups, target):
-        raise PrivilegeError(enforcer._not_owner(who, target or "the object"))
+        raise PrivilegeError(enforcer.not_owner(who, target or "the object"))
 
 
 def authorize_write(enforcer: Enforcer, full_name: str) -> None:
     """A table written whole (``save_table``): MODIFY on it (or its ownership), else CREATE TABLE on its schema."""
-    who, groups = enforcer._caller()
+    who, groups = enforcer.caller()
     if who is None or enforcer.store.is_admin(who, groups):
         return
     obj = ".".join(normalize(p) for p in parse_name(full_name))
@@ -206,7 +206,7 @@ def _authorize_command(enforcer: Enforcer, parsed: Parsed, who: str, groups: set
 
 def _need(ok: bool, enforcer: Enforcer, who: str, target: str) -> None:
     if not ok:
-        raise PrivilegeError(enforcer._not_owner(who, target))
+        raise PrivilegeError(enforcer.not_owner(who, target))
 
 
 def _owns_parent(enforcer: Enforcer, who: str, groups: set[str], target: str) -> bool:
@@ -285,4 +285,4 @@ def _object(enforcer: Enforcer, parts: list[str], *, namespace: bool = False) ->
         parts = [str(enforcer.b.spark.catalog.currentDatabase()), parts[0]]
     if len(parts) != 2:
         return None
-    return enforcer._decode(".".join(quote(p) for p in parts))
+    return enforcer.decode(".".join(quote(p) for p in parts))

@@ -34,7 +34,7 @@ def use(backend: LocalWarehouseBackend, sql: str) -> None:
     if len(target) == 1 and current is not None:
         backend.use(current, target[0])
         return
-    backend.spark.sql(backend._prepare(sql)).collect()
+    backend.spark.sql(backend.prepare(sql)).collect()
 
 
 def comment_on(spark: Any, sql: str) -> bool:

@@ -82,7 +82,8 @@ class Enforcer:
             return set()
         return {r[0] for r in rows}
 
-    def _caller(self) -> tuple[str | None, set[str]]:
+    def caller(self) -> tuple[str | None, set[str]]:
+        """Who runs this thread's statement and the account groups it belongs to (None: the platform itself)."""
         who = self.b.identity
         return who, (self.groups(who) if who is not None else set())
 
@@ -94,7 +95,7 @@ class Enforcer:
             # metastore-level privileges (USE SHARE, USE RECIPIENT, …) are granted by a metastore admin (owner: the
             # platform's principal)
             obj = METASTORE if grant.securable_type == "METASTORE" else self._object(grant.name)
-            who, groups = self._caller()
+            who, groups = self.caller()
             if not (self.store.is_admin(who, groups) or self.store.is_owner(who or "", groups, obj)):
                 raise PrivilegeError(
                     f"PERMISSION_DENIED: {who} may not grant on {obj}: only its owner"
@@ -108,11 +109,11 @@ class Enforcer:
             return False
         obj = self._object(change.name)
         self._require_exists(change.object_type, obj)
-        who, groups = self._caller()
+        who, groups = self.caller()
         if not self.store.is_admin(who, groups):
             assert who is not None
             if not self.store.is_owner(who, groups, obj):
-                raise PrivilegeError(self._not_owner(who, obj))
+                raise PrivilegeError(self.not_owner(who, obj))
             target = change.owner.lower()
             if target != who.lower() and target not in {g.lower() for g in groups}:
                 # facts: OWNER TO another principal needs metastore admin unless it is yourself or your group
@@ -125,9 +126,9 @@ class Enforcer:
 
     def before(self, sql: str) -> None:
         """Refuse ``sql`` unless the caller may run it, before Spark parses it for real (:mod:`.authorize`)."""
-        prepared = self.b._prepare(sql)
+        prepared = self.b.prepare(sql)
         parsed = authorize(self, sql, prepared)
-        who, groups = self._caller()
+        who, groups = self.caller()
         if who is None or self.store.is_admin(who, groups):
             # A metastore admin (the platform's own principal too) skips the ownership checks, not SELECT on a system
             # catalog: "initially, users have no access to data" (docs, admin privileges; see .privileges). So the
@@ -231,7 +232,7 @@ class Enforcer:
         if mounted is None:
             mounted = shared_catalogs.mounted_catalogs(self.b.workdir, self.b.metastore_id)
         top = who or system_reader or self.store.platform
-        for r in reads(tree, top, self._decode, self.store.owner):
+        for r in reads(tree, top, self.decode, self.store.owner):
             if r.obj.split(".", 1)[0] in mounted:
                 shared_catalogs.check_mounted_read(self.b, r.obj)
             system = self.store.is_system(r.obj)
@@ -249,11 +250,13 @@ class Enforcer:
             elif not self.store.can_read(r.reader, g, r.obj):
                 raise PrivilegeError(f"PERMISSION_DENIED: {r.reader}{whose} lacks SELECT on {r.obj}")
 
-    def _not_owner(self, who: str, obj: str) -> str:
+    def not_owner(self, who: str, obj: str) -> str:
+        """The refusal's message when ``who`` needed to own ``obj``, naming its owner."""
         return f"PERMISSION_DENIED: {who} does not own {obj} (owner: {self.store.owner(obj)})"
 
     # ---- names ----------------------------------------------------------------------------------------------------
-    def _decode(self, spark_name: str) -> str | None:
+    def decode(self, spark_name: str) -> str | None:
+        """``catalog.schema.name`` of a Spark table name, or None when it stands for no catalog's object."""
         parts = parse_name(spark_name)
         if len(parts) == 3 and parts[0] == SESSION_CATALOG:
             parts = parts[1:]
