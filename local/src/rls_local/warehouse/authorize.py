@@ -31,11 +31,12 @@ A refused statement raises :class:`~.refusals.PrivilegeError` (one line) before 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rls.sql.sqltext import not_applicable, parse_name, quote, significant, tokenize
 from rls_local.warehouse.names import SESSION_CATALOG, normalize
 from rls_local.warehouse.privileges import _CREATE_IN_SCHEMA
+from rls_local.warehouse.protocols import Enforcement
 from rls_local.warehouse.refusals import PrivilegeError
 from rls_local.warehouse.statement_plan import (
     FILE_FORMATS,
@@ -51,11 +52,8 @@ from rls_local.warehouse.statement_plan import (
     parse,
 )
 
-if TYPE_CHECKING:
-    from rls_local.warehouse.enforce import Enforcer
 
-
-def authorize(enforcer: Enforcer, sql: str, prepared: str) -> Parsed | None:
+def authorize(enforcer: Enforcement, sql: str, prepared: str) -> Parsed | None:
     """Refuse ``sql`` (``prepared``: its names mapped) unless the caller may run it; nothing has run yet."""
     who, groups = enforcer.caller()
     if who is None:
@@ -79,7 +77,7 @@ def authorize(enforcer: Enforcer, sql: str, prepared: str) -> Parsed | None:
     return parsed
 
 
-def _authorize_unparsed(enforcer: Enforcer, sql: str, who: str, groups: set[str]) -> None:
+def _authorize_unparsed(enforcer: Enforcement, sql: str, who: str, groups: set[str]) -> None:
     """Databricks statements Spark cannot parse, which the warehouse records (catalogs, tags): who may run them."""
     if not_applicable(sql) is None:
         return  # Spark will refuse the syntax itself; nothing runs
@@ -93,7 +91,7 @@ def _authorize_unparsed(enforcer: Enforcer, sql: str, who: str, groups: set[str]
         raise PrivilegeError(enforcer.not_owner(who, target or "the object"))
 
 
-def authorize_write(enforcer: Enforcer, full_name: str) -> None:
+def authorize_write(enforcer: Enforcement, full_name: str) -> None:
     """A table written whole (``save_table``): MODIFY on it (or its ownership), else CREATE TABLE on its schema."""
     who, groups = enforcer.caller()
     if who is None or enforcer.store.is_admin(who, groups):
@@ -121,7 +119,7 @@ def _refuse_path_reads(parsed: Parsed, who: str) -> None:
             )
 
 
-def _refuse_builtin_functions(enforcer: Enforcer, parsed: Parsed, who: str) -> None:
+def _refuse_builtin_functions(enforcer: Enforcement, parsed: Parsed, who: str) -> None:
     if not any("Function" in n and n not in ("ShowFunctions", "DescribeFunction") for n in parsed.nodes[:1]):
         return
     name = parsed.target() or _temporary_function(parsed.plan)
@@ -147,7 +145,7 @@ def _temporary_function(plan: Any) -> list[str] | None:
     return None
 
 
-def _spark_builtin(enforcer: Enforcer, fn: str) -> bool:
+def _spark_builtin(enforcer: Enforcement, fn: str) -> bool:
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", fn):
         return False
     rows = enforcer.b.spark.sql(f"SHOW SYSTEM FUNCTIONS LIKE '{fn}'").collect()
@@ -157,7 +155,7 @@ def _spark_builtin(enforcer: Enforcer, fn: str) -> bool:
 _NAMESPACE_KINDS = frozenset({"CreateNamespace", "DropNamespace"})
 
 
-def _authorize_command(enforcer: Enforcer, parsed: Parsed, who: str, groups: set[str]) -> None:
+def _authorize_command(enforcer: Enforcement, parsed: Parsed, who: str, groups: set[str]) -> None:
     store, kind = enforcer.store, parsed.kind
     if kind in READ_ONLY or (kind == "SetCommand" and "Some(" not in parsed.tree.splitlines()[0]):
         return
@@ -204,18 +202,18 @@ def _authorize_command(enforcer: Enforcer, parsed: Parsed, who: str, groups: set
         )
 
 
-def _need(ok: bool, enforcer: Enforcer, who: str, target: str) -> None:
+def _need(ok: bool, enforcer: Enforcement, who: str, target: str) -> None:
     if not ok:
         raise PrivilegeError(enforcer.not_owner(who, target))
 
 
-def _owns_parent(enforcer: Enforcer, who: str, groups: set[str], target: str) -> bool:
+def _owns_parent(enforcer: Enforcement, who: str, groups: set[str], target: str) -> bool:
     parts = target.split(".")
     return any(enforcer.store.is_owner(who, groups, ".".join(parts[:n])) for n in range(1, len(parts)))
 
 
 def _create_in_schema(
-    enforcer: Enforcer, who: str, groups: set[str], target: str, privileges: set[str], label: str
+    enforcer: Enforcement, who: str, groups: set[str], target: str, privileges: set[str], label: str
 ) -> None:
     if target.count(".") != 2:
         raise PrivilegeError(f"PERMISSION_DENIED: {who} may create objects only in a schema of a catalog")
@@ -270,7 +268,7 @@ def _keys(scala_map: Any) -> list[str]:
     return [str(keys.apply(i)) for i in range(keys.length())]
 
 
-def _object(enforcer: Enforcer, parts: list[str], *, namespace: bool = False) -> str | None:
+def _object(enforcer: Enforcement, parts: list[str], *, namespace: bool = False) -> str | None:
     """``catalog.schema[.name]`` of a Spark name as the plan prints it, or None when it names nothing in Unity
     Catalog (Spark's own databases, the platform's, a temporary object): nothing a non-admin may change."""
     parts = [p.strip("`") for p in parts]

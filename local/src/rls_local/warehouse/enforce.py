@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rls.sql.sqltext import chains, parse_name, significant, tokenize
 from rls_local.warehouse import shared_catalogs
 from rls_local.warehouse.authorize import Parsed, authorize
 from rls_local.warehouse.names import SESSION_CATALOG, normalize
 from rls_local.warehouse.privileges import PrivilegeStore, parse_grant, parse_owner_change, reads
+from rls_local.warehouse.protocols import Backend
 from rls_local.warehouse.refusals import NotVisibleError, PrivilegeError
 from rls_local.warehouse.sharing_rules import METASTORE
 from rls_local.warehouse.statement_plan import parse
-
-if TYPE_CHECKING:
-    from rls_local.warehouse.backend import LocalWarehouseBackend
 
 _DDL_WORDS = {"CREATE", "ALTER", "DROP", "OR", "REPLACE", "VIEW", "TABLE", "SCHEMA", "DATABASE", "IF", "NOT", "EXISTS",
               "FUNCTION"}  # fmt: skip
@@ -41,7 +39,7 @@ def store_for(workdir: Path, platform: str) -> PrivilegeStore:
 
 
 class Enforcer:
-    def __init__(self, backend: LocalWarehouseBackend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.b = backend
         self.store = store_for(backend.state_dir, backend.platform_principal)
         self._groups: dict[str, set[str]] = {}

@@ -32,15 +32,13 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rls.sql.sqltext import QIDENT, STRING, chains, significant, tokenize
 from rls_local.warehouse import sharing_rules
 from rls_local.warehouse.names import MARKER, normalize
+from rls_local.warehouse.protocols import Backend
 from rls_local.warehouse.refusals import PrivilegeError
-
-if TYPE_CHECKING:
-    from rls_local.warehouse.backend import LocalWarehouseBackend
 
 STATE_FILE = "sharing.json"
 _lock = threading.Lock()
@@ -76,7 +74,7 @@ def handles(sql: str) -> bool:
     return w[:2] == ["CREATE", "CATALOG"] and "USING" in w and "SHARE" in w
 
 
-def execute(backend: LocalWarehouseBackend, sql: str) -> list[dict[str, Any]] | None:
+def execute(backend: Backend, sql: str) -> list[dict[str, Any]] | None:
     """Run a sharing statement (:func:`handles`); SHOW returns rows, the others None."""
     sig = significant(tokenize(sql))
     w = [t.word for t in sig]
@@ -141,9 +139,7 @@ def set_cache_seconds(workdir: Path, seconds: float) -> None:
 
 
 # ---- statements ------------------------------------------------------------------------------------------------------
-def _alter_share(
-    backend: LocalWarehouseBackend, state: _State, sig: list[Any], names: list[list[str]], who: str
-) -> None:
+def _alter_share(backend: Backend, state: _State, sig: list[Any], names: list[list[str]], who: str) -> None:
     # ALTER SHARE s ADD [TABLE] c.s.t [AS x.y]  |  ALTER SHARE s REMOVE [TABLE] c.s.t|x.y
     share_name = names[2][0] if len(names) > 2 else ""
     share = state.share(backend.metastore_id, share_name)
@@ -171,7 +167,7 @@ def _alter_share(
         share["tables"] = {a: f for a, f in share["tables"].items() if key not in (a, f)}
 
 
-def _grant(backend: LocalWarehouseBackend, state: _State, names: list[list[str]], who: str, *, revoke: bool) -> None:
+def _grant(backend: Backend, state: _State, names: list[list[str]], who: str, *, revoke: bool) -> None:
     flat = [n[0] for n in names if len(n) == 1]
     upper = [n.upper() for n in flat]
     share_name = flat[upper.index("SHARE") + 1]
@@ -192,7 +188,7 @@ def _grant(backend: LocalWarehouseBackend, state: _State, names: list[list[str]]
 
 
 def _mount(
-    backend: LocalWarehouseBackend, state: _State, sig: list[Any], names: list[list[str]], who: str, if_not_exists: bool
+    backend: Backend, state: _State, sig: list[Any], names: list[list[str]], who: str, if_not_exists: bool
 ) -> None:
     catalog = _name_after(names, "CATALOG")
     source = next((n for n in names[_index(names, "SHARE") + 1 :] if len(n) == 2), None)
