@@ -23,7 +23,7 @@ The statement is parsed by Spark's own parser (nothing runs), and its parsed pla
   would reach the next;
 - **the platform's builtins** (``is_account_group_member``, ``current_user``, ``session_user``, every Spark builtin)
   cannot be created, replaced or dropped by anyone but the platform itself, nor can anything in the platform's own
-  database (:data:`~.backend.PLATFORM_DB`): Databricks resolves builtins before any schema's functions.
+  database (:data:`~.platform_db.PLATFORM_DB`): Databricks resolves builtins before any schema's functions.
 
 A refused statement raises :class:`~.refusals.PrivilegeError` (one line) before anything is changed.
 """
@@ -35,6 +35,7 @@ from typing import Any
 
 from rls.sql.sqltext import not_applicable, parse_name, quote, significant, tokenize
 from rls_local.warehouse.names import SESSION_CATALOG, normalize
+from rls_local.warehouse.platform_db import PLATFORM_DB
 from rls_local.warehouse.privileges import _CREATE_IN_SCHEMA
 from rls_local.warehouse.protocols import Enforcement
 from rls_local.warehouse.refusals import PrivilegeError
@@ -127,8 +128,6 @@ def _refuse_builtin_functions(enforcer: Enforcement, parsed: Parsed, who: str) -
         raise PrivilegeError(f"PERMISSION_DENIED: {who} may not run {parsed.kind} here")
     fn = name[-1].strip("`").lower()
     db = name[-2].lower() if len(name) >= 2 else None
-    from rls_local.warehouse.backend import PLATFORM_DB
-
     if fn in PLATFORM_BUILTINS or db == PLATFORM_DB or _spark_builtin(enforcer, fn):
         raise PrivilegeError(
             f"PERMISSION_DENIED: {fn} is a builtin of the platform: no one may create, replace or drop it"

@@ -25,15 +25,12 @@ from rls_local.warehouse import sharing
 from rls_local.warehouse.authorize import authorize_write
 from rls_local.warehouse.enforce import Enforcer
 from rls_local.warehouse.names import SESSION_CATALOG, NameRegistry, TableRef, encode, normalize
+from rls_local.warehouse.platform_db import PLATFORM_DB, PLATFORM_FUNCTIONS
 from rls_local.warehouse.session import WarehouseError
 from rls_local.warehouse.shared_catalogs import refuse_shared_write, refuse_write
 from rls_local.warehouse.versions import ReadGuard, stored, write_version
 
 logger = logging.getLogger(__name__)
-
-PLATFORM_DB = "rls_local_platform"
-"""Spark database of the emulated platform (account-group memberships and the functions over them)."""
-PLATFORM_FUNCTIONS = ("is_account_group_member",)
 
 
 def metastore_dir(workdir: Path, metastore: str) -> Path:

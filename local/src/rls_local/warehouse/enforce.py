@@ -17,6 +17,7 @@ from rls.sql.sqltext import chains, parse_name, significant, tokenize
 from rls_local.warehouse import shared_catalogs
 from rls_local.warehouse.authorize import Parsed, authorize
 from rls_local.warehouse.names import SESSION_CATALOG, normalize
+from rls_local.warehouse.platform_db import MEMBERSHIP_TABLE, platform_table, written_in_this_session
 from rls_local.warehouse.privileges import PrivilegeStore, parse_grant, parse_owner_change, reads
 from rls_local.warehouse.protocols import Backend
 from rls_local.warehouse.refusals import NotVisibleError, PrivilegeError
@@ -65,8 +66,6 @@ class Enforcer:
             self._groups.clear()
 
     def _read_groups(self, identity: str) -> set[str]:
-        from rls_local.warehouse.platform import MEMBERSHIP_TABLE, platform_table, written_in_this_session
-
         known = written_in_this_session(self.b)
         if known is not None and identity.isascii():  # the table's rows without a Spark job (as lower() compares)
             who = identity.lower()
