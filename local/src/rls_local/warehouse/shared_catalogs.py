@@ -10,13 +10,13 @@ from rls.sql.sqltext import significant, tokenize
 from rls_local.warehouse.names import normalize
 from rls_local.warehouse.protocols import Backend
 from rls_local.warehouse.refusals import NotVisibleError, PrivilegeError
-from rls_local.warehouse.sharing import _lock, _State
+from rls_local.warehouse.sharing_state import SharingState, state_lock
 
 
 def mounted_catalogs(workdir: Path, metastore_id: str) -> set[str]:
     """Catalogs of ``metastore_id`` created from a share: read-only."""
-    state = _State(workdir)
-    with _lock:
+    state = SharingState(workdir)
+    with state_lock:
         state.load()
     return set(state.doc["mounts"].get(metastore_id, {}))
 
@@ -27,8 +27,8 @@ def check_mounted_read(backend: Backend, obj: str) -> None:
     effect on the next read (Databricks: "recipients see share changes" after about a minute of caching; locally at
     once). The mounted table is a Spark view over the provider's table, so without this check it would stay live."""
     catalog, _, alias = obj.partition(".")
-    state = _State(backend.workdir)
-    with _lock:
+    state = SharingState(backend.workdir)
+    with state_lock:
         state.load()
     mount = state.doc["mounts"].get(backend.metastore_id, {}).get(catalog)
     if mount is None or alias.count(".") != 1:
