@@ -36,7 +36,7 @@ from typing import Any
 from rls.sql.sqltext import not_applicable, parse_name, quote, significant, tokenize
 from rls_local.warehouse.names import SESSION_CATALOG, normalize
 from rls_local.warehouse.platform_db import PLATFORM_DB
-from rls_local.warehouse.privileges import _CREATE_IN_SCHEMA
+from rls_local.warehouse.privileges import CREATE_IN_SCHEMA
 from rls_local.warehouse.protocols import Enforcement
 from rls_local.warehouse.refusals import PrivilegeError
 from rls_local.warehouse.statement_plan import (
@@ -99,7 +99,7 @@ def authorize_write(enforcer: Enforcement, full_name: str) -> None:
         return
     obj = ".".join(normalize(p) for p in parse_name(full_name))
     if not enforcer.object_exists(obj):
-        _create_in_schema(enforcer, who, groups, obj, _CREATE_IN_SCHEMA, "CREATE TABLE")
+        _create_in_schema(enforcer, who, groups, obj, CREATE_IN_SCHEMA, "CREATE TABLE")
     elif not (enforcer.store.is_owner(who, groups, obj) or enforcer.store.holds(who, groups, obj, {"MODIFY"})):
         raise PrivilegeError(f"PERMISSION_DENIED: {who} lacks MODIFY on {obj}")
 
@@ -171,7 +171,7 @@ def _authorize_command(enforcer: Enforcement, parsed: Parsed, who: str, groups: 
         _need(owner or _owns_parent(enforcer, who, groups, target) or store.holds(who, groups, target, {"MANAGE"}),
               enforcer, who, target)  # fmt: skip
     elif kind in ("CreateView", "CreateTable", "CreateTableAsSelect", "ReplaceTable", "ReplaceTableAsSelect"):
-        _create_in_schema(enforcer, who, groups, target, _CREATE_IN_SCHEMA, "CREATE TABLE")
+        _create_in_schema(enforcer, who, groups, target, CREATE_IN_SCHEMA, "CREATE TABLE")
         _need(owner or not enforcer.object_exists(target), enforcer, who, target)  # replacing needs ownership
         enforcer.check_statement_reads(parsed, who)
     elif kind == "CreateUserDefinedFunction":
