@@ -8,9 +8,10 @@
 - :func:`open_warehouse`, :func:`prepare_warehouse` — reopen a workdir, or prepare a fresh one for a scenario.
 """
 
-from rls_local.warehouse.backend import PLATFORM_DB, LocalWarehouseBackend
+from rls_local.warehouse.backend import LocalWarehouseBackend
 from rls_local.warehouse.information_schema import refresh_information_schema
-from rls_local.warehouse.platform import Membership, account_group_memberships, install_platform
+from rls_local.warehouse.platform import account_group_memberships, install_platform
+from rls_local.warehouse.platform_db import PLATFORM_DB, Membership
 from rls_local.warehouse.session import WarehouseError, check_java, local_spark
 from rls_local.warehouse.synthetic import build_system_tables, identities, synthetic_rows, workspace_ids
 from rls_local.warehouse.system_schemas import IDENTITY_COLUMNS, NO_WORKSPACE_ID, SCHEMAS, WORKSPACE_TABLES

@@ -23,7 +23,7 @@ The statement is parsed by Spark's own parser (nothing runs), and its parsed pla
   would reach the next;
 - **the platform's builtins** (``is_account_group_member``, ``current_user``, ``session_user``, every Spark builtin)
   cannot be created, replaced or dropped by anyone but the platform itself, nor can anything in the platform's own
-  database (:data:`~.backend.PLATFORM_DB`): Databricks resolves builtins before any schema's functions.
+  database (:data:`~.platform_db.PLATFORM_DB`): Databricks resolves builtins before any schema's functions.
 
 A refused statement raises :class:`~.refusals.PrivilegeError` (one line) before anything is changed.
 """
@@ -31,11 +31,13 @@ A refused statement raises :class:`~.refusals.PrivilegeError` (one line) before 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rls.sql.sqltext import not_applicable, parse_name, quote, significant, tokenize
 from rls_local.warehouse.names import SESSION_CATALOG, normalize
-from rls_local.warehouse.privileges import _CREATE_IN_SCHEMA
+from rls_local.warehouse.platform_db import PLATFORM_DB
+from rls_local.warehouse.privileges import CREATE_IN_SCHEMA
+from rls_local.warehouse.protocols import Enforcement
 from rls_local.warehouse.refusals import PrivilegeError
 from rls_local.warehouse.statement_plan import (
     FILE_FORMATS,
@@ -51,13 +53,10 @@ from rls_local.warehouse.statement_plan import (
     parse,
 )
 
-if TYPE_CHECKING:
-    from rls_local.warehouse.enforce import Enforcer
 
-
-def authorize(enforcer: Enforcer, sql: str, prepared: str) -> Parsed | None:
+def authorize(enforcer: Enforcement, sql: str, prepared: str) -> Parsed | None:
     """Refuse ``sql`` (``prepared``: its names mapped) unless the caller may run it; nothing has run yet."""
-    who, groups = enforcer._caller()
+    who, groups = enforcer.caller()
     if who is None:
         return None  # the platform itself (it prepared the warehouse)
     parsed = parse(enforcer.b.spark, prepared)
@@ -79,7 +78,7 @@ def authorize(enforcer: Enforcer, sql: str, prepared: str) -> Parsed | None:
     return parsed
 
 
-def _authorize_unparsed(enforcer: Enforcer, sql: str, who: str, groups: set[str]) -> None:
+def _authorize_unparsed(enforcer: Enforcement, sql: str, who: str, groups: set[str]) -> None:
     """Databricks statements Spark cannot parse, which the warehouse records (catalogs, tags): who may run them."""
     if not_applicable(sql) is None:
         return  # Spark will refuse the syntax itself; nothing runs
@@ -90,17 +89,17 @@ def _authorize_unparsed(enforcer: Enforcer, sql: str, who: str, groups: set[str]
         raise PrivilegeError(f"PERMISSION_DENIED: {who} lacks CREATE CATALOG on the metastore")
     target = enforcer.target(sig[1:] if words[:2] != ["COMMENT", "ON"] else sig[3:])
     if target is None or not enforcer.store.is_owner(who, groups, target):
-        raise PrivilegeError(enforcer._not_owner(who, target or "the object"))
+        raise PrivilegeError(enforcer.not_owner(who, target or "the object"))
 
 
-def authorize_write(enforcer: Enforcer, full_name: str) -> None:
+def authorize_write(enforcer: Enforcement, full_name: str) -> None:
     """A table written whole (``save_table``): MODIFY on it (or its ownership), else CREATE TABLE on its schema."""
-    who, groups = enforcer._caller()
+    who, groups = enforcer.caller()
     if who is None or enforcer.store.is_admin(who, groups):
         return
     obj = ".".join(normalize(p) for p in parse_name(full_name))
     if not enforcer.object_exists(obj):
-        _create_in_schema(enforcer, who, groups, obj, _CREATE_IN_SCHEMA, "CREATE TABLE")
+        _create_in_schema(enforcer, who, groups, obj, CREATE_IN_SCHEMA, "CREATE TABLE")
     elif not (enforcer.store.is_owner(who, groups, obj) or enforcer.store.holds(who, groups, obj, {"MODIFY"})):
         raise PrivilegeError(f"PERMISSION_DENIED: {who} lacks MODIFY on {obj}")
 
@@ -121,7 +120,7 @@ def _refuse_path_reads(parsed: Parsed, who: str) -> None:
             )
 
 
-def _refuse_builtin_functions(enforcer: Enforcer, parsed: Parsed, who: str) -> None:
+def _refuse_builtin_functions(enforcer: Enforcement, parsed: Parsed, who: str) -> None:
     if not any("Function" in n and n not in ("ShowFunctions", "DescribeFunction") for n in parsed.nodes[:1]):
         return
     name = parsed.target() or _temporary_function(parsed.plan)
@@ -129,8 +128,6 @@ def _refuse_builtin_functions(enforcer: Enforcer, parsed: Parsed, who: str) -> N
         raise PrivilegeError(f"PERMISSION_DENIED: {who} may not run {parsed.kind} here")
     fn = name[-1].strip("`").lower()
     db = name[-2].lower() if len(name) >= 2 else None
-    from rls_local.warehouse.backend import PLATFORM_DB
-
     if fn in PLATFORM_BUILTINS or db == PLATFORM_DB or _spark_builtin(enforcer, fn):
         raise PrivilegeError(
             f"PERMISSION_DENIED: {fn} is a builtin of the platform: no one may create, replace or drop it"
@@ -147,7 +144,7 @@ def _temporary_function(plan: Any) -> list[str] | None:
     return None
 
 
-def _spark_builtin(enforcer: Enforcer, fn: str) -> bool:
+def _spark_builtin(enforcer: Enforcement, fn: str) -> bool:
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", fn):
         return False
     rows = enforcer.b.spark.sql(f"SHOW SYSTEM FUNCTIONS LIKE '{fn}'").collect()
@@ -157,7 +154,7 @@ def _spark_builtin(enforcer: Enforcer, fn: str) -> bool:
 _NAMESPACE_KINDS = frozenset({"CreateNamespace", "DropNamespace"})
 
 
-def _authorize_command(enforcer: Enforcer, parsed: Parsed, who: str, groups: set[str]) -> None:
+def _authorize_command(enforcer: Enforcement, parsed: Parsed, who: str, groups: set[str]) -> None:
     store, kind = enforcer.store, parsed.kind
     if kind in READ_ONLY or (kind == "SetCommand" and "Some(" not in parsed.tree.splitlines()[0]):
         return
@@ -174,7 +171,7 @@ def _authorize_command(enforcer: Enforcer, parsed: Parsed, who: str, groups: set
         _need(owner or _owns_parent(enforcer, who, groups, target) or store.holds(who, groups, target, {"MANAGE"}),
               enforcer, who, target)  # fmt: skip
     elif kind in ("CreateView", "CreateTable", "CreateTableAsSelect", "ReplaceTable", "ReplaceTableAsSelect"):
-        _create_in_schema(enforcer, who, groups, target, _CREATE_IN_SCHEMA, "CREATE TABLE")
+        _create_in_schema(enforcer, who, groups, target, CREATE_IN_SCHEMA, "CREATE TABLE")
         _need(owner or not enforcer.object_exists(target), enforcer, who, target)  # replacing needs ownership
         enforcer.check_statement_reads(parsed, who)
     elif kind == "CreateUserDefinedFunction":
@@ -204,18 +201,18 @@ def _authorize_command(enforcer: Enforcer, parsed: Parsed, who: str, groups: set
         )
 
 
-def _need(ok: bool, enforcer: Enforcer, who: str, target: str) -> None:
+def _need(ok: bool, enforcer: Enforcement, who: str, target: str) -> None:
     if not ok:
-        raise PrivilegeError(enforcer._not_owner(who, target))
+        raise PrivilegeError(enforcer.not_owner(who, target))
 
 
-def _owns_parent(enforcer: Enforcer, who: str, groups: set[str], target: str) -> bool:
+def _owns_parent(enforcer: Enforcement, who: str, groups: set[str], target: str) -> bool:
     parts = target.split(".")
     return any(enforcer.store.is_owner(who, groups, ".".join(parts[:n])) for n in range(1, len(parts)))
 
 
 def _create_in_schema(
-    enforcer: Enforcer, who: str, groups: set[str], target: str, privileges: set[str], label: str
+    enforcer: Enforcement, who: str, groups: set[str], target: str, privileges: set[str], label: str
 ) -> None:
     if target.count(".") != 2:
         raise PrivilegeError(f"PERMISSION_DENIED: {who} may create objects only in a schema of a catalog")
@@ -270,7 +267,7 @@ def _keys(scala_map: Any) -> list[str]:
     return [str(keys.apply(i)) for i in range(keys.length())]
 
 
-def _object(enforcer: Enforcer, parts: list[str], *, namespace: bool = False) -> str | None:
+def _object(enforcer: Enforcement, parts: list[str], *, namespace: bool = False) -> str | None:
     """``catalog.schema[.name]`` of a Spark name as the plan prints it, or None when it names nothing in Unity
     Catalog (Spark's own databases, the platform's, a temporary object): nothing a non-admin may change."""
     parts = [p.strip("`") for p in parts]
@@ -285,4 +282,4 @@ def _object(enforcer: Enforcer, parts: list[str], *, namespace: bool = False) ->
         parts = [str(enforcer.b.spark.catalog.currentDatabase()), parts[0]]
     if len(parts) != 2:
         return None
-    return enforcer._decode(".".join(quote(p) for p in parts))
+    return enforcer.decode(".".join(quote(p) for p in parts))

@@ -1,6 +1,6 @@
 """``LocalWarehouseBackend``: the production SQL, unchanged, on local Spark.
 
-Three-part names: rewritten in :meth:`_prepare` (see :mod:`rls.sql.sqltext` and :mod:`rls_local.warehouse.names`)
+Three-part names: rewritten in :meth:`prepare` (see :mod:`rls.sql.sqltext` and :mod:`rls_local.warehouse.names`)
 rather than served by a Java ``CatalogPlugin``: Spark 4's session catalog is the only one that persists views and
 SQL functions in the Hive metastore, and a view's stored text then names ``spark_catalog.<db>.<tbl>``, which a later
 process resolves without any plugin. Privileges and ownership (``GRANT``, ``OWNER TO``, who may read or change what)
@@ -25,15 +25,12 @@ from rls_local.warehouse import sharing
 from rls_local.warehouse.authorize import authorize_write
 from rls_local.warehouse.enforce import Enforcer
 from rls_local.warehouse.names import SESSION_CATALOG, NameRegistry, TableRef, encode, normalize
+from rls_local.warehouse.platform_db import PLATFORM_DB, PLATFORM_FUNCTIONS
 from rls_local.warehouse.session import WarehouseError
 from rls_local.warehouse.shared_catalogs import refuse_shared_write, refuse_write
 from rls_local.warehouse.versions import ReadGuard, stored, write_version
 
 logger = logging.getLogger(__name__)
-
-PLATFORM_DB = "rls_local_platform"
-"""Spark database of the emulated platform (account-group memberships and the functions over them)."""
-PLATFORM_FUNCTIONS = ("is_account_group_member",)
 
 
 def metastore_dir(workdir: Path, metastore: str) -> Path:
@@ -170,6 +167,10 @@ class LocalWarehouseBackend(SparkBackend):
             raise ValueError(f"not a three-part name: {full_name!r}")
         return self.names.table(*parts)
 
+    def prepare(self, sql: str) -> str:
+        """``sql`` with its three-part names (and the platform's functions) mapped to where Spark keeps them."""
+        return self._rewriter.rewrite(sql)
+
     # ---- running SQL without recording it (warehouse housekeeping, test helpers) -------------------------------
     def dataframe(self, sql: str) -> Any:
         """The DataFrame of a query, names mapped; not recorded in :attr:`statements` (for tests and tooling)."""
@@ -183,8 +184,7 @@ class LocalWarehouseBackend(SparkBackend):
         return self._execute(sql)
 
     # ---- SparkBackend hooks ---------------------------------------------------------------------------------------
-    def _prepare(self, sql: str) -> str:
-        return self._rewriter.rewrite(sql)
+    _prepare = prepare  # the hook SparkBackend runs every statement through; the helpers call the public name
 
     def _table_name(self, full_name: str) -> str:
         try:

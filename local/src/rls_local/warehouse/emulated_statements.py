@@ -7,18 +7,16 @@ pattern of ``SHOW TABLES`` / ``SHOW VIEWS`` / ``SHOW TABLE EXTENDED`` matched ag
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rls.sql.sqltext import STRING, chains, significant, tokenize
 from rls_local.warehouse.names import SESSION_CATALOG, NameRegistry, normalize
-
-if TYPE_CHECKING:
-    from rls_local.warehouse.backend import LocalWarehouseBackend
+from rls_local.warehouse.protocols import Backend
 
 _COMMENT_ON = re.compile(r"^\s*COMMENT\s+ON\s+(TABLE|VIEW)\s+(?P<name>.+?)\s+IS\s+(?P<value>.+?)\s*;?\s*$", re.I | re.S)
 
 
-def use(backend: LocalWarehouseBackend, sql: str) -> None:
+def use(backend: Backend, sql: str) -> None:
     """``USE CATALOG c`` / ``USE [SCHEMA] [c.]s``: the three-level namespace over Spark's two levels."""
     names = [c.names for c in chains(significant(tokenize(sql)))]
     # chains: ["USE"], [optional CATALOG|SCHEMA|DATABASE|NAMESPACE], [the name]
@@ -34,7 +32,7 @@ def use(backend: LocalWarehouseBackend, sql: str) -> None:
     if len(target) == 1 and current is not None:
         backend.use(current, target[0])
         return
-    backend.spark.sql(backend._prepare(sql)).collect()
+    backend.spark.sql(backend.prepare(sql)).collect()
 
 
 def comment_on(spark: Any, sql: str) -> bool:
@@ -90,7 +88,7 @@ def register_created_catalog(names: NameRegistry, sql: str) -> None:
             names.add_catalog(found[0].names[0])
 
 
-def show_schemas(backend: LocalWarehouseBackend, sql: str) -> list[dict[str, Any]]:
+def show_schemas(backend: Backend, sql: str) -> list[dict[str, Any]]:
     found = [c.names for c in chains(significant(tokenize(sql)))]
     catalog = None
     for i, names in enumerate(found[:-1]):

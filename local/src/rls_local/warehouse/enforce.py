@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rls.sql.sqltext import chains, parse_name, significant, tokenize
 from rls_local.warehouse import shared_catalogs
 from rls_local.warehouse.authorize import Parsed, authorize
 from rls_local.warehouse.names import SESSION_CATALOG, normalize
+from rls_local.warehouse.platform_db import MEMBERSHIP_TABLE, platform_table, written_in_this_session
 from rls_local.warehouse.privileges import PrivilegeStore, parse_grant, parse_owner_change, reads
+from rls_local.warehouse.protocols import Backend
 from rls_local.warehouse.refusals import NotVisibleError, PrivilegeError
 from rls_local.warehouse.sharing_rules import METASTORE
 from rls_local.warehouse.statement_plan import parse
-
-if TYPE_CHECKING:
-    from rls_local.warehouse.backend import LocalWarehouseBackend
 
 _DDL_WORDS = {"CREATE", "ALTER", "DROP", "OR", "REPLACE", "VIEW", "TABLE", "SCHEMA", "DATABASE", "IF", "NOT", "EXISTS",
               "FUNCTION"}  # fmt: skip
@@ -41,7 +40,7 @@ def store_for(workdir: Path, platform: str) -> PrivilegeStore:
 
 
 class Enforcer:
-    def __init__(self, backend: LocalWarehouseBackend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.b = backend
         self.store = store_for(backend.state_dir, backend.platform_principal)
         self._groups: dict[str, set[str]] = {}
@@ -67,8 +66,6 @@ class Enforcer:
             self._groups.clear()
 
     def _read_groups(self, identity: str) -> set[str]:
-        from rls_local.warehouse.platform import MEMBERSHIP_TABLE, platform_table, written_in_this_session
-
         known = written_in_this_session(self.b)
         if known is not None and identity.isascii():  # the table's rows without a Spark job (as lower() compares)
             who = identity.lower()
@@ -82,7 +79,8 @@ class Enforcer:
             return set()
         return {r[0] for r in rows}
 
-    def _caller(self) -> tuple[str | None, set[str]]:
+    def caller(self) -> tuple[str | None, set[str]]:
+        """Who runs this thread's statement and the account groups it belongs to (None: the platform itself)."""
         who = self.b.identity
         return who, (self.groups(who) if who is not None else set())
 
@@ -94,7 +92,7 @@ class Enforcer:
             # metastore-level privileges (USE SHARE, USE RECIPIENT, …) are granted by a metastore admin (owner: the
             # platform's principal)
             obj = METASTORE if grant.securable_type == "METASTORE" else self._object(grant.name)
-            who, groups = self._caller()
+            who, groups = self.caller()
             if not (self.store.is_admin(who, groups) or self.store.is_owner(who or "", groups, obj)):
                 raise PrivilegeError(
                     f"PERMISSION_DENIED: {who} may not grant on {obj}: only its owner"
@@ -108,11 +106,11 @@ class Enforcer:
             return False
         obj = self._object(change.name)
         self._require_exists(change.object_type, obj)
-        who, groups = self._caller()
+        who, groups = self.caller()
         if not self.store.is_admin(who, groups):
             assert who is not None
             if not self.store.is_owner(who, groups, obj):
-                raise PrivilegeError(self._not_owner(who, obj))
+                raise PrivilegeError(self.not_owner(who, obj))
             target = change.owner.lower()
             if target != who.lower() and target not in {g.lower() for g in groups}:
                 # facts: OWNER TO another principal needs metastore admin unless it is yourself or your group
@@ -125,9 +123,9 @@ class Enforcer:
 
     def before(self, sql: str) -> None:
         """Refuse ``sql`` unless the caller may run it, before Spark parses it for real (:mod:`.authorize`)."""
-        prepared = self.b._prepare(sql)
+        prepared = self.b.prepare(sql)
         parsed = authorize(self, sql, prepared)
-        who, groups = self._caller()
+        who, groups = self.caller()
         if who is None or self.store.is_admin(who, groups):
             # A metastore admin (the platform's own principal too) skips the ownership checks, not SELECT on a system
             # catalog: "initially, users have no access to data" (docs, admin privileges; see .privileges). So the
@@ -231,7 +229,7 @@ class Enforcer:
         if mounted is None:
             mounted = shared_catalogs.mounted_catalogs(self.b.workdir, self.b.metastore_id)
         top = who or system_reader or self.store.platform
-        for r in reads(tree, top, self._decode, self.store.owner):
+        for r in reads(tree, top, self.decode, self.store.owner):
             if r.obj.split(".", 1)[0] in mounted:
                 shared_catalogs.check_mounted_read(self.b, r.obj)
             system = self.store.is_system(r.obj)
@@ -249,11 +247,13 @@ class Enforcer:
             elif not self.store.can_read(r.reader, g, r.obj):
                 raise PrivilegeError(f"PERMISSION_DENIED: {r.reader}{whose} lacks SELECT on {r.obj}")
 
-    def _not_owner(self, who: str, obj: str) -> str:
+    def not_owner(self, who: str, obj: str) -> str:
+        """The refusal's message when ``who`` needed to own ``obj``, naming its owner."""
         return f"PERMISSION_DENIED: {who} does not own {obj} (owner: {self.store.owner(obj)})"
 
     # ---- names ----------------------------------------------------------------------------------------------------
-    def _decode(self, spark_name: str) -> str | None:
+    def decode(self, spark_name: str) -> str | None:
+        """``catalog.schema.name`` of a Spark table name, or None when it stands for no catalog's object."""
         parts = parse_name(spark_name)
         if len(parts) == 3 and parts[0] == SESSION_CATALOG:
             parts = parts[1:]

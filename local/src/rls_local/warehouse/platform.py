@@ -21,28 +21,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from rls.sql.sqltext import quote
 from rls_local.scenario import Scenario
-from rls_local.warehouse.backend import PLATFORM_DB, LocalWarehouseBackend
+from rls_local.warehouse.backend import LocalWarehouseBackend
+from rls_local.warehouse.platform_db import (
+    MEMBERSHIP_TABLE,
+    PLATFORM_DB,
+    Membership,
+    last_written,
+    platform_table,
+    record_written,
+    written_by,
+)
 from rls_local.warehouse.system_schemas import SCHEMAS
 
 logger = logging.getLogger(__name__)
-
-MEMBERSHIP_TABLE = "account_group_members"
-
-
-@dataclass(frozen=True, order=True)
-class Membership:
-    group_name: str
-    member: str  # lower-cased identity, as compared with lower(current_user())
-
-
-_installed: dict[str, tuple[Membership, ...]] = {}
-"""Per workdir: the memberships :func:`install_platform` wrote last (the table is shared by every backend of it)."""
-_written_by: dict[str, str] = {}
-"""Per workdir: the Spark application that wrote :data:`_installed` (see :func:`install_memberships`)."""
 
 
 def account_group_memberships(scenario: Scenario) -> list[Membership]:
@@ -74,10 +68,6 @@ def _expand(root: str, groups: dict, users: dict[str, str], sps: dict[str, str])
                 yield sps[m.id]
 
 
-def platform_table(name: str) -> str:
-    return f"`spark_catalog`.{quote(PLATFORM_DB)}.{quote(name)}"
-
-
 def install_platform(backend: LocalWarehouseBackend, scenario: Scenario) -> list[Membership]:
     """Create (or replace) the membership table and the platform functions for ``scenario``. Idempotent.
 
@@ -91,7 +81,7 @@ def install_memberships(backend: LocalWarehouseBackend, memberships: Sequence[Me
     spark = backend.spark
     memberships = list(memberships)
     key, app = str(backend.workdir), spark.sparkContext.applicationId
-    if _installed.get(key) == tuple(memberships) and _written_by.get(key) == app:
+    if written_by(key, app) == tuple(memberships):
         # This very Spark session wrote these memberships and the current function, and nothing else writes them:
         # no other process can have changed them meanwhile (the workdir's metastore admits one session at a time).
         return memberships
@@ -112,24 +102,14 @@ def install_memberships(backend: LocalWarehouseBackend, memberships: Sequence[Me
         "WHERE m.group_name = g AND m.member = lower(current_user()))"
     ).collect()
     backend.privileges.forget_groups()  # memberships may have changed
-    _installed[key], _written_by[key] = tuple(memberships), app
+    record_written(key, app, tuple(memberships))
     logger.info("platform installed: %d account-group memberships", len(memberships))
     return memberships
 
 
-def written_in_this_session(backend: LocalWarehouseBackend) -> tuple[Membership, ...] | None:
-    """What the membership table of ``backend``'s workdir holds, when the running Spark application wrote it (only
-    :func:`install_memberships` writes it, and no other process can while this session has the workdir); else None:
-    read the table."""
-    key = str(backend.workdir)
-    if key in _written_by and _written_by[key] == backend.spark.sparkContext.applicationId:
-        return _installed[key]
-    return None
-
-
 def installed(backend: LocalWarehouseBackend) -> tuple[Membership, ...] | None:
     """The memberships ``is_account_group_member`` on ``backend`` answers from (None: not installed by this process)."""
-    return _installed.get(str(backend.workdir))
+    return last_written(str(backend.workdir))
 
 
 def grant_job_system_access(backend: LocalWarehouseBackend, scenario: Scenario, catalog: str = "system") -> list[str]:

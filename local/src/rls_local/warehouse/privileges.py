@@ -44,8 +44,8 @@ STATE_FILE = "privileges.json"
 ACCOUNT_USERS = "account users"  # Databricks' built-in account group: every user and service principal
 SYSTEM_OWNER = "System user"  # the owner Databricks shows for the `system` catalog and its objects
 INFO_SCHEMA = "information_schema"
+CREATE_IN_SCHEMA = {"CREATE TABLE", "CREATE VIEW", "ALL PRIVILEGES"}  # on a schema: create a table or view in it
 _READ = {"SELECT", "ALL PRIVILEGES"}
-_CREATE_IN_SCHEMA = {"CREATE TABLE", "CREATE VIEW", "ALL PRIVILEGES"}
 _NODE = re.compile(r"^(?P<prefix>[ :+\-]*)(?P<text>.*)$")
 
 

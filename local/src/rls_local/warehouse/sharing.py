@@ -21,33 +21,24 @@ Not modelled: the CREATE SHARE / CREATE RECIPIENT / CREATE CATALOG privileges on
 grant), history sharing, partitions, and tables added to a share after a catalog was mounted until the next
 ``CREATE CATALOG IF NOT EXISTS`` on it (the publisher runs one every time).
 
-State (``<workdir>/sharing.json``) is account-wide: shares and recipients keyed by their provider metastore.
+State (``<workdir>/sharing.json``) is account-wide: shares and recipients keyed by their provider metastore
+(:mod:`.sharing_state`).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import os
-import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rls.sql.sqltext import QIDENT, STRING, chains, significant, tokenize
 from rls_local.warehouse import sharing_rules
 from rls_local.warehouse.names import MARKER, normalize
+from rls_local.warehouse.protocols import Backend
 from rls_local.warehouse.refusals import PrivilegeError
-
-if TYPE_CHECKING:
-    from rls_local.warehouse.backend import LocalWarehouseBackend
-
-STATE_FILE = "sharing.json"
-_lock = threading.Lock()
-
-
-class SharingError(ValueError):
-    """A sharing statement Databricks would refuse; one line, in Unity Catalog's words."""
+from rls_local.warehouse.sharing_state import SharingError, SharingState, state_lock
 
 
 def first_metastore_id(workdir: Path) -> str:
@@ -76,16 +67,16 @@ def handles(sql: str) -> bool:
     return w[:2] == ["CREATE", "CATALOG"] and "USING" in w and "SHARE" in w
 
 
-def execute(backend: LocalWarehouseBackend, sql: str) -> list[dict[str, Any]] | None:
+def execute(backend: Backend, sql: str) -> list[dict[str, Any]] | None:
     """Run a sharing statement (:func:`handles`); SHOW returns rows, the others None."""
     sig = significant(tokenize(sql))
     w = [t.word for t in sig]
     names = [c.names for c in chains(sig)]
     if_not_exists = w[2:5] == ["IF", "NOT", "EXISTS"]
-    state = _State(backend.workdir)
+    state = SharingState(backend.workdir)
     me = backend.metastore_id
     who = backend.identity or backend.platform_principal
-    with _lock:
+    with state_lock:
         state.load()
         if w[:2] == ["CREATE", "SHARE"]:
             share = _name_after(names, "SHARE")
@@ -133,17 +124,15 @@ def sharing_identifier(cloud: str, region: str, metastore_id: str) -> str:
 
 def set_cache_seconds(workdir: Path, seconds: float) -> None:
     """The platform's caching delay before recipients see grants and share changes (:mod:`.sharing_rules`)."""
-    state = _State(workdir)
-    with _lock:
+    state = SharingState(workdir)
+    with state_lock:
         state.load()
         state.doc["settings"]["cache_s"] = float(seconds)
         state.save()
 
 
 # ---- statements ------------------------------------------------------------------------------------------------------
-def _alter_share(
-    backend: LocalWarehouseBackend, state: _State, sig: list[Any], names: list[list[str]], who: str
-) -> None:
+def _alter_share(backend: Backend, state: SharingState, sig: list[Any], names: list[list[str]], who: str) -> None:
     # ALTER SHARE s ADD [TABLE] c.s.t [AS x.y]  |  ALTER SHARE s REMOVE [TABLE] c.s.t|x.y
     share_name = names[2][0] if len(names) > 2 else ""
     share = state.share(backend.metastore_id, share_name)
@@ -171,7 +160,7 @@ def _alter_share(
         share["tables"] = {a: f for a, f in share["tables"].items() if key not in (a, f)}
 
 
-def _grant(backend: LocalWarehouseBackend, state: _State, names: list[list[str]], who: str, *, revoke: bool) -> None:
+def _grant(backend: Backend, state: SharingState, names: list[list[str]], who: str, *, revoke: bool) -> None:
     flat = [n[0] for n in names if len(n) == 1]
     upper = [n.upper() for n in flat]
     share_name = flat[upper.index("SHARE") + 1]
@@ -192,7 +181,7 @@ def _grant(backend: LocalWarehouseBackend, state: _State, names: list[list[str]]
 
 
 def _mount(
-    backend: LocalWarehouseBackend, state: _State, sig: list[Any], names: list[list[str]], who: str, if_not_exists: bool
+    backend: Backend, state: SharingState, sig: list[Any], names: list[list[str]], who: str, if_not_exists: bool
 ) -> None:
     catalog = _name_after(names, "CATALOG")
     source = next((n for n in names[_index(names, "SHARE") + 1 :] if len(n) == 2), None)
@@ -242,7 +231,7 @@ def _show(share: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"name": a, "type": "TABLE", "shared_object": f} for a, f in sorted(share["tables"].items())]
 
 
-# ---- parsing and state -----------------------------------------------------------------------------------------------
+# ---- parsing ---------------------------------------------------------------------------------------------------------
 def _index(names: list[list[str]], word: str) -> int:
     for i, n in enumerate(names):
         if len(n) == 1 and n[0].upper() == word:
@@ -265,24 +254,3 @@ def _string_after(sig: list[Any], word: str) -> str | None:
         if a.word == word and b.kind == QIDENT:
             return None
     return None
-
-
-class _State:
-    def __init__(self, workdir: Path) -> None:
-        self.path = Path(workdir) / STATE_FILE
-        self.doc: dict[str, Any] = {}
-
-    def load(self) -> None:
-        doc = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
-        self.doc = {k: doc.get(k, {}) for k in ("shares", "recipients", "mounts", "settings")}
-
-    def save(self) -> None:
-        tmp = self.path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(self.doc, indent=1, sort_keys=True), encoding="utf-8")
-        tmp.replace(self.path)
-
-    def share(self, metastore: str, name: str) -> dict[str, Any]:
-        found = self.doc["shares"].get(metastore, {}).get(normalize(name))
-        if found is None:
-            raise SharingError(f"SHARE_DOES_NOT_EXIST: share {name} does not exist")
-        return found

@@ -15,19 +15,17 @@ recipient's metastore sees a grant, and a table added to a share, only that many
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from rls_local.warehouse.protocols import Backend
 from rls_local.warehouse.refusals import PrivilegeError
-
-if TYPE_CHECKING:
-    from rls_local.warehouse.backend import LocalWarehouseBackend
 
 METASTORE = "<metastore>"  # the key of metastore-level grants in the privilege store (no catalog has this name)
 SHARE_PRIVILEGES = ("USE SHARE", "SET SHARE PERMISSION")
 RECIPIENT_PRIVILEGE = "USE RECIPIENT"
 
 
-def require_grant_rights(backend: LocalWarehouseBackend, share: dict[str, Any], share_name: str,
+def require_grant_rights(backend: Backend, share: dict[str, Any], share_name: str,
                          recipient: dict[str, Any], recipient_name: str) -> None:  # fmt: skip
     """Refuse ``GRANT … ON SHARE share TO RECIPIENT recipient`` unless the caller may run it (see the module)."""
     who = backend.identity or backend.platform_principal
@@ -49,7 +47,7 @@ def require_grant_rights(backend: LocalWarehouseBackend, share: dict[str, Any], 
         raise PrivilegeError(f"PERMISSION_DENIED: {who} lacks {' and '.join(missing)}")
 
 
-def require_owner(backend: LocalWarehouseBackend, obj: dict[str, Any], who: str, what: str) -> None:
+def require_owner(backend: Backend, obj: dict[str, Any], who: str, what: str) -> None:
     """Only the owner of a share (or a metastore admin) changes or drops it."""
     groups = backend.privileges.groups(who)
     store = backend.privileges.store
