@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import fnmatch
 import itertools
 import json
 from pathlib import Path
@@ -14,6 +15,7 @@ from rls_local.local import FlowResult, run_flow
 from rls_local.scenario import Scenario, parse_scenario
 from rls_local.warehouse import build_system_tables, install_platform
 from rls_local.warehouse.platform import grant_job_system_access
+from rls_local.warehouse.system_schemas import SCHEMAS
 
 _schemas = itertools.count()
 SCENARIOS = Path(__file__).parent / "data" / "scenarios"
@@ -36,6 +38,7 @@ def fresh_schema(prefix: str = "t") -> str:
 
 
 _system_catalogs: dict[tuple, str] = {}
+_built: dict[str, set[str]] = {}  # system catalog -> the tables built in it
 # Tests here need what the account-level parts of the flow do, not every view: one view keeps them quick.
 # Rate limits far above the emulator's speed: pacing is tested on its own, it only slows the others down.
 QUICK = {
@@ -47,27 +50,41 @@ QUICK = {
 }
 
 
-def prepare(warehouse: Any, scenario: Scenario) -> str:
-    """Make ``is_account_group_member`` answer for ``scenario`` and return a system catalog with its workspaces.
+def tables_published(overrides: dict[str, Any]) -> set[str]:
+    """The system tables (``schema.table``) a flow with these overrides publishes views of (publish.include,
+    matched as discovery matches it); a flow's system catalog needs no other."""
+    include = overrides.get("publish.include", ["*"])
+    include = [p.strip() for p in include.split(",")] if isinstance(include, str) else include
+    return {t for t in SCHEMAS if any(fnmatch.fnmatchcase(t, p.lower()) for p in include)}
 
-    System tables go to a catalog of their own (one per distinct account, built once per session), so the
-    ``system`` catalog other tests rely on is never touched; tests/conftest.py puts the platform back after the test.
+
+def prepare(warehouse: Any, scenario: Scenario, tables: set[str] | None = None) -> str:
+    """Make ``is_account_group_member`` answer for ``scenario`` and return a system catalog with its workspaces:
+    ``tables`` of them (``schema.table``; None: every system table).
+
+    System tables go to a catalog of their own (one per distinct account, each table built once per session, when a
+    test first needs it), so the ``system`` catalog other tests rely on is never touched; tests/conftest.py puts the
+    platform back after the test.
     """
     install_platform(warehouse, scenario)
     # Identity columns compare case-insensitively, so accounts differing only in e-mail case share a catalog.
     key = (tuple(w.workspace_id for w in scenario.workspaces), tuple(u.user_name.lower() for u in scenario.users))
-    if key not in _system_catalogs:
-        catalog = f"system_e2e_{len(_system_catalogs)}"
-        build_system_tables(warehouse, scenario, catalog=catalog, rows_per_workspace=4)
-        _system_catalogs[key] = catalog
+    catalog = _system_catalogs.setdefault(key, f"system_e2e_{len(_system_catalogs)}")
+    built = _built.setdefault(catalog, set())
+    missing = set(SCHEMAS) - built if tables is None else tables - built
+    if missing:
+        build_system_tables(warehouse, scenario, catalog=catalog, rows_per_workspace=4, only=missing)
+        built |= missing
     # the job's identity holds what this scenario grants it (job_system_grants), whoever built the catalog first
     grant_job_system_access(warehouse, scenario, _system_catalogs[key])
     return _system_catalogs[key]
 
 
 def flow(warehouse: Any, scenario: Scenario, workdir: Path, schema: str, **kw: Any) -> FlowResult:
-    system_catalog = prepare(warehouse, scenario)
-    overrides = {"schema": schema, "system_catalog": system_catalog, **QUICK, **kw.pop("overrides", {})}
+    overrides = {"schema": schema, **QUICK, **kw.pop("overrides", {})}
+    # A config file may name other tables: then every one is built.
+    needed = None if kw.get("config_path") else tables_published(overrides)
+    overrides["system_catalog"] = prepare(warehouse, scenario, needed)
     return run_flow(warehouse, scenario, workdir, overrides=overrides, **kw)
 
 
@@ -81,7 +98,7 @@ def collected_once(warehouse: Any, tmp_path_factory: Any, scenario: Scenario) ->
     key = json.dumps(scenario.to_json(), sort_keys=True)
     if key not in _collected:
         _collected[key] = scenario, flow(warehouse, scenario, tmp_path_factory.mktemp("collected"), fresh_schema())
-    prepare(warehouse, _collected[key][0])
+    prepare(warehouse, _collected[key][0], tables_published(QUICK))
     return _collected[key]
 
 

@@ -81,8 +81,10 @@ def build_system_tables(
     today: dt.date | None = None,
     catalog: str = SYSTEM_CATALOG,
     region_workspaces: set[int] | None = None,
+    only: set[str] | None = None,
 ) -> dict[str, int]:
-    """Create (or replace) ``<catalog>.<schema>.<table>`` for every table in :data:`SCHEMAS`; return row counts.
+    """Create (or replace) ``<catalog>.<schema>.<table>`` for every table in :data:`SCHEMAS` (``only``: those of its
+    ``schema.table`` names; the catalog's information_schema still lists every table it holds); return row counts.
 
     ``catalog`` lets a test build a second, independent copy (point the tool's ``system_catalog`` at it).
     ``region_workspaces``: the workspaces of this metastore's region. Regional tables (and the workspace-level rows
@@ -93,11 +95,12 @@ def build_system_tables(
     """
     today = today or dt.datetime.now(dt.UTC).date()
     backend.create_catalog(catalog)
-    for schema in sorted({name.split(".")[0] for name in SCHEMAS}):
+    wanted = sorted(SCHEMAS if only is None else set(SCHEMAS) & only)
+    for schema in sorted({name.split(".")[0] for name in wanted}):
         backend.run(f"CREATE SCHEMA IF NOT EXISTS `{catalog}`.`{schema}`")
     ids = identities(scenario) or ["System-User"]
 
-    structs = {name: T._parse_datatype_string(SCHEMAS[name]) for name in SCHEMAS}
+    structs = {name: T._parse_datatype_string(SCHEMAS[name]) for name in wanted}
 
     def build(name: str) -> tuple[str, int]:
         struct = structs[name]
@@ -113,7 +116,7 @@ def build_system_tables(
 
     # Each table is a small Spark job plus a metastore round trip: a few in parallel keep the whole build short.
     with ThreadPoolExecutor(max_workers=4) as pool:
-        counts = dict(pool.map(build, sorted(SCHEMAS)))
+        counts = dict(pool.map(build, wanted))
     written = {tuple(name.split(".", 1)): struct for name, struct in structs.items()}
     refresh_information_schema(backend, catalog=catalog, known=written)
     from rls_local.warehouse.platform import grant_job_system_access
