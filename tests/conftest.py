@@ -31,6 +31,7 @@ Keep a real process only where the process boundary is what is tested.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -51,6 +52,10 @@ EXAMPLE_SCENARIO = TESTS.parent / "local" / "src" / "rls_local" / "data" / "exam
 
 # The fast tier's one Spark test: a view of the example account read by each identity, checked against the oracle.
 SMOKE = "collect/test_collector_e2e.py::test_views_show_each_identity_exactly_its_admin_workspaces[example]"
+# Modules that compare snapshots of the whole session warehouse (every schema, table and view): each snapshot costs a
+# metastore call per schema, and every flow adds schemas, so they run before the others (on each worker's young
+# warehouse: seconds instead of a minute).
+FIRST = {"tests/warehouse/test_attacks.py"}
 SPARK_FIXTURES = {"warehouse", "rls_in_process"}
 PROCESS_NAMES = {"subprocess", "Popen"}  # a name any code that starts a process uses
 IN_PROCESS_NAMES = {"run_main_redirected"}  # `rls` in this process from a fixture that cannot have rls_in_process
@@ -80,8 +85,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if config.getoption("--fast") and slow:
         config.hook.pytest_deselected(items=slow)
         items[:] = fast
-    # Whole modules, so that their module-scoped fixtures are set up once.
-    items.sort(key=lambda item: getattr(item, "module", None) in last)
+    # Whole modules, so that their module-scoped fixtures are set up once; FIRST before the others, in-process last.
+    items.sort(key=lambda item: (getattr(item, "module", None) in last, item.nodeid.split("::")[0] not in FIRST))
 
 
 SHARED_RUNS = "collected_once("  # tests/flow.py: one collection per account, cached for the rest of the process
@@ -145,6 +150,14 @@ def _names_reached(item: pytest.Item) -> set[str]:
     return found
 
 
+# JVMs that live for one command or one module (a test's `rls` process, an in-process command on another workdir)
+# compile with C1 only: C2's compiler threads would spend more CPU than such a JVM runs for (prepare + one collect:
+# 40 CPU-s instead of 70 on this machine), and the suite is CPU-bound. The session warehouse lives for the whole
+# worker and keeps the full JIT (fixture below). A setting of the local JVM only: the SQL is the same.
+SHORT_LIVED_JVM = "-XX:TieredStopAtLevel=1"
+os.environ.setdefault("RLS_LOCAL_JVM_OPTIONS", SHORT_LIVED_JVM)
+
+
 @pytest.fixture(scope="session")
 def example_scenario() -> Scenario:
     return load_scenario(EXAMPLE_SCENARIO)
@@ -156,7 +169,12 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory, example_scenario: Scenar
 
     # One region: the tests written for a single metastore read every workspace's rows from `system`; the regional
     # world is built by tests/collect/test_regions.py (and `rls demo`).
-    backend = prepare_warehouse(tmp_path_factory.mktemp("warehouse"), example_scenario, regions=False)
+    short_lived = os.environ.pop("RLS_LOCAL_JVM_OPTIONS", None)  # this JVM lives as long as the worker: full JIT
+    try:
+        backend = prepare_warehouse(tmp_path_factory.mktemp("warehouse"), example_scenario, regions=False)
+    finally:
+        if short_lived is not None:
+            os.environ["RLS_LOCAL_JVM_OPTIONS"] = short_lived
     yield backend
     backend.spark.stop()
 

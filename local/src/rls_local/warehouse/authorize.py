@@ -31,7 +31,6 @@ A refused statement raises :class:`~.refusals.PrivilegeError` (one line) before 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from rls.sql.sqltext import not_applicable, parse_name, quote, significant, tokenize
 from rls_local.warehouse.names import SESSION_CATALOG, normalize
@@ -50,7 +49,9 @@ from rls_local.warehouse.statement_plan import (
     TABLE_FUNCTIONS,
     WRITES,
     Parsed,
+    at_a_path,
     parse,
+    temporary_function,
 )
 
 
@@ -123,7 +124,7 @@ def _refuse_path_reads(parsed: Parsed, who: str) -> None:
 def _refuse_builtin_functions(enforcer: Enforcement, parsed: Parsed, who: str) -> None:
     if not any("Function" in n and n not in ("ShowFunctions", "DescribeFunction") for n in parsed.nodes[:1]):
         return
-    name = parsed.target() or _temporary_function(parsed.plan)
+    name = parsed.target() or temporary_function(parsed.plan)
     if not name:
         raise PrivilegeError(f"PERMISSION_DENIED: {who} may not run {parsed.kind} here")
     fn = name[-1].strip("`").lower()
@@ -132,16 +133,6 @@ def _refuse_builtin_functions(enforcer: Enforcement, parsed: Parsed, who: str) -
         raise PrivilegeError(
             f"PERMISSION_DENIED: {fn} is a builtin of the platform: no one may create, replace or drop it"
         )
-
-
-def _temporary_function(plan: Any) -> list[str] | None:
-    """``CREATE TEMPORARY FUNCTION``'s name: a ``FunctionIdentifier`` field (``identifier`` or ``name``)."""
-    for field in ("identifier", "name"):
-        if _has(plan, field):
-            value = getattr(plan, field)()
-            if hasattr(value, "funcName"):
-                return [str(value.funcName())]
-    return None
 
 
 def _spark_builtin(enforcer: Enforcement, fn: str) -> bool:
@@ -228,43 +219,11 @@ def _create_in_schema(
 
 def _refuse_location(parsed: Parsed, who: str) -> None:
     """A table at a path, or a command that reads or writes one: needs an external location (none locally)."""
-    if parsed.kind in PATH_COMMANDS or _at_a_path(parsed.plan):
+    if parsed.kind in PATH_COMMANDS or at_a_path(parsed.plan):
         raise PrivilegeError(
             f"PERMISSION_DENIED: {who} may not run {parsed.kind} at a path: files outside managed tables need an"
             " external location (READ FILES / WRITE FILES / CREATE EXTERNAL TABLE), and the local warehouse has none"
         )
-
-
-def _at_a_path(plan: Any) -> bool:
-    """The plan's table spec names a location or a ``path`` option (read from the plan's objects, not its text)."""
-    spec = plan.tableSpec() if _has(plan, "tableSpec") else None
-    if spec is not None:
-        if spec.location().isDefined():
-            return True
-        options = spec.optionExpression().options() if _has(spec, "optionExpression") else None
-        keys = [str(options.apply(i)._1()).lower() for i in range(options.length())] if options is not None else []
-        return "path" in keys or any(str(k).lower() == "path" for k in _keys(spec.properties()))
-    if _has(plan, "fileFormat"):  # CREATE TABLE … LIKE … LOCATION
-        return bool(plan.fileFormat().locationUri().isDefined())
-    return False
-
-
-def _has(obj: Any, method: str) -> bool:
-    cls = obj.getClass()
-    name = str(cls.getName())
-    if name not in _methods:
-        _methods[name] = frozenset(str(m.getName()) for m in cls.getMethods())
-    return method in _methods[name]
-
-
-_methods: dict[str, frozenset[str]] = {}
-"""Per JVM class name: its public methods' names. Listing them costs a Py4J call per method (hundreds for a plan
-node): read once per class, not for every statement."""
-
-
-def _keys(scala_map: Any) -> list[str]:
-    keys = scala_map.keys().toSeq()
-    return [str(keys.apply(i)) for i in range(keys.length())]
 
 
 def _object(enforcer: Enforcement, parts: list[str], *, namespace: bool = False) -> str | None:

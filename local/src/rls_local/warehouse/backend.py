@@ -11,19 +11,18 @@ tags and catalog DDL are recorded and reported as not applicable.
 from __future__ import annotations
 
 import logging
-import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from rls.sql.backend import SparkBackend
 from rls.sql.sqltext import Rewriter, not_applicable, parse_name, quote, significant, tokenize
 from rls_local.warehouse import emulated_statements as statements
-from rls_local.warehouse import sharing
+from rls_local.warehouse import grant_reports, sharing
 from rls_local.warehouse.authorize import authorize_write
 from rls_local.warehouse.enforce import Enforcer
+from rls_local.warehouse.identity import Identities
 from rls_local.warehouse.names import SESSION_CATALOG, NameRegistry, TableRef, encode, normalize
 from rls_local.warehouse.platform_db import PLATFORM_DB, PLATFORM_FUNCTIONS
 from rls_local.warehouse.session import WarehouseError
@@ -58,14 +57,7 @@ class LocalWarehouseBackend(SparkBackend):
             namespace=lambda c, s: f"{quote(SESSION_CATALOG)}.{quote(self.names.db(c, s))}",
             functions={f: f"{quote(SESSION_CATALOG)}.{quote(PLATFORM_DB)}.{quote(f)}" for f in PLATFORM_FUNCTIONS},
         )
-        # What current_user() returns is a JVM InheritableThreadLocal; with pyspark's pinned threads (the default)
-        # each Python thread talks to its own JVM thread, so setting it here is per Python thread. Without pinning,
-        # threads would share JVM threads and see each other's identity: refuse that rather than leak rows.
-        if os.environ.get("PYSPARK_PIN_THREAD", "true").strip().lower() == "false":
-            raise WarehouseError("PYSPARK_PIN_THREAD=false: per-thread identities need pinned threads; unset it")
-        self._current_user = spark._jvm.org.apache.spark.sql.catalyst.CurrentUserContext.CURRENT_USER()
-        self._thread_identity = threading.local()
-        self.job_identity: str | None = None
+        self.identities = Identities(spark)  # what current_user() returns, per thread
         # Spark's own current_user() when none is set: the principal of the platform, metastore admin locally.
         self.platform_principal: str = spark.sparkContext.sparkUser()
         self.privileges = Enforcer(self)
@@ -79,53 +71,25 @@ class LocalWarehouseBackend(SparkBackend):
         catalogs, owners and grants. ``None``: the first metastore."""
         return LocalWarehouseBackend(self.spark, self.workdir, metastore)
 
-    # ---- identities and namespace -------------------------------------------------------------------------------
-    @contextmanager
-    def as_identity(self, identity: str) -> Iterator[None]:
-        """``current_user()`` returns ``identity`` for statements run by this thread inside the block.
+    # ---- identities (rls_local.warehouse.identity) and namespace -------------------------------------------------
+    def as_identity(self, identity: str) -> AbstractContextManager[None]:
+        """``current_user()`` returns ``identity`` for statements run by this thread inside the block (build and
+        collect inside it: Spark folds ``current_user()`` into a literal while planning)."""
+        return self.identities.acting_as(identity)
 
-        Spark folds ``current_user()`` into a literal while planning, so build and collect inside the block.
-        """
-        if not identity or not identity.strip():
-            # A blank identity would fall back to the job's, or to the platform's own principal (metastore admin).
-            raise WarehouseError("an identity is needed (an e-mail or a service principal's application id), not blank")
-        previous = self._current_user.get()
-        previous_py = getattr(self._thread_identity, "value", None)
-        self._current_user.set(identity)
-        self._thread_identity.value = identity
-        try:
-            yield
-        finally:
-            self._thread_identity.value = previous_py
-            if previous is None:
-                self._current_user.remove()
-            else:
-                self._current_user.set(previous)
-
-    @contextmanager
-    def run_as(self, identity: str | None) -> Iterator[None]:
+    def run_as(self, identity: str | None) -> AbstractContextManager[None]:
         """The identity the job runs as, for every thread that set none itself (the publisher's worker threads):
         ``current_user()`` and the privilege model see it. ``None``: the warehouse's own principal."""
-        previous = self.job_identity
-        self.job_identity = identity
-        try:
-            yield
-        finally:
-            self.job_identity = previous
+        return self.identities.job_runs_as(identity)
 
     @property
     def identity(self) -> str | None:
         """Who runs this thread's statements: ``as_identity``, else the job identity, else None (the platform)."""
-        return getattr(self._thread_identity, "value", None) or self.job_identity
+        return self.identities.current
 
-    @contextmanager
-    def _statement_identity(self) -> Iterator[None]:
-        # A worker thread of the job has no identity of its own: it runs as the job identity.
-        if getattr(self._thread_identity, "value", None) is None and self.job_identity is not None:
-            with self.as_identity(self.job_identity):
-                yield
-        else:
-            yield
+    @property
+    def job_identity(self) -> str | None:
+        return self.identities.job
 
     def use(self, catalog: str, schema: str) -> None:
         """Make ``catalog.schema`` the current namespace (Spark's is per session: it is shared by all threads)."""
@@ -219,7 +183,7 @@ class LocalWarehouseBackend(SparkBackend):
             write_version(self.spark, self._versions, self.workdir.resolve() / "warehouse", name, df, old)
 
     def _execute(self, sql: str) -> bool:
-        with self._versions.statement(), self._statement_identity():
+        with self._versions.statement(), self.identities.for_statement():
             if sharing.handles(sql):
                 sharing.execute(self, sql)
                 return True
@@ -253,12 +217,12 @@ class LocalWarehouseBackend(SparkBackend):
         return True
 
     def _fetch(self, sql: str) -> list[dict[str, Any]]:
-        with self._versions.statement(), self._statement_identity():
+        with self._versions.statement(), self.identities.for_statement():
             return self._fetch_rows(sql)
 
     def _query_frame(self, sql: str) -> Any:
         # The caller must hold SELECT on what the query reads, as for any query (checked on the plan).
-        with self._versions.statement(), self._statement_identity():
+        with self._versions.statement(), self.identities.for_statement():
             self.privileges.before(sql)
             df = self.spark.sql(self._prepare(sql))
             self.privileges.check_read(df)
@@ -271,7 +235,7 @@ class LocalWarehouseBackend(SparkBackend):
         if w[:2] in (["SHOW", "SCHEMAS"], ["SHOW", "DATABASES"]):
             return statements.show_schemas(self, sql)
         if w[:2] == ["SHOW", "GRANTS"]:
-            return self.privileges.show_grants(sql)
+            return grant_reports.show_grants(self.privileges, sql)
         if sharing.handles(sql):
             return sharing.execute(self, sql) or []
         refuse_shared_write(self, sql)
@@ -286,12 +250,12 @@ class LocalWarehouseBackend(SparkBackend):
         self.privileges.check_read(df)
         rows = [r.asDict(recursive=True) for r in df.collect()]
         if listing:
-            decoded = [self.names.decode_listing(self.privileges.owner_in_listing(r)) for r in rows]
+            decoded = [self.names.decode_listing(grant_reports.owner_in_listing(self.privileges, r)) for r in rows]
             return [
                 r
                 for r in decoded
                 if pattern is None or statements.listing_matches(pattern, str(r.get("tableName") or r.get("viewName")))
             ]
         if w[:1] in (["DESCRIBE"], ["DESC"]):
-            return self.privileges.owner_in_describe(self.names.decode_describe(rows))
+            return grant_reports.owner_in_describe(self.privileges, self.names.decode_describe(rows))
         return rows

@@ -18,7 +18,8 @@ from rls_local.warehouse import shared_catalogs
 from rls_local.warehouse.authorize import Parsed, authorize
 from rls_local.warehouse.names import SESSION_CATALOG, normalize
 from rls_local.warehouse.platform_db import MEMBERSHIP_TABLE, platform_table, written_in_this_session
-from rls_local.warehouse.privileges import PrivilegeStore, parse_grant, parse_owner_change, reads
+from rls_local.warehouse.privilege_statements import parse_grant, parse_owner_change
+from rls_local.warehouse.privileges import PrivilegeStore, reads
 from rls_local.warehouse.protocols import Backend
 from rls_local.warehouse.refusals import NotVisibleError, PrivilegeError
 from rls_local.warehouse.sharing_rules import METASTORE
@@ -91,7 +92,7 @@ class Enforcer:
         if grant is not None:
             # metastore-level privileges (USE SHARE, USE RECIPIENT, …) are granted by a metastore admin (owner: the
             # platform's principal)
-            obj = METASTORE if grant.securable_type == "METASTORE" else self._object(grant.name)
+            obj = METASTORE if grant.securable_type == "METASTORE" else self.object_named(grant.name)
             who, groups = self.caller()
             if not (self.store.is_admin(who, groups) or self.store.is_owner(who or "", groups, obj)):
                 raise PrivilegeError(
@@ -104,7 +105,7 @@ class Enforcer:
         change = parse_owner_change(sql)
         if change is None:
             return False
-        obj = self._object(change.name)
+        obj = self.object_named(change.name)
         self._require_exists(change.object_type, obj)
         who, groups = self.caller()
         if not self.store.is_admin(who, groups):
@@ -180,40 +181,6 @@ class Enforcer:
         if obj not in self.store.owners:
             self.store.set_owner(obj, self.b.identity or self.store.platform)
 
-    def show_grants(self, sql: str) -> list[dict[str, Any]]:
-        """``SHOW GRANTS ON <CATALOG|SCHEMA|TABLE|VIEW> name``: Databricks' columns, the owner first (as OWN)."""
-        sig = significant(tokenize(sql))
-        words = [t.word for t in sig]
-        on = words.index("ON") if "ON" in words else -1
-        if on < 0 or on + 2 >= len(sig):
-            raise ValueError(f"cannot parse {sql[:80]!r}")
-        kind = words[on + 1]
-        obj = self._object(chains(sig[on + 2 :])[0].names)
-        rows = [{"principal": self.store.owner(obj), "action_type": "OWN", "object_type": kind, "object_key": obj}]
-        for principal, privilege in self.store.grants.get(obj, []):
-            rows.append({"principal": principal, "action_type": privilege, "object_type": kind, "object_key": obj})
-        return rows
-
-    # ---- owners as the platform reports them -------------------------------------------------------------------------
-    def owner_in_listing(self, row: dict[str, Any]) -> dict[str, Any]:
-        """A SHOW TABLE EXTENDED row whose ``Owner:`` line is the model's owner (Spark would say the OS user)."""
-        info, db, name = row.get("information"), row.get("namespace"), row.get("tableName")
-        decoded = self.b.names.decode_db(str(db)) if db else None
-        if not info or decoded is None or not name:
-            return row
-        owner = self.store.owner(".".join((*decoded, normalize(self.b.names.decode_part(str(name))))))
-        lines = [ln for ln in str(info).splitlines() if not ln.startswith("Owner:")]
-        return {**row, "information": "\n".join([f"Owner: {owner}", *lines]) + "\n"}
-
-    def owner_in_describe(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """DESCRIBE TABLE EXTENDED rows (already decoded) whose ``Owner`` row is the model's owner."""
-        info = {r.get("col_name"): r.get("data_type") for r in rows}
-        if not all(info.get(k) for k in ("Catalog", "Database", "Table")):
-            return rows
-        obj = ".".join(normalize(str(info[k])) for k in ("Catalog", "Database", "Table"))
-        owner = self.store.owner(obj)
-        return [{**r, "data_type": owner} if r.get("col_name") == "Owner" else r for r in rows]
-
     # ---- reads ------------------------------------------------------------------------------------------------------
     def check_read(self, df: Any, identity: str | None = None) -> None:
         """Refuse a query whose reader lacks SELECT on an object it reads (views: their owner on what they read)."""
@@ -264,7 +231,8 @@ class Enforcer:
             return None  # Spark's own databases (the emulated platform's functions and memberships)
         return ".".join((*decoded, normalize(self.b.names.decode_part(parts[1]))))
 
-    def _object(self, names: list[str]) -> str:
+    def object_named(self, names: list[str]) -> str:
+        """``catalog.schema.name`` of a name as a statement spells it (the current catalog where it names none)."""
         current = self.b.current_catalog
         if len(names) < 3 and current is not None and not self.b.names.is_catalog(names[0]):
             names = [current, *names]
@@ -275,7 +243,7 @@ class Enforcer:
         for ch in chains(sig):
             if len(ch.parts) == 1 and ch.parts[0].word in _DDL_WORDS:
                 continue
-            return self._object(ch.names)
+            return self.object_named(ch.names)
         return None
 
     def _require_exists(self, object_type: str, obj: str) -> None:

@@ -119,6 +119,7 @@ def local_spark(workdir: Path) -> Any:
     # derby.system.home keeps derby.log out of the current directory; the metastore URL pins the Derby database
     # to the workdir, which is what makes the warehouse survive into a later process.
     java_opts = f"-Dderby.system.home={workdir} -Dlog4j2.configurationFile=file:{log_conf}"
+    java_opts += f" {os.environ['RLS_LOCAL_JVM_OPTIONS']}" if os.environ.get("RLS_LOCAL_JVM_OPTIONS") else ""
     builder = (
         SparkSession.builder.master("local[2]")
         .appName("rls-local-warehouse")

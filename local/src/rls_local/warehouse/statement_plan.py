@@ -119,3 +119,48 @@ def parse(spark: Any, prepared: str) -> Parsed | None:
     kind = str(plan.getClass().getSimpleName())
     nodes = (kind, *(m.group("name") for line in lines[1:] if (m := _CHILD.match(line))))
     return Parsed(kind, tree, nodes, plan)
+
+
+# ---- reading a plan's JVM objects (what a statement creates, and where) ----------------------------------------
+def temporary_function(plan: Any) -> list[str] | None:
+    """``CREATE TEMPORARY FUNCTION``'s name: a ``FunctionIdentifier`` field (``identifier`` or ``name``)."""
+    for field in ("identifier", "name"):
+        if has_method(plan, field):
+            value = getattr(plan, field)()
+            if hasattr(value, "funcName"):
+                return [str(value.funcName())]
+    return None
+
+
+def at_a_path(plan: Any) -> bool:
+    """The plan's table spec names a location or a ``path`` option (read from the plan's objects, not its text)."""
+    spec = plan.tableSpec() if has_method(plan, "tableSpec") else None
+    if spec is not None:
+        if spec.location().isDefined():
+            return True
+        options = spec.optionExpression().options() if has_method(spec, "optionExpression") else None
+        keys = [str(options.apply(i)._1()).lower() for i in range(options.length())] if options is not None else []
+        return "path" in keys or any(str(k).lower() == "path" for k in map_keys(spec.properties()))
+    if has_method(plan, "fileFormat"):  # CREATE TABLE … LIKE … LOCATION
+        return bool(plan.fileFormat().locationUri().isDefined())
+    return False
+
+
+def has_method(obj: Any, method: str) -> bool:
+    """Whether a JVM plan object has the public method ``method`` (plan classes differ between Spark versions)."""
+    cls = obj.getClass()
+    name = str(cls.getName())
+    if name not in _methods:
+        _methods[name] = frozenset(str(m.getName()) for m in cls.getMethods())
+    return method in _methods[name]
+
+
+_methods: dict[str, frozenset[str]] = {}
+"""Per JVM class name: its public methods' names. Listing them costs a Py4J call per method (hundreds for a plan
+node): read once per class, not for every statement."""
+
+
+def map_keys(scala_map: Any) -> list[str]:
+    """A Scala map's keys, as strings."""
+    keys = scala_map.keys().toSeq()
+    return [str(keys.apply(i)) for i in range(keys.length())]

@@ -1,9 +1,9 @@
 """The emulator's REST routes: the account's (:mod:`.account`, :mod:`.account_scim`) and each workspace's
-(:mod:`.workspace`), dispatched by :class:`.router.Router`."""
+(:mod:`.workspace`, :mod:`.unity_catalog`), dispatched by :class:`.router.Router`."""
 
 from __future__ import annotations
 
-from rls_local.emulator.routes import account, account_scim, workspace
+from rls_local.emulator.routes import account, account_scim, unity_catalog, workspace
 from rls_local.emulator.routes.router import Context, Router
 
 __all__ = ["Context", "Router", "build_router"]
@@ -11,6 +11,6 @@ __all__ = ["Context", "Router", "build_router"]
 
 def build_router() -> Router:
     router = Router()
-    for module in (account, account_scim, workspace):
+    for module in (account, account_scim, workspace, unity_catalog):
         module.register(router)
     return router
