@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from databricks.sdk.errors import DatabricksError, PermissionDenied
 
 from rls.collect.account_api import AccountApi, CatalogInfo
+from rls.collect.workspace_reads import WorkspaceState
 from rls.model.access import WorkspaceInfo
+from rls.model.directory import MemberRef
 from rls.parallel import describe
 
 logger = logging.getLogger(__name__)
@@ -71,3 +73,24 @@ def read_metastore(api: AccountApi, metastore_id: str, candidates: list[Workspac
                 "it is listed under no workspace"
             )
     return out
+
+
+def read_catalogs(api: AccountApi, running: list[WorkspaceState], collector: MemberRef, notes: list[str]) -> None:
+    """Each metastore's catalogs once, through a workspace where the collector already is a member (likely members
+    first); what cannot be read goes to ``notes``."""
+    by_metastore: dict[str, list[WorkspaceState]] = {}
+    for w in running:
+        if w.metastore_id and not w.error:
+            by_metastore.setdefault(w.metastore_id, []).append(w)
+
+    def likely_member(w: WorkspaceState) -> int:
+        if any(g.principal == collector for g in w.grants) or w.local_admins is not None:
+            return 0
+        return 1
+
+    for mid, members in by_metastore.items():
+        candidates = [w.info for w in sorted(members, key=likely_member)]
+        found = read_metastore(api, mid, candidates)
+        notes.extend(found.notes)
+        for w in members:
+            w.catalogs = [(c.name, c.owner) for c in found.of_workspace(w.info.workspace_id)]

@@ -27,7 +27,7 @@ from rls import tables
 from rls.collect import leftovers
 from rls.collect.account_api import AccountApi
 from rls.collect.account_groups import GroupMembers
-from rls.collect.catalogs import read_metastore
+from rls.collect.catalogs import read_catalogs
 from rls.collect.elevation import Elevator, Ledger, LedgerError
 from rls.collect.lease import Lease
 from rls.collect.report import CollectReport
@@ -126,7 +126,7 @@ class Collector:
             for e in background.join()[1].values():
                 raise e
             if self.cfg.collect.collect_catalogs:
-                self._read_catalogs(running, collector)
+                read_catalogs(self.api, running, collector, self.report.notes)
         except PermissionDenied as e:  # every call that can raise it here is an account API call
             self.report.aborted = True
             self.report.errors.append(
@@ -190,25 +190,6 @@ class Collector:
         self.failed_groups.update(failed)
 
     # ---- phases ---------------------------------------------------------------------------------------------------
-    def _read_catalogs(self, running: list[WorkspaceState], collector: MemberRef) -> None:
-        """Each metastore's catalogs once, through a workspace where the collector already is a member."""
-        by_metastore: dict[str, list[WorkspaceState]] = {}
-        for w in running:
-            if w.metastore_id and not w.error:
-                by_metastore.setdefault(w.metastore_id, []).append(w)
-
-        def likely_member(w: WorkspaceState) -> int:
-            if any(g.principal == collector for g in w.grants) or w.local_admins is not None:
-                return 0
-            return 1
-
-        for mid, members in by_metastore.items():
-            candidates = [w.info for w in sorted(members, key=likely_member)]
-            found = read_metastore(self.api, mid, candidates)
-            self.report.notes.extend(found.notes)
-            for w in members:
-                w.catalogs = [(c.name, c.owner) for c in found.of_workspace(w.info.workspace_id)]
-
     def _read_users_and_groups(self) -> None:
         if not self.directory.users:
             self.directory.users = {p.id: p for p in self.api.users()}
