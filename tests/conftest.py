@@ -150,12 +150,13 @@ def _names_reached(item: pytest.Item) -> set[str]:
     return found
 
 
-# The suite's JVMs (the session warehouse, a test's `rls` process, an in-process command on another workdir) compile
-# with C1 only: C2's compiler threads spend more CPU than the suite's small statements win back (prepare + one
-# collect: 40 CPU-s instead of 70 on this machine; prepare + eight: 110 instead of 142), and the suite is CPU-bound on
-# its two cores. A setting of the local JVM only: the SQL and the plans are the same.
-TEST_JVM = "-XX:TieredStopAtLevel=1"
-os.environ.setdefault("RLS_LOCAL_JVM_OPTIONS", TEST_JVM)
+# JVMs that live for one command or one module (a test's `rls` process, an in-process command on another workdir)
+# compile with C1 only: C2's compiler threads would spend more CPU than such a JVM runs for (prepare + one collect:
+# 40 CPU-s instead of 70 on this machine), and the suite is CPU-bound. The session warehouse lives for the whole
+# worker and keeps the full JIT (fixture below): with C1 there too the whole suite ran markedly slower (measured
+# twice), its JVM's steady state outweighs its warm-up. A setting of the local JVM only: the SQL is the same.
+SHORT_LIVED_JVM = "-XX:TieredStopAtLevel=1"
+os.environ.setdefault("RLS_LOCAL_JVM_OPTIONS", SHORT_LIVED_JVM)
 
 
 @pytest.fixture(scope="session")
@@ -169,7 +170,12 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory, example_scenario: Scenar
 
     # One region: the tests written for a single metastore read every workspace's rows from `system`; the regional
     # world is built by tests/collect/test_regions.py (and `rls demo`).
-    backend = prepare_warehouse(tmp_path_factory.mktemp("warehouse"), example_scenario, regions=False)
+    short_lived = os.environ.pop("RLS_LOCAL_JVM_OPTIONS", None)  # this JVM lives as long as the worker: full JIT
+    try:
+        backend = prepare_warehouse(tmp_path_factory.mktemp("warehouse"), example_scenario, regions=False)
+    finally:
+        if short_lived is not None:
+            os.environ["RLS_LOCAL_JVM_OPTIONS"] = short_lived
     yield backend
     backend.spark.stop()
 
