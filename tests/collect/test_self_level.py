@@ -37,11 +37,16 @@ def _key(row: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="module")
-def self_level(warehouse, tmp_path_factory):
-    """The tricky account collected once, every name-column table published at the `self` level."""
+def self_level(warehouse, tmp_path_factory, example_scenario):
+    """The tricky account collected once, every name-column table published at the `self` level. flow() switched
+    is_account_group_member to that account: the example's is put back after the module (tests/conftest.py's
+    per-test restore keeps what was installed before the test, which is this module's account)."""
+    from rls_local.warehouse import install_platform
+
     s = load("tricky")
     overrides = {"publish.include": list(LEVELS), "publish.access_levels": LEVELS}
-    return s, flow(warehouse, s, tmp_path_factory.mktemp("self"), fresh_schema(), overrides=overrides)
+    yield s, flow(warehouse, s, tmp_path_factory.mktemp("self"), fresh_schema(), overrides=overrides)
+    install_platform(warehouse, example_scenario)
 
 
 def test_self_level_shows_own_rows_where_at_least_user(warehouse, self_level) -> None:

@@ -17,7 +17,7 @@ from rls.sql.sqltext import chains, parse_name, significant, tokenize
 from rls_local.warehouse import shared_catalogs
 from rls_local.warehouse.authorize import Parsed, authorize
 from rls_local.warehouse.names import SESSION_CATALOG, normalize
-from rls_local.warehouse.platform_db import MEMBERSHIP_TABLE, platform_table, written_in_this_session
+from rls_local.warehouse.platform_db import MEMBERSHIP_TABLE, platform_table, writes, written_in_this_session
 from rls_local.warehouse.privilege_statements import parse_grant, parse_owner_change
 from rls_local.warehouse.privileges import PrivilegeStore, reads
 from rls_local.warehouse.protocols import Backend
@@ -45,6 +45,7 @@ class Enforcer:
         self.b = backend
         self.store = store_for(backend.state_dir, backend.platform_principal)
         self._groups: dict[str, set[str]] = {}
+        self._groups_version = -1  # platform_db.writes() the cache was filled at
         self._groups_lock = threading.Lock()
 
     # ---- who ---------------------------------------------------------------------------------------------------
@@ -53,13 +54,16 @@ class Enforcer:
 
         Cached per identity (a Spark job per read would weigh on every query the benchmarks time); the cache is
         dropped whenever the platform is (re)installed, which recreates ``is_account_group_member``."""
-        key = identity.lower()
+        key, version = identity.lower(), writes(str(self.b.workdir))
         with self._groups_lock:
+            if self._groups_version != version:  # another backend of this workdir (re)installed the platform
+                self._groups, self._groups_version = {}, version
             if key in self._groups:
                 return self._groups[key]
         found = self._read_groups(identity)
         with self._groups_lock:
-            self._groups[key] = found
+            if self._groups_version == version:
+                self._groups[key] = found
         return found
 
     def forget_groups(self) -> None:

@@ -37,9 +37,20 @@ def platform_table(name: str) -> str:
     return f"`spark_catalog`.{quote(PLATFORM_DB)}.{quote(name)}"
 
 
+_writes: dict[str, int] = {}
+"""Per workdir: how many times this process wrote the membership table (what a cache of memberships is as of)."""
+
+
 def record_written(workdir: str, application_id: str, memberships: tuple[Membership, ...]) -> None:
     """The Spark application ``application_id`` has just written ``memberships`` to the table of ``workdir``."""
     _installed[workdir], _written_by[workdir] = memberships, application_id
+    _writes[workdir] = _writes.get(workdir, 0) + 1
+
+
+def writes(workdir: str) -> int:
+    """How many times this process wrote the membership table of ``workdir``: every backend of the workdir caching
+    memberships drops its cache when this moves, whichever backend wrote."""
+    return _writes.get(workdir, 0)
 
 
 def written_by(workdir: str, application_id: str) -> tuple[Membership, ...] | None:
