@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
-import fnmatch
 import itertools
 import json
 from pathlib import Path
 from typing import Any
 
 from rls import tables
+from rls.publish.discovery import matches
 from rls.sql import quote_name
 from rls_local.local import FlowResult, run_flow
 from rls_local.scenario import Scenario, parse_scenario
@@ -51,11 +51,11 @@ QUICK = {
 
 
 def tables_published(overrides: dict[str, Any]) -> set[str]:
-    """The system tables (``schema.table``) a flow with these overrides publishes views of (publish.include,
-    matched as discovery matches it); a flow's system catalog needs no other."""
+    """The system tables (``schema.table``) a flow with these overrides publishes views of (publish.include, matched
+    by discovery's own matcher); a flow's system catalog needs no other."""
     include = overrides.get("publish.include", ["*"])
     include = [p.strip() for p in include.split(",")] if isinstance(include, str) else include
-    return {t for t in SCHEMAS if any(fnmatch.fnmatchcase(t, p.lower()) for p in include)}
+    return {t for t in SCHEMAS if matches(include, t)}
 
 
 def prepare(warehouse: Any, scenario: Scenario, tables: set[str] | None = None) -> str:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rls.errors import InputError
-from rls_local.scenario_model import DEFAULT_REGION, Scenario
+from rls_local.scenario_entities import DEFAULT_REGION
+from rls_local.scenario_model import Scenario
 from rls_local.warehouse.sharing import sharing_identifier
 
 LOCAL_METASTORE = "local"  # a scenario without any metastore: one region, one stand-in metastore

@@ -26,9 +26,7 @@ from typing import Any
 
 from rls.sql import system_tables
 from rls_local import scenario_access
-from rls_local.scenario_local_groups import local_ref, misplaced, parse_local_groups
-from rls_local.scenario_metastores import parse_metastores
-from rls_local.scenario_model import (
+from rls_local.scenario_entities import (
     CLOUDS,
     DEFAULT_REGION,
     ISOLATION_MODES,
@@ -42,11 +40,13 @@ from rls_local.scenario_model import (
     LocalGroup,
     Metastore,
     PrincipalRef,
-    Scenario,
     ServicePrincipal,
     User,
     Workspace,
 )
+from rls_local.scenario_local_groups import local_ref, misplaced, parse_local_groups
+from rls_local.scenario_metastores import parse_metastores
+from rls_local.scenario_model import Scenario
 from rls_local.scenario_reader import Reader, ScenarioError, job_system_grants, loads
 from rls_local.scenario_rules import check_references, unique
 

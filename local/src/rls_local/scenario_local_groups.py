@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rls.model.directory import SERVICE_PRINCIPAL, USER
-from rls_local.scenario_model import PRINCIPAL_TYPES, WORKSPACE_GROUP, LocalGroup, PrincipalRef, Scenario
+from rls_local.scenario_entities import PRINCIPAL_TYPES, WORKSPACE_GROUP, LocalGroup, PrincipalRef
+from rls_local.scenario_model import Scenario
 from rls_local.scenario_reader import Reader, ScenarioError
 
 Check = Callable[[PrincipalRef, str], None]

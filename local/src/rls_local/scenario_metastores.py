@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rls_local.scenario_model import DEFAULT_REGION, ISOLATION_MODES, Catalog, Metastore, PrincipalRef, Workspace
+from rls_local.scenario_entities import DEFAULT_REGION, ISOLATION_MODES, Catalog, Metastore, PrincipalRef, Workspace
 from rls_local.scenario_reader import Reader, ScenarioError
 
 RefParser = Callable[[Reader], PrincipalRef]

@@ -1,5 +1,5 @@
 """The account-scenario model: what a validated scenario file holds (loading, validation: :mod:`.scenario`); its
-parts are :mod:`.scenario_entities`."""
+parts (principals, workspaces, assignments, metastores, faults) are :mod:`.scenario_entities`."""
 
 from __future__ import annotations
 
@@ -7,12 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rls_local.scenario_entities import (
-    CLOUDS,
     DEFAULT_REGION,
-    ISOLATION_MODES,
-    PERMISSIONS,
-    PRINCIPAL_TYPES,
-    WORKSPACE_GROUP,
     Assignment,
     Catalog,
     Fault,
@@ -24,29 +19,6 @@ from rls_local.scenario_entities import (
     User,
     Workspace,
 )
-
-__all__ = [
-    "ALL_GRANTS",
-    "CLOUDS",
-    "DEFAULT_REGION",
-    "ISOLATION_MODES",
-    "NO_GRANTS",
-    "PERMISSIONS",
-    "PRINCIPAL_TYPES",
-    "WORKSPACE_GROUP",
-    "Assignment",
-    "Catalog",
-    "Fault",
-    "Group",
-    "LocalGroup",
-    "Metastore",
-    "PrincipalRef",
-    "Scenario",
-    "ServicePrincipal",
-    "User",
-    "Workspace",
-    "job_system_grants_json",
-]
 
 
 @dataclass

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from rls_local.scenario_entities import PrincipalRef
 from rls_local.scenario_local_groups import check_local_groups
 from rls_local.scenario_metastores import check_metastore_refs
-from rls_local.scenario_model import PrincipalRef, Scenario
+from rls_local.scenario_model import Scenario
 from rls_local.scenario_reader import ScenarioError
 
 

@@ -101,6 +101,12 @@ def _static_tables() -> tuple[SystemTable, ...]:
     return tuple(SystemTable(*key.split(".", 1)) for key in STATIC_TABLES)
 
 
+def matches(patterns: list[str], key: str) -> bool:
+    """Whether ``schema.table`` is named by one of ``patterns`` (``publish.include`` / ``publish.exclude``: fnmatch,
+    case-insensitive)."""
+    return any(fnmatch.fnmatchcase(key.lower(), p.lower()) for p in patterns)
+
+
 def candidates(discovery: Discovery, cfg: RlsConfig) -> list[Candidate]:
     """Apply include/exclude (fnmatch over ``schema.table``, case-insensitive), access levels and the
     workspace_id rule. Every discovered table appears once, so the report can say why a table has no view."""
@@ -113,9 +119,9 @@ def candidates(discovery: Discovery, cfg: RlsConfig) -> list[Candidate]:
     for t in discovery.tables:
         key = t.key.lower()
         level = levels.get(key, "admin")
-        if not any(fnmatch.fnmatchcase(key, p.lower()) for p in pub.include):
+        if not matches(pub.include, key):
             reason = "not matched by publish.include"
-        elif any(fnmatch.fnmatchcase(key, p.lower()) for p in pub.exclude):
+        elif matches(pub.exclude, key):
             reason = "matched by publish.exclude"
         elif not t.has_workspace_id:
             # never exposed unfiltered: a table that cannot be filtered per workspace gets no view at all

@@ -10,10 +10,8 @@ none}`` turns one off.
 
 from __future__ import annotations
 
-import fnmatch
-
 from rls.config import RlsConfig
-from rls.publish.discovery import Discovery
+from rls.publish.discovery import Discovery, matches
 from rls.publish.viewsql import ViewDefinition, fingerprint
 from rls.sql.quoting import quote_name
 from rls.sql.system_tables import REFERENCE_TABLES, reference_view_name
@@ -29,9 +27,7 @@ def reference_views(found: Discovery, cfg: RlsConfig) -> list[ViewDefinition]:
         key = t.key.lower()
         if key not in REFERENCE_TABLES or levels.get(key) == "none":
             continue
-        if not any(fnmatch.fnmatchcase(key, p.lower()) for p in pub.include):
-            continue
-        if any(fnmatch.fnmatchcase(key, p.lower()) for p in pub.exclude):
+        if not matches(pub.include, key) or matches(pub.exclude, key):
             continue
         source_name = (cfg.system_catalog, t.schema, t.table)
         query = f"SELECT x.*\nFROM {quote_name(*source_name)} AS x"

@@ -17,13 +17,12 @@ schema, table: the line names the statements that grant exactly what a read need
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rls.config import RlsConfig
-from rls.publish.discovery import SystemTable
+from rls.publish.discovery import SystemTable, matches
 from rls.publish.report import first_line
 from rls.sql.backend import SqlBackend
 from rls.sql.errors import SqlPermissionDenied
@@ -110,9 +109,7 @@ def undiscovered(discovered: Iterable[SystemTable], cfg: RlsConfig) -> list[Syst
     out = []
     for key in (*WORKSPACE_TABLES, *REFERENCE_TABLES):
         schema, table = key.split(".", 1)
-        wanted = any(fnmatch.fnmatchcase(key, p.lower()) for p in cfg.publish.include) and not any(
-            fnmatch.fnmatchcase(key, p.lower()) for p in cfg.publish.exclude
-        )
+        wanted = matches(cfg.publish.include, key) and not matches(cfg.publish.exclude, key)
         if schema not in seen and wanted and levels.get(key) != "none":
             out.append(SystemTable(schema, table))
     return out

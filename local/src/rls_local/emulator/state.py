@@ -31,7 +31,7 @@ from rls_local.scenario import (
     User,
     Workspace,
 )
-from rls_local.scenario_model import WORKSPACE_GROUP
+from rls_local.scenario_entities import WORKSPACE_GROUP
 
 Key = tuple[int, PrincipalRef]
 
