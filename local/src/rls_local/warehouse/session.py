@@ -186,7 +186,7 @@ def _launch_jvm_quietly(builder: Any, workdir: Path) -> None:
     except Exception as e:
         raise RuntimeError(f"{e} (see {workdir / JVM_LOG})") from e
     SparkContext._ensure_initialized(gateway=gateway, conf=conf)
-    atexit.register(_wait_for_jvm, gateway)  # before pyspark's own SparkContext.stop hook, so it runs after it
+    atexit.register(_wait_for_jvm, gateway)
 
 
 def _wait_for_jvm(gateway: Any) -> None:
@@ -194,10 +194,20 @@ def _wait_for_jvm(gateway: Any) -> None:
 
     Its output goes to a log file, not to this process's pipes, so whoever waits for this process (a shell, a test's
     ``subprocess.run``) would otherwise go on while the JVM is still shutting down with the workdir's embedded
-    metastore locked, and the next command on that workdir would be refused as "in use"."""
+    metastore locked, and the next command on that workdir would be refused as "in use".
+
+    First Py4J's client is marked disconnected. Its finalizer thread tells the JVM about each Java object Python
+    dropped and skips that once the client is not connected (py4j ``GatewayClient.garbage_collect_object``); left
+    connected, it can send while the JVM exits, and the reset connection is logged at ERROR on the root logger
+    (``Exception while sending command.`` and a traceback) on the operator's terminal: seen now and then at the end of
+    `rls run`. The JVM answers commands for a while after its stdin closes, so one already on its way still ends.
+    Not ``gateway.shutdown()``: closing the JVM's gateway server resets a command in flight at once."""
     proc = getattr(gateway, "proc", None)
     if proc is None:
         return
+    client = getattr(gateway, "_gateway_client", None)
+    if client is not None:
+        client.is_connected = False
     with contextlib.suppress(Exception):
         from pyspark.accumulators import AccumulatorTCPServer
 
