@@ -1,9 +1,9 @@
-"""Small-size runs of every benchmark script, so that they cannot rot (the real sizes are in BENCHMARKS.md)."""
+"""Small-size runs of every benchmark script, so that they cannot rot (the real sizes are in BENCHMARKS.md).
+
+`demo_time.py` is run by tests/test_cli.py: its one repeat is the demo the CLI tests read."""
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -137,31 +137,6 @@ def test_publish_views_small(warehouse, example_scenario, tmp_path) -> None:
     assert doc["ddl"]["republish"] == 0  # nothing changed: no DDL at all
     assert doc["median_sql_seconds"]["republish"] < 1.0
     assert doc["speedup_parallel"] > 0
-
-
-def test_demo_time_small(tmp_path) -> None:
-    # The script, on the tests' one-metastore account: the demo's own two regions are run by tests/test_cli.py.
-    scenario = Path(__file__).parent / "data" / "scenarios" / "example.json"
-    out = subprocess.run(  # its own process: Spark allows one work directory per process
-        [
-            sys.executable,
-            str(BENCH / "demo_time.py"),
-            "--repeats",
-            "1",
-            "--scenario",
-            str(scenario),
-            "--out",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
-    )
-    assert "results:" in out.stdout
-    doc = json.loads((tmp_path / "demo_time.json").read_text())
-    for k in ("spark_start", "data_generation", "collect", "publish", "total"):
-        assert doc["median_seconds"][k] > 0
 
 
 def test_self_level_small(warehouse, example_scenario) -> None:

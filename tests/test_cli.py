@@ -1,9 +1,11 @@
 """The command line as operators and other teams use it: real processes, real Spark, real HTTP.
 
 `rls demo` + `rls sql --as` is the contract in docs/scenario.md; expectations come from tests/oracle.py.
-The demo (the shipped two-region account, as the README runs it) and `rls sql` are the console entry (`main`) in
-this process (tests/inprocess.py: one Spark session for the demo and every identity instead of a JVM each); the
-commands that fail before Spark are real processes.
+The demo (the shipped two-region account, as the README runs it) is `rls demo --json` in a process of its own, run
+by the demo benchmark (benchmarks/demo_time.py, one repeat, its work directory kept): one demo checks both the
+command and the benchmark's script, which would otherwise rot. `rls sql` is the console entry (`main`) in this
+process (tests/inprocess.py: one Spark session for every identity instead of a JVM each); the commands that fail
+before Spark are real processes.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ import pytest
 
 import oracle
 from flow import assignments_key, initial_assignments, load
-from inprocess import Ran, run_main_redirected
+from inprocess import Ran
 from rls import exitcodes
 from rls_local.regions import deployments
 from rls_local.scenario import Scenario
 
 pytestmark = pytest.mark.timeout(1200)  # the whole demo: minutes on a loaded machine
 EXAMPLE = Path(__file__).parent / "data" / "scenarios" / "example.json"
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 def rls(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
@@ -43,13 +46,31 @@ def shipped(example_scenario: Scenario) -> Scenario:
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory) -> tuple[Path, dict]:
-    workdir = tmp_path_factory.mktemp("demo")
-    proc = run_main_redirected("demo", "--workdir", str(workdir), "--json")
-    assert proc.returncode == exitcodes.OK, proc.stderr[-3000:]
-    summary = json.loads(proc.stdout)
+def demo_timed(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess[str], dict]:
+    """The demo benchmark, once: ``rls demo --json`` in its own process, the work directory kept."""
+    workdir, results = tmp_path_factory.mktemp("demo") / "w", tmp_path_factory.mktemp("demo-time")
+    bench = [sys.executable, str(BENCH / "demo_time.py"), "--repeats", "1", "--keep", str(workdir)]
+    proc = subprocess.run([*bench, "--out", str(results)], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return workdir, proc, json.loads((results / "demo_time.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def demo_run(demo_timed: tuple[Path, subprocess.CompletedProcess[str], dict]) -> tuple[Path, dict]:
+    workdir, _, doc = demo_timed
+    [summary] = doc["reports"]
     assert summary["collect"]["outcome"] == "ok"
     return workdir, summary
+
+
+def test_the_demo_benchmark_reports_each_part_of_the_demo(
+    demo_timed: tuple[Path, subprocess.CompletedProcess[str], dict],
+) -> None:
+    _, proc, doc = demo_timed
+    assert "results:" in proc.stdout
+    for k in ("spark_start", "data_generation", "collect", "publish", "publish_other_regions", "total"):
+        assert doc["median_seconds"][k] > 0, k
+    assert doc["runs"] == [doc["reports"][0]["seconds"]]
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,10 @@ Each outcome is provoked through the public CLI on an emulated account (`rls col
 failing (5) and a view that fails to publish (3). The first run is a real process (`python -m rls`: the code reaches
 the shell through the interpreter's exit); the others call the same `main` in this process (``rls_in_process``, one
 Spark session for the module instead of a JVM each) and read the exit code `main` leaves with.
+
+The first process's workdir also shows that a workdir outlives its process: this process reads the views it published
+(three-part names, ``current_user()`` switched per identity, ``is_account_group_member`` from the memberships the
+first process installed) and each identity sees what the oracle says.
 """
 
 from __future__ import annotations
@@ -19,8 +23,11 @@ from typing import Any
 
 import pytest
 
+import oracle
 from inprocess import Ran
 from rls import exitcodes
+from rls.sql import quote_name
+from rls_local.scenario import load_scenario
 
 pytestmark = pytest.mark.timeout(1200)  # Spark in a new process, then in this one: minutes on a loaded machine
 EXAMPLE = Path(__file__).parent / "data" / "scenarios" / "example.json"
@@ -94,6 +101,30 @@ def workdir(first_run: tuple[Path, subprocess.CompletedProcess[str]]) -> Path:
     report, _ = report_and_code(proc)
     assert report["collect"]["exit_code"] == exitcodes.OK, report
     return wd
+
+
+def test_the_views_a_finished_process_published_answer_in_the_next_one(
+    first_run: tuple[Path, subprocess.CompletedProcess[str]], rls_in_process: Callable[..., Ran]
+) -> None:
+    # First in the module: the workdir exactly as the first process left it (its JVM has exited).
+    wd, proc = first_run
+    report, _ = report_and_code(proc)
+    [view] = [r["view"] for r in report["publish"]["results"] if r["source"] == "access.audit"]
+    s = load_scenario(EXAMPLE)
+    case = oracle.original_case(s)
+    admin = oracle.admin_workspaces(s)
+    assert any(admin.values()) and not all(admin.values())  # someone sees rows, someone sees none
+
+    def seen(identity: str, name: str) -> set[str]:
+        query = f"SELECT workspace_id FROM {name}"
+        ran = rls_in_process("sql", "--workdir", str(wd), "--as", identity, "--json", query)
+        assert ran.returncode == exitcodes.OK, ran.stderr[-3000:]
+        return {r["workspace_id"] for r in json.loads(ran.stdout)}
+
+    for ident, wids in admin.items():  # mixed-case e-mails, group admins, service principals, USER-only members
+        assert seen(case[ident], "vw_system_access_audit") == {str(w) for w in wids}, ident
+    ident = next(i for i, w in admin.items() if w)
+    assert seen(case[ident], quote_name(*view.split("."))) == {str(w) for w in admin[ident]}  # three-part name
 
 
 def test_a_failing_workspace_exits_3(workdir: Path, tmp_path: Path, rls_in_process: Callable[..., Ran]) -> None:

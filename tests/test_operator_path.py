@@ -6,8 +6,8 @@ then `publish` on a fresh workdir, a workspace admin can read the views (the def
 says when nobody can.
 
 What the process boundary decides is run as real processes (``rls``): the refusal of a fresh workdir (nothing
-printed before it), a whole `run` and a refused `sql` (Spark's JVM notices stay in the workdir's log, off the
-terminal). The other commands call the console script's `main` in this process with the same environment (``here``:
+printed before it) and a whole `run` (Spark's JVM notices stay in the workdir's log, off the terminal: its stderr is
+empty). The other commands call the console script's `main` in this process with the same environment (``here``:
 one Spark session for the module's workdir instead of a JVM per command).
 """
 
@@ -228,14 +228,16 @@ def test_views_nobody_can_read_are_warned_and_the_refusal_names_the_grant(
     config = tmp_path / "no-readers.yml"
     config.write_text("publish:\n  grant_select_to: []\n", encoding="utf-8")
     w = tmp_path / "w"
-    # Real processes: the whole path on a fresh workdir, and a command's stderr as the terminal gets it (the JVM's
-    # notices stay in the workdir's log). Both before this process opens the workdir: its metastore admits one JVM.
+    # A real process: the whole path on a fresh workdir, and its stderr as the terminal gets it. Spark's JVM prints
+    # notices as it starts (launcher, log4j); they stay in the workdir's log (unless --verbose), and a run with
+    # --json prints nothing else there. Before this process opens the workdir: its metastore admits one JVM.
     proc = rls(listener, "run", "--workdir", str(w), "--scenario", str(EXAMPLE), "--config", str(config), "--json")
     assert proc.returncode == exitcodes.OK, proc.stderr[-3000:]
+    assert proc.stderr == "", proc.stderr[-3000:]
     admin, _ = _admin()
-    proc = rls(listener, "sql", "--workdir", str(w), "--as", admin, "SELECT count(*) FROM vw_system_access_audit")
+    proc = here("sql", "--workdir", str(w), "--as", admin, "SELECT count(*) FROM vw_system_access_audit")
     assert proc.returncode == exitcodes.ERROR
-    (line,) = proc.stderr.strip().splitlines()  # the refusal alone: no JVM notice (unless --verbose)
+    (line,) = proc.stderr.strip().splitlines()  # the refusal alone, on one line
     assert "GRANT SELECT ON VIEW" in line and "vw_system_access_audit" in line and admin in line, line
     proc = here("verify", "--workdir", str(w), "--json")
     checks = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
