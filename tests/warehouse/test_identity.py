@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from rls_local.scenario import parse_scenario
 from rls_local.warehouse import LocalWarehouseBackend, account_group_memberships
@@ -122,3 +123,30 @@ def test_is_account_group_member_from_a_view_in_another_schema(warehouse: LocalW
         "outsider@example.com": ["solo"],
         "nobody": [],
     }
+
+
+def test_switching_accounts_back_and_forth_answers_each_and_rewrites_no_table(
+    warehouse: LocalWarehouseBackend, use_scenario, example_scenario
+):
+    from rls_local.warehouse.platform import membership_rows_table
+    from rls_local.warehouse.platform_db import platform_table
+
+    nested = platform_table(membership_rows_table(account_group_memberships(NESTED)))
+
+    def files() -> dict[str, int]:  # the NESTED account's table: its files and when each was written
+        rows = warehouse.spark.sql(f"DESCRIBE TABLE EXTENDED {nested}").collect()
+        location = next(r.data_type for r in rows if r.col_name == "Location").removeprefix("file:")
+        return {f.name: f.stat().st_mtime_ns for f in Path(location).iterdir()}
+
+    def groups_of_deep() -> list[dict]:
+        with warehouse.as_identity("deep@example.com"):
+            return warehouse.fetch("SELECT is_account_group_member('top') AS top, is_account_group_member('mid') AS m")
+
+    use_scenario(NESTED)
+    assert groups_of_deep() == [{"top": True, "m": True}]
+    written = files()
+    use_scenario(example_scenario)  # deep@example.com is no member of anything there
+    assert groups_of_deep() == [{"top": False, "m": False}]
+    use_scenario(NESTED)
+    assert groups_of_deep() == [{"top": True, "m": True}]
+    assert files() == written  # the account installed before: its table is read again, not written again

@@ -1,8 +1,9 @@
 """The emulated Databricks platform: what Unity Catalog provides and open-source Spark lacks.
 
-``is_account_group_member(g)`` is a Databricks builtin. Here it is a persistent SQL function over a table of
-account-group memberships computed **directly from the scenario** (deliberately not with the tool's collector code,
-so tests compare the tool against an independent oracle):
+``is_account_group_member(g)`` is a Databricks builtin. Here it is a persistent SQL function over a view of the
+account-group memberships (one table per account installed: see :func:`install_memberships`) computed **directly
+from the scenario** (deliberately not with the tool's collector code, so tests compare the tool against an independent
+oracle):
 
 - nested groups are expanded transitively; cycles are tolerated (visited set);
 - inactive users and inactive service principals are members of nothing;
@@ -19,8 +20,10 @@ statements are prepared: the function resolves from a view in any schema, whatev
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from rls.sql.sqltext import quote
 from rls_local.scenario import Scenario
@@ -31,7 +34,9 @@ from rls_local.warehouse.platform_db import (
     Membership,
     last_written,
     platform_table,
+    record_stored,
     record_written,
+    stored_in_session,
     written_by,
 )
 from rls_local.warehouse.system_schemas import SCHEMAS
@@ -77,7 +82,12 @@ def install_platform(backend: LocalWarehouseBackend, scenario: Scenario) -> list
 
 
 def install_memberships(backend: LocalWarehouseBackend, memberships: Sequence[Membership]) -> list[Membership]:
-    """:func:`install_platform` from the memberships themselves (what :func:`installed` returned earlier)."""
+    """:func:`install_platform` from the memberships themselves (what :func:`installed` returned earlier).
+
+    Each distinct set of memberships is a table of its own, named by a digest of its rows and written once per Spark
+    session; ``account_group_members``, which ``is_account_group_member`` reads, is a view of the set installed last.
+    Putting back a set installed before (the tests switch between accounts all the time) is then one view
+    replaced, not a table rewritten."""
     spark = backend.spark
     memberships = list(memberships)
     key, app = str(backend.workdir), spark.sparkContext.applicationId
@@ -87,24 +97,46 @@ def install_memberships(backend: LocalWarehouseBackend, memberships: Sequence[Me
         return memberships
     # The platform's own statements go to Spark directly: they are not the tool's SQL, and are never authorized as
     # whatever identity the job runs as (a test may install another scenario's platform inside run_as).
-    spark.sql(f"CREATE DATABASE IF NOT EXISTS `spark_catalog`.{quote(PLATFORM_DB)}").collect()
-    df = spark.createDataFrame(
-        [(m.group_name, m.member) for m in memberships], "group_name STRING NOT NULL, member STRING NOT NULL"
-    )
-    df.coalesce(1).write.format("parquet").mode("overwrite").saveAsTable(platform_table(MEMBERSHIP_TABLE))
-    # The function reads the table at query time, so replacing memberships needs no new function; it is (re)created
-    # anyway so that a workdir from an older build gets the current definition.
+    first = not stored_in_session(key, app)
+    if first:
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS `spark_catalog`.{quote(PLATFORM_DB)}").collect()
+    rows = membership_rows_table(memberships)
+    if rows not in stored_in_session(key, app):
+        df = spark.createDataFrame(
+            [(m.group_name, m.member) for m in memberships], "group_name STRING NOT NULL, member STRING NOT NULL"
+        )
+        df.coalesce(1).write.format("parquet").mode("overwrite").saveAsTable(platform_table(rows))
+        record_stored(key, app, rows)
+    if first and _is_a_table(spark, platform_table(MEMBERSHIP_TABLE)):  # a workdir of an older build
+        spark.sql(f"DROP TABLE {platform_table(MEMBERSHIP_TABLE)}").collect()
     spark.sql(
-        f"CREATE OR REPLACE FUNCTION {platform_table('is_account_group_member')}(g STRING) "
-        "RETURNS BOOLEAN "
-        "COMMENT 'Emulates the Databricks builtin from the scenario (rls local warehouse)' "
-        f"RETURN EXISTS (SELECT 1 FROM {platform_table(MEMBERSHIP_TABLE)} m "
-        "WHERE m.group_name = g AND m.member = lower(current_user()))"
+        f"CREATE OR REPLACE VIEW {platform_table(MEMBERSHIP_TABLE)} AS "
+        f"SELECT group_name, member FROM {platform_table(rows)}"
     ).collect()
+    if first:
+        # The function reads the view at query time, so replacing memberships needs no new function; it is
+        # (re)created once per session anyway so that a workdir from an older build gets the current definition.
+        spark.sql(
+            f"CREATE OR REPLACE FUNCTION {platform_table('is_account_group_member')}(g STRING) "
+            "RETURNS BOOLEAN "
+            "COMMENT 'Emulates the Databricks builtin from the scenario (rls local warehouse)' "
+            f"RETURN EXISTS (SELECT 1 FROM {platform_table(MEMBERSHIP_TABLE)} m "
+            "WHERE m.group_name = g AND m.member = lower(current_user()))"
+        ).collect()
     backend.privileges.forget_groups()  # memberships may have changed
     record_written(key, app, tuple(memberships))
     logger.info("platform installed: %d account-group memberships", len(memberships))
     return memberships
+
+
+def _is_a_table(spark: Any, name: str) -> bool:
+    return bool(spark.catalog.tableExists(name)) and spark.catalog.getTable(name).tableType != "VIEW"
+
+
+def membership_rows_table(memberships: Sequence[Membership]) -> str:
+    """The platform table holding exactly ``memberships``: its name is a digest of them."""
+    digest = hashlib.sha256("\n".join(f"{m.group_name}\t{m.member}" for m in sorted(memberships)).encode()).hexdigest()
+    return f"{MEMBERSHIP_TABLE}_{digest[:20]}"
 
 
 def installed(backend: LocalWarehouseBackend) -> tuple[Membership, ...] | None:

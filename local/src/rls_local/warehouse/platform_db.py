@@ -33,6 +33,19 @@ _written_by: dict[str, str] = {}
 """Per workdir: the Spark application that wrote :data:`_installed` (see :func:`.platform.install_memberships`)."""
 
 
+_stored: dict[tuple[str, str], set[str]] = {}
+"""Per workdir and Spark application: the membership tables (one per set of memberships) it wrote."""
+
+
+def stored_in_session(workdir: str, application_id: str) -> set[str]:
+    """The membership tables Spark application ``application_id`` wrote in ``workdir`` (empty: none yet)."""
+    return _stored.get((workdir, application_id), set())
+
+
+def record_stored(workdir: str, application_id: str, table: str) -> None:
+    _stored.setdefault((workdir, application_id), set()).add(table)
+
+
 def platform_table(name: str) -> str:
     return f"`spark_catalog`.{quote(PLATFORM_DB)}.{quote(name)}"
 
