@@ -32,6 +32,7 @@ from rls.publish.discovery import Column, SystemTable
 from rls.publish.viewsql import view_sql
 from rls.sql import quote_name
 from rls.tables import ACCESS_MAP, ADMINS
+from rls_local.warehouse.platform import use_membership_table
 
 IDENTITY = "Bench.Reader@Example.com"  # mixed case: current_user() is matched case-insensitively
 LOOKUP = "bench_reader_workspaces"  # the reader's admin workspace ids as a table (decomposition only)
@@ -39,6 +40,10 @@ TOP, LEAF = "bench-admins", "bench-admins-emea"  # LEAF is nested in TOP; TOP is
 FIRST_WS = 1_000_000
 DAYS = 30
 PLATFORM_MEMBERS = "`spark_catalog`.`rls_local_platform`.`account_group_members`"
+# The benchmark's own memberships (built with Spark: too many for the platform's Python list); the platform answers
+# from them once pointed at them (rls_local.warehouse.platform.use_membership_table).
+BENCH_MEMBERS_TABLE = "bench_account_group_members"
+BENCH_MEMBERS = f"`spark_catalog`.`rls_local_platform`.`{BENCH_MEMBERS_TABLE}`"
 # The local platform emulates is_account_group_member with a SQL function over a membership table, which Spark plans
 # as a join (a broadcast, one more job per query). On Databricks it is a builtin: an expression over the session's
 # identity, no table read. BUILTIN costs it that way for the benchmark's reader (the same answers: the reader is in
@@ -203,7 +208,8 @@ def build_identity(
             "concat('someone', CAST(id AS STRING), '@example.com') AS member",
         )
     )
-    members.coalesce(1).write.format("parquet").mode("overwrite").saveAsTable(PLATFORM_MEMBERS)
+    members.coalesce(1).write.format("parquet").mode("overwrite").saveAsTable(BENCH_MEMBERS)
+    use_membership_table(backend, BENCH_MEMBERS_TABLE)
 
 
 def build_access_map(backend: Any, cfg: Any, ways: dict[str, list[int]], workspaces: int, filler: int) -> None:
@@ -877,15 +883,11 @@ def install_builtin_model(backend: Any, groups_of: dict[str, list[str]] | None =
 
 
 def install_bench_platform(backend: Any) -> None:
-    """``is_account_group_member`` over :data:`PLATFORM_MEMBERS` (what :func:`build_identity` writes), as the local
+    """``is_account_group_member`` over :data:`BENCH_MEMBERS` (what :func:`build_identity` writes), as the local
     platform emulates it."""
     backend.spark.sql("CREATE DATABASE IF NOT EXISTS `spark_catalog`.`rls_local_platform`").collect()
-    backend.spark.sql(f"CREATE TABLE IF NOT EXISTS {PLATFORM_MEMBERS} (group_name STRING, member STRING) USING parquet")
-    backend.spark.sql(
-        "CREATE OR REPLACE FUNCTION `spark_catalog`.`rls_local_platform`.`is_account_group_member`(g STRING) "
-        f"RETURNS BOOLEAN RETURN EXISTS (SELECT 1 FROM {PLATFORM_MEMBERS} m "
-        "WHERE m.group_name = g AND m.member = lower(current_user()))"
-    ).collect()
+    backend.spark.sql(f"CREATE TABLE IF NOT EXISTS {BENCH_MEMBERS} (group_name STRING, member STRING) USING parquet")
+    use_membership_table(backend, BENCH_MEMBERS_TABLE)
 
 
 def fresh_bench_warehouse(workdir: Path) -> Any:

@@ -150,3 +150,40 @@ def test_switching_accounts_back_and_forth_answers_each_and_rewrites_no_table(
     use_scenario(NESTED)
     assert groups_of_deep() == [{"top": True, "m": True}]
     assert files() == written  # the account installed before: its table is read again, not written again
+
+
+def test_a_membership_table_of_the_caller_answers_until_a_scenario_is_installed_again(
+    warehouse: LocalWarehouseBackend, use_scenario, example_scenario
+):
+    from rls_local.warehouse.platform import use_membership_table
+    from rls_local.warehouse.platform_db import platform_table
+
+    def groups_of(who: str) -> list[dict]:
+        with warehouse.as_identity(who):
+            return warehouse.fetch("SELECT is_account_group_member('bench') AS bench, is_account_group_member('top') t")
+
+    use_scenario(NESTED)
+    table = platform_table("test_members_of_the_caller")  # the platform's database: read without a grant
+    warehouse.spark.createDataFrame([("bench", "someone@example.com")], "group_name STRING, member STRING").write.mode(
+        "overwrite"
+    ).saveAsTable(table)
+    use_membership_table(warehouse, "test_members_of_the_caller")
+    assert groups_of("SomeOne@example.com") == [{"bench": True, "t": False}]
+    assert groups_of("deep@example.com") == [{"bench": False, "t": False}]
+    use_scenario(NESTED)  # the same account as before the table: installed again, not taken as still there
+    assert groups_of("deep@example.com") == [{"bench": False, "t": True}]
+    assert groups_of("someone@example.com") == [{"bench": False, "t": False}]
+
+
+def test_a_workdir_whose_memberships_are_a_table_gets_the_view(warehouse: LocalWarehouseBackend, use_scenario):
+    from rls_local.warehouse.platform import use_membership_table
+    from rls_local.warehouse.platform_db import MEMBERSHIP_TABLE, platform_table
+
+    use_scenario(NESTED)
+    members = platform_table(MEMBERSHIP_TABLE)
+    warehouse.spark.sql(f"DROP VIEW {members}").collect()  # as an older build left it: a table of that name
+    warehouse.spark.sql(f"CREATE TABLE {members} USING parquet AS SELECT 'top' AS group_name, 'x' AS member").collect()
+    empty = platform_table("test_empty_members")
+    warehouse.spark.sql(f"CREATE TABLE IF NOT EXISTS {empty} (group_name STRING, member STRING) USING parquet")
+    use_membership_table(warehouse, "test_empty_members")
+    assert warehouse.spark.catalog.getTable(members).tableType == "VIEW"

@@ -32,6 +32,7 @@ from rls_local.warehouse.platform_db import (
     MEMBERSHIP_TABLE,
     PLATFORM_DB,
     Membership,
+    forget_written,
     last_written,
     platform_table,
     record_stored,
@@ -107,30 +108,51 @@ def install_memberships(backend: LocalWarehouseBackend, memberships: Sequence[Me
         )
         df.coalesce(1).write.format("parquet").mode("overwrite").saveAsTable(platform_table(rows))
         record_stored(key, app, rows)
-    if first and _is_a_table(spark, platform_table(MEMBERSHIP_TABLE)):  # a workdir of an older build
-        spark.sql(f"DROP TABLE {platform_table(MEMBERSHIP_TABLE)}").collect()
-    spark.sql(
-        f"CREATE OR REPLACE VIEW {platform_table(MEMBERSHIP_TABLE)} AS "
-        f"SELECT group_name, member FROM {platform_table(rows)}"
-    ).collect()
+    _point_at(spark, rows)
     if first:
-        # The function reads the view at query time, so replacing memberships needs no new function; it is
-        # (re)created once per session anyway so that a workdir from an older build gets the current definition.
-        spark.sql(
-            f"CREATE OR REPLACE FUNCTION {platform_table('is_account_group_member')}(g STRING) "
-            "RETURNS BOOLEAN "
-            "COMMENT 'Emulates the Databricks builtin from the scenario (rls local warehouse)' "
-            f"RETURN EXISTS (SELECT 1 FROM {platform_table(MEMBERSHIP_TABLE)} m "
-            "WHERE m.group_name = g AND m.member = lower(current_user()))"
-        ).collect()
+        _create_function(spark)
     backend.privileges.forget_groups()  # memberships may have changed
     record_written(key, app, tuple(memberships))
     logger.info("platform installed: %d account-group memberships", len(memberships))
     return memberships
 
 
-def _is_a_table(spark: Any, name: str) -> bool:
-    return bool(spark.catalog.tableExists(name)) and spark.catalog.getTable(name).tableType != "VIEW"
+def use_membership_table(backend: LocalWarehouseBackend, name: str) -> None:
+    """Make ``is_account_group_member`` answer from the platform database's table ``name`` (columns ``group_name`` and
+    ``member``, lower-cased identities), which the caller wrote there: the benchmarks' memberships, built with Spark at
+    sizes a Python list would not hold. Only the platform's database, which no identity's statement may name, is read
+    without a grant. The next :func:`install_platform` puts a scenario's memberships back."""
+    spark = backend.spark
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS `spark_catalog`.{quote(PLATFORM_DB)}").collect()
+    _point_at(spark, name)
+    _create_function(spark)
+    backend.privileges.forget_groups()
+    forget_written(str(backend.workdir))
+
+
+def _point_at(spark: Any, name: str) -> None:
+    """``account_group_members`` becomes a view of the platform table ``name``."""
+    view, source = platform_table(MEMBERSHIP_TABLE), platform_table(name)
+    replace = f"CREATE OR REPLACE VIEW {view} AS SELECT group_name, member FROM {source}"
+    try:
+        spark.sql(replace).collect()
+    except Exception as e:  # a workdir of an older build holds the memberships in a table of that name
+        if "EXPECT_VIEW_NOT_TABLE" not in str(e):
+            raise
+        spark.sql(f"DROP TABLE {view}").collect()
+        spark.sql(replace).collect()
+
+
+def _create_function(spark: Any) -> None:
+    # The function reads the view at query time, so replacing memberships needs no new function; it is (re)created
+    # once per session anyway so that a workdir from an older build gets the current definition.
+    spark.sql(
+        f"CREATE OR REPLACE FUNCTION {platform_table('is_account_group_member')}(g STRING) "
+        "RETURNS BOOLEAN "
+        "COMMENT 'Emulates the Databricks builtin from the scenario (rls local warehouse)' "
+        f"RETURN EXISTS (SELECT 1 FROM {platform_table(MEMBERSHIP_TABLE)} m "
+        "WHERE m.group_name = g AND m.member = lower(current_user()))"
+    ).collect()
 
 
 def membership_rows_table(memberships: Sequence[Membership]) -> str:

@@ -60,6 +60,14 @@ def record_written(workdir: str, application_id: str, memberships: tuple[Members
     _writes[workdir] = _writes.get(workdir, 0) + 1
 
 
+def forget_written(workdir: str) -> None:
+    """Something other than a scenario's memberships now answers in ``workdir`` (see
+    :func:`.platform.use_membership_table`): no session may take the table for what it wrote last."""
+    _installed.pop(workdir, None)
+    _written_by.pop(workdir, None)
+    _writes[workdir] = _writes.get(workdir, 0) + 1
+
+
 def writes(workdir: str) -> int:
     """How many times this process wrote the membership table of ``workdir``: every backend of the workdir caching
     memberships drops its cache when this moves, whichever backend wrote."""
