@@ -56,6 +56,10 @@ SMOKE = "collect/test_collector_e2e.py::test_views_show_each_identity_exactly_it
 # metastore call per schema, and every flow adds schemas, so they run before the others (on each worker's young
 # warehouse: seconds instead of a minute).
 FIRST = {"tests/warehouse/test_attacks.py"}
+# The in-process modules that take longest (each runs a demo or a whole `rls run` in a process of its own, then opens
+# its workdir here: about 90-110 s each), first among the modules that run last: the workers that take them and the
+# shorter ones after end together (longest first), instead of one worker starting a long one when the other is done.
+LONGEST_LAST = ("tests/test_cli.py", "tests/test_operator_path.py", "tests/test_exit_codes.py")
 SPARK_FIXTURES = {"warehouse", "rls_in_process"}
 PROCESS_NAMES = {"subprocess", "Popen"}  # a name any code that starts a process uses
 IN_PROCESS_NAMES = {"run_main_redirected"}  # `rls` in this process from a fixture that cannot have rls_in_process
@@ -85,8 +89,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if config.getoption("--fast") and slow:
         config.hook.pytest_deselected(items=slow)
         items[:] = fast
-    # Whole modules, so that their module-scoped fixtures are set up once; FIRST before the others, in-process last.
-    items.sort(key=lambda item: (getattr(item, "module", None) in last, item.nodeid.split("::")[0] not in FIRST))
+
+    # Whole modules, so that their module-scoped fixtures are set up once; FIRST before the others, in-process last,
+    # the longest of those first (LONGEST_LAST).
+    def order(item: pytest.Item) -> tuple[bool, bool, int]:
+        path = item.nodeid.split("::")[0]
+        late = getattr(item, "module", None) in last
+        return late, path not in FIRST, LONGEST_LAST.index(path) if late and path in LONGEST_LAST else len(LONGEST_LAST)
+
+    items.sort(key=order)
 
 
 SHARED_RUNS = "collected_once("  # tests/flow.py: one collection per account, cached for the rest of the process

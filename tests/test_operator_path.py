@@ -226,7 +226,8 @@ def test_views_nobody_can_read_are_warned_and_the_refusal_names_the_grant(
     tmp_path: Path, listener: Listener, here: Callable[..., Ran]
 ) -> None:
     config = tmp_path / "no-readers.yml"
-    config.write_text("publish:\n  grant_select_to: []\n", encoding="utf-8")
+    # one view is enough to be unreadable (the default publishes them all: the module's workdir does)
+    config.write_text("publish:\n  grant_select_to: []\n  include: [access.audit]\n", encoding="utf-8")
     w = tmp_path / "w"
     # A real process: the whole path on a fresh workdir, and its stderr as the terminal gets it. Spark's JVM prints
     # notices as it starts (launcher, log4j); they stay in the workdir's log (unless --verbose), and a run with
