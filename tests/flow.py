@@ -149,3 +149,18 @@ def assignments_key(assignments: list[dict[str, Any]]) -> list[tuple]:
 
 def initial_assignments(s: Scenario) -> list[tuple]:
     return assignments_key([a.to_json() for a in s.assignments])
+
+
+def elevation_windows(requests: list[dict[str, Any]]) -> dict[str, list[tuple[int, int]]]:
+    """Per workspace id: (first PUT, the write that ended it) positions in the request log of each elevation window."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    start: dict[str, int] = {}
+    for i, r in enumerate(requests):
+        if "permissionassignments/principals/" not in r["path"] or r["status"] >= 300:
+            continue
+        wid = r["path"].split("/workspaces/")[1].split("/")[0]
+        if r["method"] == "PUT" and wid not in start:
+            start[wid] = i
+        elif wid in start:
+            out.setdefault(wid, []).append((start.pop(wid), i))
+    return out
