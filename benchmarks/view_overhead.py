@@ -31,24 +31,26 @@ from rls.config import load_config
 from rls.publish.discovery import Column, SystemTable
 from rls.publish.viewsql import view_sql
 from rls.sql import quote_name
+from rls.sql.sqltext import quote
 from rls.tables import ACCESS_MAP, ADMINS
 from rls_local.warehouse.platform import use_membership_table
+from rls_local.warehouse.platform_db import MEMBERSHIP_TABLE, PLATFORM_DB, platform_table
 
 IDENTITY = "Bench.Reader@Example.com"  # mixed case: current_user() is matched case-insensitively
 LOOKUP = "bench_reader_workspaces"  # the reader's admin workspace ids as a table (decomposition only)
 TOP, LEAF = "bench-admins", "bench-admins-emea"  # LEAF is nested in TOP; TOP is assigned ADMIN
 FIRST_WS = 1_000_000
 DAYS = 30
-PLATFORM_MEMBERS = "`spark_catalog`.`rls_local_platform`.`account_group_members`"
+PLATFORM_MEMBERS = platform_table(MEMBERSHIP_TABLE)
 # The benchmark's own memberships (built with Spark: too many for the platform's Python list); the platform answers
 # from them once pointed at them (rls_local.warehouse.platform.use_membership_table).
 BENCH_MEMBERS_TABLE = "bench_account_group_members"
-BENCH_MEMBERS = f"`spark_catalog`.`rls_local_platform`.`{BENCH_MEMBERS_TABLE}`"
+BENCH_MEMBERS = platform_table(BENCH_MEMBERS_TABLE)
 # The local platform emulates is_account_group_member with a SQL function over a membership table, which Spark plans
 # as a join (a broadcast, one more job per query). On Databricks it is a builtin: an expression over the session's
 # identity, no table read. BUILTIN costs it that way for the benchmark's reader (the same answers: the reader is in
 # TOP and LEAF, nobody else runs a query here), so the two are measured side by side.
-BUILTIN = "`spark_catalog`.`rls_local_platform`.`bench_builtin_is_account_group_member`"
+BUILTIN = platform_table("bench_builtin_is_account_group_member")
 LOCAL_ONLY = ("generated_builtin",)  # shapes that model the local platform, not run on a workspace
 DEFAULT_EMAIL_SQL = "concat('user', CAST(id % 10000 AS STRING), '@example.com')"
 QUERIES = {
@@ -885,7 +887,7 @@ def install_builtin_model(backend: Any, groups_of: dict[str, list[str]] | None =
 def install_bench_platform(backend: Any) -> None:
     """``is_account_group_member`` over :data:`BENCH_MEMBERS` (what :func:`build_identity` writes), as the local
     platform emulates it."""
-    backend.spark.sql("CREATE DATABASE IF NOT EXISTS `spark_catalog`.`rls_local_platform`").collect()
+    backend.spark.sql(f"CREATE DATABASE IF NOT EXISTS `spark_catalog`.{quote(PLATFORM_DB)}").collect()
     backend.spark.sql(f"CREATE TABLE IF NOT EXISTS {BENCH_MEMBERS} (group_name STRING, member STRING) USING parquet")
     use_membership_table(backend, BENCH_MEMBERS_TABLE)
 

@@ -25,13 +25,9 @@ from rls_local.scenario import parse_scenario
 from rls_local.scenario_gen import generate
 
 
-def _with(s, **changes):
-    return with_changes(s, **changes)
-
-
 def test_a_restore_that_times_out_is_exit_5_and_stops_elevating(warehouse, tmp_path, example_scenario):
     s = example_scenario
-    stuck = _with(
+    stuck = with_changes(
         s,
         faults=[{"method": "DELETE", "path_contains": "permissionassignments", "status": 503, "retry_after_s": 1}],
     )
@@ -51,7 +47,7 @@ def test_a_restore_that_times_out_is_exit_5_and_stops_elevating(warehouse, tmp_p
     # The next run, with the fault still there: the failed repair is reported, not fatal, and the run row written.
     again = flow(
         warehouse,
-        _with(stuck, assignments=first.emulator_state["assignments"]),
+        with_changes(stuck, assignments=first.emulator_state["assignments"]),
         tmp_path,
         schema,
         overrides={"collect.retry_timeout_s": 1.0},
@@ -61,7 +57,7 @@ def test_a_restore_that_times_out_is_exit_5_and_stops_elevating(warehouse, tmp_p
     runs = warehouse.fetch(f"SELECT outcome FROM {quote_name(again.cfg.catalog, schema, tables.RUNS)}")
     assert [r["outcome"] for r in runs] == ["unrestored", "unrestored"]
     # Fault gone: repaired, the account exactly as it was.
-    healed = flow(warehouse, _with(s, assignments=again.emulator_state["assignments"]), tmp_path, schema)
+    healed = flow(warehouse, with_changes(s, assignments=again.emulator_state["assignments"]), tmp_path, schema)
     assert healed.collect.exit_code == exitcodes.OK
     assert assignments_key(healed.emulator_state["assignments"]) == initial_assignments(s)
 
@@ -78,7 +74,7 @@ def test_an_admin_collector_denied_once_is_not_elevated_and_keeps_its_row(wareho
         if a["principal"] == s.collector.to_json() and a["workspace_id"] == wid:
             a["permissions"] = ["ADMIN"]
     doc["faults"] = [{"workspace_id": wid, "path_contains": "preview/scim/v2/Groups", "status": 403, "times": 1}]
-    admin = _with(s, assignments=doc["assignments"], faults=doc["faults"])
+    admin = with_changes(s, assignments=doc["assignments"], faults=doc["faults"])
     result = flow(warehouse, admin, tmp_path, fresh_schema())
     assert result.collect.exit_code == exitcodes.OK, result.collect.as_dict()
     assert not [w for _, w, _ in account_writes(result) if w == str(wid)]
@@ -91,7 +87,7 @@ def test_an_admin_collector_denied_once_is_not_elevated_and_keeps_its_row(wareho
 
 
 def test_a_single_500_on_a_workspace_read_is_retried(warehouse, tmp_path, example_scenario):
-    s = _with(
+    s = with_changes(
         example_scenario,
         faults=[{"workspace_id": 1003, "path_contains": "permissionassignments", "status": 500, "times": 1}],
     )
@@ -115,7 +111,7 @@ def test_an_id_the_tables_cannot_hold_changes_nothing(warehouse, tmp_path, examp
         {"workspace_id": 2**64, "workspace_name": "huge", "deployment_name": "huge", "workspace_status": "RUNNING"}
     )
     # The scenario format has no range for ids: the emulator serves it, and the collector must refuse it.
-    huge = _with(s, workspaces=doc["workspaces"])
+    huge = with_changes(s, workspaces=doc["workspaces"])
     second = flow(warehouse, huge, tmp_path, schema)
     assert second.collect.exit_code == exitcodes.ERROR
     assert "out of the BIGINT range" in second.collect.errors[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import oracle
 from flow import (
     QUICK,
+    account_writes,
     assignments_key,
     check_admin_views,
     collected_once,
@@ -30,20 +31,8 @@ from rls_local.emulator import Emulator, EmulatorOptions
 VIEW = "vw_system_access_audit"
 
 
-def _writes(result) -> list[tuple[str, str]]:
-    """(method, workspace id) of every account assignment write the run made."""
-    return [
-        (r["method"], r["path"].split("/workspaces/")[1].split("/")[0])
-        for r in result.emulator_state["requests"]
-        if r["method"] in ("PUT", "DELETE") and "permissionassignments" in r["path"]
-    ]
-
-
 def _outcomes(result) -> dict[int, str]:
     return {w.workspace_id: w.outcome for w in result.collect.workspaces}
-
-
-_check_views = check_admin_views
 
 
 # The first three tests read the same default run of the example account (flow.collected_once: once per session).
@@ -54,10 +43,10 @@ def test_example_account_is_collected_without_writing_to_non_federated_workspace
     _, result = collected_once(warehouse, tmp_path_factory, s)
     assert result.collect.exit_code == exitcodes.OK, result.collect.as_dict()
     non_federated = {str(w.workspace_id) for w in s.workspaces if not w.identity_federated}
-    assert non_federated and not [w for _, w in _writes(result) if w in non_federated]
+    assert non_federated and not [w for _, w, _ in account_writes(result) if w in non_federated]
     # every elevation undone exactly
     assert assignments_key(result.emulator_state["assignments"]) == initial_assignments(s)
-    _check_views(warehouse, s, result.cfg)
+    check_admin_views(warehouse, s, result.cfg)
 
 
 def test_a_local_admin_of_a_federated_workspace_is_its_admin(warehouse, tmp_path_factory, example_scenario):
@@ -131,8 +120,8 @@ def test_a_non_federated_workspace_without_the_collector_is_not_onboarded(wareho
     why = next(w.error for w in result.collect.workspaces if w.workspace_id == wid)
     assert s.collector_identity in why and "admins" in why  # says exactly what to do
     assert result.collect.exit_code == exitcodes.OK  # a workspace waiting for onboarding fails nothing
-    assert not [w for _, w in _writes(result) if w == str(wid)]
-    _check_views(warehouse, s, result.cfg)
+    assert not [w for _, w, _ in account_writes(result) if w == str(wid)]
+    check_admin_views(warehouse, s, result.cfg)
 
 
 def test_a_new_assignment_is_waited_for_within_a_bound(warehouse, tmp_path, example_scenario):
@@ -141,7 +130,7 @@ def test_a_new_assignment_is_waited_for_within_a_bound(warehouse, tmp_path, exam
     assert result.collect.exit_code == exitcodes.OK, result.collect.as_dict()
     denied_then_read = [r for r in result.emulator_state["requests"] if r["status"] == 403 and "/ws/" in r["path"]]
     assert denied_then_read, "propagation was exercised: a read was denied right after an elevation"
-    _check_views(warehouse, s, result.cfg)
+    check_admin_views(warehouse, s, result.cfg)
 
 
 def test_a_workspace_still_denying_after_elevation_fails_alone_and_is_restored(warehouse, tmp_path, example_scenario):
