@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import json
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable
@@ -18,11 +19,14 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+import oracle
 from inprocess import Ran
 from rls import exitcodes, tables
 from rls.collect.report import CollectReport
 from rls.publish.report import PublishReport, ViewResult
 from rls.render import collect_summary, publish_summary
+from rls_local.regions import deployments
+from rls_local.scenario import load_scenario
 
 EXAMPLE = Path(__file__).parent / "data" / "scenarios" / "example.json"
 CLOSE = "[/]"
@@ -64,6 +68,20 @@ def test_collect_summary_prints_each_message_once_on_one_line_at_80_columns() ->
     assert lines.count(f"error: {error.strip()}") == 1 and lines.count(f"note: {note.strip()}") == 1
     assert lines[0] == "collect r1: failed"  # the run's outcome, and no table without rows
     assert not any(line.startswith(("+", "|", "┏", "│")) for line in lines)
+
+
+@pytest.mark.parametrize("launcher", [None, "./dev rls", "python3 -m uv run rls"])
+def test_the_demo_suggests_a_command_the_shell_gives_back_whole(monkeypatch, launcher: str | None) -> None:
+    from rls_local.demo import QUERY_HINT, query_hint
+
+    if launcher is None:
+        monkeypatch.delenv("RLS_LAUNCHER", raising=False)
+    else:
+        monkeypatch.setenv("RLS_LAUNCHER", launcher)
+    workdir, who = Path("my work") / "demo $HOME", f'{STYLED}\'s "sp"@example.com'
+    argv = shlex.split(query_hint(workdir, who))
+    command = ["sql", "--workdir", str(workdir), "--as", who, "--json", QUERY_HINT]
+    assert argv == [*(launcher or "uv run rls").split(), *command]
 
 
 def test_publish_summary_prints_names_as_written() -> None:
@@ -140,6 +158,19 @@ def test_demo_and_explain_print_hostile_names(hostile: tuple[Path, Path], rls_in
     # as text (as markup it would vanish), and "[/]" is too short to wrap.
     scenario, workdir = hostile
     rls = rls_in_process
-    assert_literal(rls("demo", "--scenario", str(scenario), "--workdir", str(workdir)), CLOSE, "[bold")
+    demo = rls("demo", "--scenario", str(scenario), "--workdir", str(workdir))
+    assert_literal(demo, CLOSE, "[bold")
+    # The command the demo suggests stays one line at 80 columns, the shell gets the hostile name back whole, and it
+    # answers what the oracle says that identity administers in the home region (where `rls sql` reads by default).
+    hints = [line for line in demo.stdout.splitlines() if line.startswith("query it: ")]
+    assert len(hints) == 1, demo.stdout[-3000:]
+    argv = shlex.split(hints[0].removeprefix("query it: "))
+    assert argv[argv.index("--as") + 1] == USER and argv[argv.index("--workdir") + 1] == str(workdir), argv
+    queried = rls(*argv[argv.index("sql") :])
+    assert queried.returncode == exitcodes.OK, queried.stderr[-2000:]
+    s = load_scenario(scenario)
+    home = next(d for d in deployments(s) if d.home).workspace_ids
+    want = {str(w) for w in oracle.admin_workspaces(s)[USER.lower()] & home}
+    assert want and {r["workspace_id"] for r in json.loads(queried.stdout)} == want
     explained = rls("explain", "--workdir", str(workdir), "--user", USER)
     assert_literal(explained, USER, CLOSE)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import shutil
 import time
 from collections.abc import Callable
@@ -20,6 +22,7 @@ from rls_local.scenario import Scenario, load_scenario
 
 DEMO_VIEW = "vw_system_access_audit"
 SELF_VIEW = "vw_system_query_history"  # `self` level in the demo config: admins' rows plus one's own queries
+QUERY_HINT = f"SELECT workspace_id, count(*) FROM {DEMO_VIEW} GROUP BY 1"  # the query the demo suggests trying
 _OWNED = (
     "warehouse",
     "metastore_db",
@@ -160,12 +163,16 @@ def _sample_identities(s: Scenario, limit: int = 8) -> list[str]:
 def print_summary(console: Console, r: DemoResult) -> None:
     from rls.render import collect_summary, plain, publish_summary, table
 
+    def line(text: str) -> None:
+        # One line however narrow the output (80 columns when piped): the command in it must copy and paste whole.
+        console.print(plain(text), soft_wrap=True)
+
     collect_summary(console, r.flow.collect)
     if r.flow.publish is not None:
         home = "the home region" if r.flow.regions else None
         publish_summary(console, r.flow.publish, home)
     for region in r.flow.regions.values():
-        console.print(plain(f"region {region.region} (metastore {region.metastore_id}): {region.publish.sharing}"))
+        line(f"region {region.region} (metastore {region.metastore_id}): {region.publish.sharing}")
         publish_summary(console, region.publish, f"region {region.region}")
     t = table(console, f"who sees what in {DEMO_VIEW}")
     cols = ["identity (session_user())", "audit rows", "workspaces", f"{SELF_VIEW} rows (self level)"]
@@ -179,19 +186,20 @@ def print_summary(console: Console, r: DemoResult) -> None:
     console.print(t)
     c = r.flow.collect
     admins = len({(x.workspace_id) for x in c.workspaces if x.outcome == "collected"})
-    console.print(
-        plain(
-            f"{len(r.scenario.workspaces)} workspaces ({admins} collected), {c.admin_rows} admin assignments, "
-            f"views: {_view_count(r)}; " + ", ".join(f"{k} {v:.1f}s" for k, v in r.seconds.items())
-        )
+    line(
+        f"{len(r.scenario.workspaces)} workspaces ({admins} collected), {c.admin_rows} admin assignments, "
+        f"views: {_view_count(r)}; " + ", ".join(f"{k} {v:.1f}s" for k, v in r.seconds.items())
     )
-    console.print(
-        plain(
-            f"query it: uv run rls sql --workdir {r.workdir} --as {r.visibility[0].identity if r.visibility else 'ID'}"
-            f' --json "SELECT workspace_id, count(*) FROM {DEMO_VIEW} GROUP BY 1"'
-        )
-    )
-    console.print(plain(f"final emulator state: {r.workdir / local.STATE_FILE}"))
+    who = r.visibility[0].identity if r.visibility else "ID"
+    line("query it: " + query_hint(r.workdir, who))
+    line(f"final emulator state: {r.workdir / local.STATE_FILE}")
+
+
+def query_hint(workdir: Path, identity: str) -> str:
+    """The ``rls sql`` command that queries the demo's view as ``identity``, shell-quoted, run the way this ``rls``
+    was: ``./dev`` names itself in ``RLS_LAUNCHER`` (uv may be off PATH there: ``./dev`` runs ``python3 -m uv``)."""
+    launcher = shlex.split(os.environ.get("RLS_LAUNCHER") or "uv run rls")
+    return shlex.join([*launcher, "sql", "--workdir", str(workdir), "--as", identity, "--json", QUERY_HINT])
 
 
 def _view_count(r: DemoResult) -> int:
