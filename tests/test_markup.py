@@ -153,13 +153,13 @@ def assert_literal(proc: subprocess.CompletedProcess[str] | Ran, *expected: str)
 def test_demo_and_explain_print_hostile_names(hostile: tuple[Path, Path], rls_in_process: Callable[..., Ran]) -> None:
     # `rls collect` prints through the same collect_summary the demo prints first (tested alone above): the demo
     # covers it, with the progress bars and log lines of a real run around it. Both commands are the console entry
-    # (`main`) in this process, printing to its captured stdout as they would to a pipe. Piped, tables are 80 columns
-    # wide and a cell wraps a long name at its space ("[bold" / "red]x[/]"): "[bold" survives only if it was printed
-    # as text (as markup it would vanish), and "[/]" is too short to wrap.
+    # (`main`) in this process, printing to its captured stdout as they would to a pipe. Piped, output is 80 columns
+    # wide and a summary too wide for that prints a line per row, each name whole: "[bold red]x[/]" and "[/]" survive
+    # only if they were printed as text (as markup they would vanish).
     scenario, workdir = hostile
     rls = rls_in_process
     demo = rls("demo", "--scenario", str(scenario), "--workdir", str(workdir))
-    assert_literal(demo, CLOSE, "[bold")
+    assert_literal(demo, f"name {CLOSE},", f"name {STYLED},")  # the collect summary's lines: workspaces 1001, 1002
     # The command the demo suggests stays one line at 80 columns, the shell gets the hostile name back whole, and it
     # answers what the oracle says that identity administers in the home region (where `rls sql` reads by default).
     hints = [line for line in demo.stdout.splitlines() if line.startswith("query it: ")]

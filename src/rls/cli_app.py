@@ -39,7 +39,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# Piped output (CI logs, files) is 80 columns wide and plain: no colours, ASCII table rules (rls.render.table).
+# Piped output (CI logs, files) is 80 columns wide and plain: no colours, ASCII table rules, a line per row where a
+# table would not fit (rls.render.Summary).
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 80)
 out = Console(width=None if sys.stdout.isatty() else 80)
 

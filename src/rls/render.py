@@ -3,31 +3,63 @@
 Every name here comes from the account or a config (workspace, group, user, catalog names; error texts quoting
 them): it is data, never rich markup. A workspace named ``[/]`` must print as ``[/]``, not crash the report after
 the data was written, and ``[bold red]x[/]`` must not restyle the output. So data reaches rich only as ``Text``
-(never parsed) or through ``escape``.
+(never parsed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich import box
 from rich.console import Console
-from rich.markup import escape
+from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from rls.collect.report import CollectReport
 
+_UNBOUNDED = 1_000_000  # columns: wide enough for any summary, to measure a table at its natural width
 _OUTCOME_STYLE = {"failed": "red", "unreachable": "red", "not-running": "yellow", "not-onboarded": "yellow"}
 
 
-def table(console: Console, title: str | None = None) -> Table:
-    """A summary table: rich's box drawing on a terminal; plain ASCII rules when piped (logs, files, grep)."""
-    kind = box.HEAVY_HEAD if console.is_terminal else box.ASCII2  # HEAVY_HEAD: rich's default
-    return Table(title=escape(title) if title else None, box=kind)
+@dataclass
+class Summary:
+    """A summary: a table where the console is wide enough for it, else one line per row (``header value, …``).
+    Never a cell folded or cut to fit: an id, a workspace name or an error is copied and grepped whole (piped output
+    is 80 columns, where the collect table's ten columns folded every cell). Values are data: literal text only."""
+
+    title: str | None
+    columns: Sequence[str]
+    rows: list[tuple[list[Text], str | None]] = field(default_factory=list)
+
+    def add_row(self, *values: Any, style: str | None = None) -> None:
+        self.rows.append(([v if isinstance(v, Text) else plain(v) for v in values], style))
+
+    def print(self, console: Console) -> None:
+        t = self._table(console)
+        natural = Measurement.get(console, console.options.update_width(_UNBOUNDED), t).maximum  # nothing wrapped
+        if natural <= console.width:
+            console.print(t)
+            return
+        if self.title:
+            console.print(plain(self.title), soft_wrap=True)
+        for values, style in self.rows:
+            parts = [Text.assemble(f"{c} ", v) for c, v in zip(self.columns, values, strict=True) if v.plain]
+            console.print(Text(", ", end="").join(parts), style=style or "", soft_wrap=True)
+
+    def _table(self, console: Console) -> Table:
+        # rich's box drawing on a terminal; plain ASCII rules when piped (logs, files, grep). HEAVY_HEAD: rich's default
+        kind = box.HEAVY_HEAD if console.is_terminal else box.ASCII2
+        t = Table(title=plain(self.title) if self.title else None, box=kind)
+        for c in self.columns:
+            t.add_column(plain(c), no_wrap=True)
+        for values, style in self.rows:
+            t.add_row(*values, style=style)
+        return t
 
 
 def plain(value: Any) -> Text:
@@ -66,59 +98,58 @@ def progress_bars(console: Console, enabled: bool) -> Iterator[Any]:
 
 
 def collect_summary(console: Console, r: CollectReport) -> None:
-    t = table(console, f"collect {r.run_id}: {r.outcome}")
-    for col in ("workspace", "name", "status", "outcome", "admins", "users", "catalogs", "elevated", "calls", "note"):
-        t.add_column(col, overflow="fold")
+    t = Summary(
+        f"collect {r.run_id}: {r.outcome}",
+        ("workspace", "name", "status", "outcome", "admins", "users", "catalogs", "elevated", "calls", "note"),
+    )
     for w in sorted(r.workspaces, key=lambda w: w.workspace_id):
-        style = _OUTCOME_STYLE.get(w.outcome)
+        elevated = r.elevated_to.get(w.workspace_id, "yes") if w.elevated else ""
         t.add_row(
-            *map(
-                plain,
-                (
-                    w.workspace_id,
-                    w.workspace_name,
-                    w.workspace_status,
-                    w.outcome,
-                    w.admins,
-                    w.users,
-                    w.catalogs,
-                    r.elevated_to.get(w.workspace_id, "yes") if w.elevated else "",
-                    w.api_calls,
-                    w.error or "",
-                ),
-            ),
-            style=style,
+            w.workspace_id,
+            w.workspace_name,
+            w.workspace_status,
+            w.outcome,
+            w.admins,
+            w.users,
+            w.catalogs,
+            elevated,
+            w.api_calls,
+            w.error or "",
+            style=_OUTCOME_STYLE.get(w.outcome),
         )
     if r.workspaces:
-        console.print(t)
+        t.print(console)
     else:  # the run stopped before reading any workspace (the error below says why): no empty table
         console.print(plain(f"collect {r.run_id}: {r.outcome}"))
-    # Each message is one line, never wrapped (a log collector or grep sees it whole); the table folds instead.
+    # Each message is one line, never wrapped (a log collector or grep sees it whole).
     for line in r.repaired:
         console.print(labelled("repaired earlier elevation", "yellow", line), soft_wrap=True)
     if r.dry_run and r.elevations:
-        console.print(plain(f"dry run: would elevate on workspaces {', '.join(map(str, r.elevations))}"))
+        would = f"dry run: would elevate on workspaces {', '.join(map(str, r.elevations))}"
+        console.print(plain(would), soft_wrap=True)
     for line in r.errors + r.unrestored:
         console.print(labelled("error", "red", line), soft_wrap=True)
     for line in r.notes:  # what could not be read but fails nothing (catalogs, local groups)
         console.print(labelled("note", "yellow", line), soft_wrap=True)
-    console.print(plain(f"{r.admin_rows} admin assignments, {r.api_calls} API calls {dict(r.api_calls_by_family)}"))
+    calls = f"{r.admin_rows} admin assignments, {r.api_calls} API calls {dict(r.api_calls_by_family)}"
+    console.print(plain(calls), soft_wrap=True)
 
 
 def publish_summary(console: Console, report: Any, where: str | None = None) -> None:
     """One table per publish; ``where`` names the region when a run publishes in several (each its own table)."""
     counts = ", ".join(f"{n} {k}" for k, n in report.counts.items() if n)
     place = f" in {where}" if where else ""
-    t = table(console, f"publish {report.catalog}.{report.schema}{place}: {counts} ({report.seconds:.1f}s)")
-    # scope: regional tables hold only this metastore's region's rows, global ones every region's (the registry)
-    for col in ("system table", "scope", "view", "result", "reason"):
-        t.add_column(col, overflow="fold")
+    t = Summary(
+        f"publish {report.catalog}.{report.schema}{place}: {counts} ({report.seconds:.1f}s)",
+        # scope: regional tables hold only this metastore's region's rows, global ones every region's (the registry)
+        ("system table", "scope", "view", "result", "reason"),
+    )
     for v in report.results:
-        style = {"failed": "red", "skipped": "yellow"}.get(v.status)
-        # the view's name only: catalog.schema is in the title (the table fits 80 columns)
+        # the view's name only: catalog.schema is in the title
         view = v.view.rsplit(".", 1)[-1] if v.view else None
-        t.add_row(plain(v.source), plain(v.region), plain(view), plain(v.status), plain(v.reason), style=style)
-    console.print(t)
+        style = {"failed": "red", "skipped": "yellow"}.get(v.status)
+        t.add_row(v.source, v.region, view, v.status, v.reason, style=style)
+    t.print(console)
     if report.error:
         console.print(labelled("error", "red", report.error), soft_wrap=True)
     if report.sharing_error:

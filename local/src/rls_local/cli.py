@@ -94,14 +94,12 @@ def sql_command(
     if as_json:
         print(json.dumps(rows, default=str))
     else:
-        from rls.render import plain, table
+        from rls.render import Summary
 
-        t = table(out)
-        for name in rows[0].keys() if rows else ["(no rows)"]:
-            t.add_column(plain(name))
+        t = Summary(None, list(rows[0].keys()) if rows else ["(no rows)"])
         for r in rows:
-            t.add_row(*map(plain, r.values()))
-        out.print(t)
+            t.add_row(*r.values())
+        t.print(out)
     raise typer.Exit(exitcodes.OK)
 
 

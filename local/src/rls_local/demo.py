@@ -161,7 +161,7 @@ def _sample_identities(s: Scenario, limit: int = 8) -> list[str]:
 
 
 def print_summary(console: Console, r: DemoResult) -> None:
-    from rls.render import collect_summary, plain, publish_summary, table
+    from rls.render import Summary, collect_summary, plain, publish_summary
 
     def line(text: str) -> None:
         # One line however narrow the output (80 columns when piped): the command in it must copy and paste whole.
@@ -174,16 +174,13 @@ def print_summary(console: Console, r: DemoResult) -> None:
     for region in r.flow.regions.values():
         line(f"region {region.region} (metastore {region.metastore_id}): {region.publish.sharing}")
         publish_summary(console, region.publish, f"region {region.region}")
-    t = table(console, f"who sees what in {DEMO_VIEW}")
     cols = ["identity (session_user())", "audit rows", "workspaces", f"{SELF_VIEW} rows (self level)"]
     several = bool(r.flow.regions)
-    for col in (["metastore"] if several else []) + cols:
-        t.add_column(col)
+    t = Summary(f"who sees what in {DEMO_VIEW}", (["metastore"] if several else []) + cols)
     for v in r.visibility:
-        # identities and workspace ids are data: never rich markup (see rls.render)
         row = (v.identity, v.rows, ", ".join(v.workspaces) or "-", v.query_history_rows)
-        t.add_row(*map(plain, ((v.metastore,) if several else ()) + row))
-    console.print(t)
+        t.add_row(*((v.metastore,) if several else ()), *row)  # identities and workspace ids are data: literal text
+    t.print(console)
     c = r.flow.collect
     admins = len({(x.workspace_id) for x in c.workspaces if x.outcome == "collected"})
     line(
