@@ -174,9 +174,9 @@ def print_summary(console: Console, r: DemoResult) -> None:
     for region in r.flow.regions.values():
         line(f"region {region.region} (metastore {region.metastore_id}): {region.publish.sharing}")
         publish_summary(console, region.publish, f"region {region.region}")
-    cols = ["identity (session_user())", "audit rows", "workspaces", f"{SELF_VIEW} rows (self level)"]
+    cols = ["session_user()", "audit rows", "workspaces", "query history rows (self level)"]
     several = bool(r.flow.regions)
-    t = Summary(f"who sees what in {DEMO_VIEW}", (["metastore"] if several else []) + cols)
+    t = Summary(f"who sees what: audit in {DEMO_VIEW}, query history in {SELF_VIEW}", (["metastore"] * several) + cols)
     for v in r.visibility:
         row = (v.identity, v.rows, ", ".join(v.workspaces) or "-", v.query_history_rows)
         t.add_row(*((v.metastore,) if several else ()), *row)  # identities and workspace ids are data: literal text
