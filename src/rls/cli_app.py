@@ -113,7 +113,8 @@ def print_report(result: Any, as_json: bool) -> None:
         emit(result.as_dict())
     else:
         for line in result.lines():
-            out.print(line, highlight=False, markup=False)  # names in the lines are data, never markup
+            # names in the lines are data, never markup; a line is never wrapped (a log search or a paste gets it whole)
+            out.print(line, highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(result.exit_code)
 
 
