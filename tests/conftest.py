@@ -222,6 +222,23 @@ def _platform_kept(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
+def attached_policies(warehouse: LocalWarehouseBackend) -> Iterator[None]:
+    """A row filter on the metastore (reaches every catalog, `system` included) and one on catalog `main`; removed
+    after the test, with the READ METADATA grant tests give the platform's principal on `system`."""
+    from rls_local.warehouse.policies import attach_policy, detach_policy
+
+    warehouse.execute("CREATE SCHEMA IF NOT EXISTS `main`.`policies_t`")  # the catalog `main` exists
+
+    store = warehouse.privileges.store
+    attach_policy(store, None, "everywhere_rf")
+    attach_policy(store, "main", "main_rf", "COLUMN_MASK")
+    yield
+    detach_policy(store, "everywhere_rf")
+    detach_policy(store, "main_rf")
+    warehouse.run(f"REVOKE READ METADATA ON CATALOG `system` FROM `{warehouse.platform_principal}`")
+
+
+@pytest.fixture
 def rls_in_process(capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
     """``rls ARGS`` through the console script's ``main`` in this process (see the module docstring)."""
     return lambda *args: run_main(capsys, *args)

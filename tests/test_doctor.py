@@ -16,6 +16,7 @@ from rls.collect.account_api import AccountApi
 from rls.doctor import DoctorContext, doctor
 from rls_local.context import clients_for, local_config, local_ledger
 from rls_local.emulator import Emulator
+from rls_local.warehouse.policies import detach_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKS = {
@@ -100,3 +101,19 @@ def test_doctor_names_the_system_grants_the_job_identity_lacks(warehouse, tmp_pa
     assert all("GRANT USE CATALOG ON CATALOG `system` TO `sp-without-grants`" in c.fix for c in system)
     assert report.exit_code == exitcodes.CHECK_FAILED
     assert [s.sql for s in statements if s.kind != "query"] == []
+
+
+def test_the_doctor_says_which_policy_applies_to_system_or_that_it_cannot_tell(
+    warehouse, attached_policies, tmp_path: Path
+) -> None:
+    def check():
+        _, report, _, _ = _doctor(warehouse, tmp_path)
+        return next(c for c in report.checks if c.name == "abac_policies")
+
+    refused = check()  # no READ METADATA on `system`: the doctor cannot tell, and says how to look
+    assert refused.status == "warn" and "READ METADATA" in refused.detail and "Policies" in refused.fix, refused
+    warehouse.run(f"GRANT READ METADATA ON CATALOG `system` TO `{warehouse.platform_principal}`")
+    found = check()  # the metastore's row filter reaches `system`; the one on `main` does not
+    assert found.status == "fail" and "everywhere_rf" in found.detail and "main_rf" not in found.detail, found
+    detach_policy(warehouse.privileges.store, "everywhere_rf")
+    assert check().status == "ok"

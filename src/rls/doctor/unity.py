@@ -51,19 +51,22 @@ def check_unity(report: DoctorReport, backend: SqlBackend, cfg: RlsConfig, ident
 
 def _abac(report: DoctorReport, backend: SqlBackend, cat: str) -> None:
     """An ABAC row-filter policy on the system catalog is evaluated as the querying user even through a view (GA on
-    tables): the job's views would then show less than they should (docs/platform-facts.md)."""
+    tables): the job's views would then show less than they should (docs/platform-facts.md). ``EFFECTIVE`` lists the
+    catalog's own policies and those it inherits (the metastore's); the statement needs READ METADATA or MANAGE on the
+    catalog (SQL reference, SHOW POLICIES, Databricks Runtime 16.4+): without it the doctor says it cannot tell."""
     try:
-        rows = backend.fetch(f"SHOW POLICIES ON CATALOG {quote_name(cat)}")
+        rows = backend.fetch(f"SHOW EFFECTIVE POLICIES ON CATALOG {quote_name(cat)}")
     except Exception as e:
-        report.add("abac_policies", "warn", f"cannot tell whether a policy is attached to {cat}: {first_line(e)}",
-                   f"check Catalog Explorer > {cat} > Policies: a row filter there filters the views too")  # fmt: skip
+        report.add("abac_policies", "warn", f"cannot tell whether a policy applies to catalog {cat}: {first_line(e)}",
+                   f"check Catalog Explorer > {cat} > Policies and the metastore's policies: a row filter there "
+                   "filters the views too")  # fmt: skip
         return
     if rows:
-        names = ", ".join(str(r.get("name") or r.get("policy_name") or r) for r in rows)
-        report.add("abac_policies", "fail", f"policies attached to {cat}: {names}",
+        names = ", ".join(str(r.get("Policy Name") or r) for r in rows)  # the statement's column (SQL reference)
+        report.add("abac_policies", "fail", f"policies that apply to catalog {cat}: {names}",
                    "detach them or exempt the job's identity: they would filter what every view shows")  # fmt: skip
     else:
-        report.add("abac_policies", "ok", f"no ABAC policy attached to catalog {cat}")
+        report.add("abac_policies", "ok", f"no ABAC policy applies to catalog {cat} (its own or inherited)")
 
 
 def _target(report: DoctorReport, backend: SqlBackend, cfg: RlsConfig, identity: str) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from rls.sql.backend import SparkBackend
 from rls.sql.sqltext import Rewriter, not_applicable, parse_name, quote, significant, tokenize
 from rls_local.warehouse import emulated_statements as statements
-from rls_local.warehouse import grant_reports, sharing
+from rls_local.warehouse import grant_reports, policies, sharing
 from rls_local.warehouse.authorize import authorize_write
 from rls_local.warehouse.enforce import Enforcer
 from rls_local.warehouse.identity import Identities
@@ -236,6 +236,8 @@ class LocalWarehouseBackend(SparkBackend):
             return statements.show_schemas(self, sql)
         if w[:2] == ["SHOW", "GRANTS"]:
             return grant_reports.show_grants(self.privileges, sql)
+        if policies.handles(sql):
+            return policies.show_policies(self, sql)
         if sharing.handles(sql):
             return sharing.execute(self, sql) or []
         refuse_shared_write(self, sql)

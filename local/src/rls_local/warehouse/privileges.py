@@ -69,6 +69,7 @@ class PrivilegeStore:
         self.grants: dict[str, list[list[str]]] = doc.get("grants", {})
         self.metastore_admins: list[str] = doc.get("metastore_admins", [platform])
         self.system_catalogs: list[str] = doc.get("system_catalogs", [])
+        self.policies: list[dict[str, Any]] = doc.get("policies", [])  # ABAC policies the platform attached (.policies)
 
     # ---- state ---------------------------------------------------------------------------------------------------
     def _save(self) -> None:
@@ -77,6 +78,7 @@ class PrivilegeStore:
             "grants": self.grants,
             "metastore_admins": self.metastore_admins,
             "system_catalogs": self.system_catalogs,
+            "policies": self.policies,
         }
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(doc, indent=1, sort_keys=True), encoding="utf-8")
@@ -118,6 +120,16 @@ class PrivilegeStore:
                 self.grants[obj.lower()] = [e for e in entries if [e[0].lower(), e[1]] != gone]
             elif entry not in entries:
                 entries.append(entry)
+            self._save()
+
+    def add_policy(self, policy: dict[str, Any]) -> None:
+        with self._lock:
+            self.policies.append(policy)
+            self._save()
+
+    def remove_policy(self, name: str) -> None:
+        with self._lock:
+            self.policies = [p for p in self.policies if p["name"] != name]
             self._save()
 
     def add_metastore_admin(self, principal: str) -> None:
