@@ -58,8 +58,9 @@ def _abac(report: DoctorReport, backend: SqlBackend, cat: str) -> None:
         rows = backend.fetch(f"SHOW EFFECTIVE POLICIES ON CATALOG {quote_name(cat)}")
     except Exception as e:
         report.add("abac_policies", "warn", f"cannot tell whether a policy applies to catalog {cat}: {first_line(e)}",
-                   f"check Catalog Explorer > {cat} > Policies and the metastore's policies: a row filter there "
-                   "filters the views too")  # fmt: skip
+                   f"check Catalog Explorer > {cat} > Policies and the metastore's policies (a row filter there "
+                   f"filters the views too), or grant the job's identity READ METADATA on {cat} so that this check "
+                   "can look")  # fmt: skip
         return
     if rows:
         names = ", ".join(str(r.get("Policy Name") or r) for r in rows)  # the statement's column (SQL reference)
