@@ -40,13 +40,13 @@ class Summary:
         self.rows.append(([v if isinstance(v, Text) else plain(v) for v in values], style))
 
     def print(self, console: Console) -> None:
+        if self.title:  # a line of its own, never wrapped to the table's width
+            console.print(plain(self.title), soft_wrap=True)
         t = self._table(console)
         natural = Measurement.get(console, console.options.update_width(_UNBOUNDED), t).maximum  # nothing wrapped
         if natural <= console.width:
             console.print(t)
             return
-        if self.title:
-            console.print(plain(self.title), soft_wrap=True)
         for values, style in self.rows:
             parts = [Text.assemble(f"{c} ", v) for c, v in zip(self.columns, values, strict=True) if v.plain]
             console.print(Text(", ", end="").join(parts), style=style or "", soft_wrap=True)
@@ -54,7 +54,7 @@ class Summary:
     def _table(self, console: Console) -> Table:
         # rich's box drawing on a terminal; plain ASCII rules when piped (logs, files, grep). HEAVY_HEAD: rich's default
         kind = box.HEAVY_HEAD if console.is_terminal else box.ASCII2
-        t = Table(title=plain(self.title) if self.title else None, box=kind)
+        t = Table(box=kind)
         for c in self.columns:
             t.add_column(plain(c), no_wrap=True)
         for values, style in self.rows:
