@@ -14,6 +14,7 @@ Times fall in the 30 days before ``today``. The same seed and day give the same 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import random
 from collections.abc import Callable
@@ -68,6 +69,13 @@ def principal_ids(scenario: Scenario) -> dict[str, str]:
     return out
 
 
+@functools.cache
+def struct_of(name: str) -> T.StructType:
+    """The Spark type of system table ``name``, parsed once per process: each parse is a call into the JVM (about
+    50 ms), and every warehouse a process prepares builds all 22 tables in each region."""
+    return T._parse_datatype_string(SCHEMAS[name])
+
+
 def workspace_ids(scenario: Scenario) -> list[str | None]:
     return [str(w.workspace_id) for w in scenario.workspaces] + ["0", None]
 
@@ -100,7 +108,7 @@ def build_system_tables(
         backend.run(f"CREATE SCHEMA IF NOT EXISTS `{catalog}`.`{schema}`")
     ids = identities(scenario) or ["System-User"]
 
-    structs = {name: T._parse_datatype_string(SCHEMAS[name]) for name in wanted}
+    structs = {name: struct_of(name) for name in wanted}
 
     def build(name: str) -> tuple[str, int]:
         struct = structs[name]
@@ -130,7 +138,7 @@ def synthetic_rows(
     name: str, scenario: Scenario, *, seed: int = 0, rows_per_workspace: int = 12, today: dt.date | None = None
 ) -> list[tuple[Any, ...]]:
     """The rows :func:`build_system_tables` writes to ``system.<name>`` (needs a running Spark to parse the schema)."""
-    struct = T._parse_datatype_string(SCHEMAS[name])
+    struct = struct_of(name)
     today = today or dt.datetime.now(dt.UTC).date()
     return _rows(name, struct, scenario, identities(scenario) or ["System-User"], seed, rows_per_workspace, today)
 
