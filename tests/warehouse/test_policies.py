@@ -38,7 +38,12 @@ def test_listing_takes_read_metadata_and_on_system_being_admin_is_not_enough(war
 
 
 def test_an_unknown_securable_is_not_found(warehouse, attached_policies) -> None:
-    with pytest.raises(SqlNotFound, match="nope"):
-        warehouse.fetch("SHOW POLICIES ON CATALOG nope")
-    with pytest.raises(SqlNotFound, match=r"main\.nope"):
-        warehouse.fetch("SHOW POLICIES ON SCHEMA main.nope")
+    # typed by what is missing, as Spark names it: the seam's `missing` (and the CLI's hints) read the class
+    for sql, named, kind in (
+        ("SHOW POLICIES ON CATALOG nope", "nope", "catalog"),
+        ("SHOW POLICIES ON SCHEMA main.nope", r"main\.nope", "schema"),
+        ("SHOW EFFECTIVE POLICIES ON TABLE main.policies_t.nope", r"main\.policies_t\.nope", "table"),
+    ):
+        with pytest.raises(SqlNotFound, match=named) as e:
+            warehouse.fetch(sql)
+        assert e.value.missing == kind, (sql, e.value.error_class)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from rls.sql.errors import SqlNotFound
 from rls.sql.sqltext import parse_name
 from rls_local.warehouse.names import normalize
 from rls_local.warehouse.privileges import PrivilegeStore
@@ -61,7 +62,7 @@ def show_policies(backend: Backend, sql: str) -> list[dict[str, Any]]:
         kind = m["kind"].upper()
         parts = [normalize(p) for p in parse_name(m["name"])]
         if len(parts) != _PARTS[kind]:
-            raise NotVisibleError(f"{kind}_NOT_FOUND: {m['name']} is not a {kind.lower()} name")
+            raise _not_found(kind, m["name"])
         obj = ".".join(parts)
         _require_exists(backend, kind, parts)
     _authorize(backend, store, kind, obj)
@@ -76,16 +77,25 @@ def _parents(obj: str) -> set[str]:
 
 def _require_exists(backend: Backend, kind: str, parts: list[str]) -> None:
     if not backend.names.is_catalog(parts[0]):
-        raise NotVisibleError(f"NO_SUCH_CATALOG_EXCEPTION: Catalog '{parts[0]}' was not found")
+        raise _not_found("CATALOG", parts[0])
     if kind == "SCHEMA" and not backend.spark.catalog.databaseExists(backend.names.db(*parts)):
-        raise NotVisibleError(f"SCHEMA_NOT_FOUND: {'.'.join(parts)}")
+        raise _not_found(kind, ".".join(parts))
     if kind == "TABLE" and not backend.spark.catalog.tableExists(backend.names.table(*parts).spark_name):
         raise NotVisibleError(f"TABLE_OR_VIEW_NOT_FOUND: {'.'.join(parts)}")
 
 
+def _not_found(kind: str, name: str) -> SqlNotFound:
+    """The securable does not exist, typed by its kind as Spark names it (``CATALOG_NOT_FOUND``, ``SCHEMA_NOT_FOUND``;
+    a table: ``TABLE_OR_VIEW_NOT_FOUND``), so the seam's ``missing`` says which."""
+    if kind == "TABLE":
+        return NotVisibleError(f"TABLE_OR_VIEW_NOT_FOUND: {name}")
+    error_class = f"{kind}_NOT_FOUND"
+    return SqlNotFound(f"[{error_class}] The {kind.lower()} {name} cannot be found.", error_class)
+
+
 def _authorize(backend: Backend, store: PrivilegeStore, kind: str, obj: str) -> None:
-    who = backend.identity or store.platform
-    groups = backend.privileges.groups(who) if backend.identity is not None else set()
+    caller, groups = backend.privileges.caller()
+    who = caller or store.platform  # no identity set: the platform's own principal
     admin = store.is_admin(who, groups)
     if kind == "METASTORE":
         allowed = admin
